@@ -1,0 +1,189 @@
+{#-
+    Name normalization, shared by party names and registry names (one implementation).
+
+    Reference data lives in seeds (translit_chars, legal_forms). The macros below read a seed at
+    compile time and inline it into the SQL as literals: a pattern or map read from a table column
+    at run time is ~60x slower in DuckDB.
+-#}
+
+{% macro _seed_rows(seed_name, columns, order_by) %}
+    {% if not execute %}{{ return([]) }}{% endif %}
+    {% set sql %}
+        select {{ columns | join(', ') }} from {{ ref(seed_name) }} order by {{ order_by }}
+    {% endset %}
+    {% set result = run_query(sql) %}
+    {{ return(result.rows) }}
+{% endmacro %}
+
+{%- macro _sql_literal(value) -%}
+'{{ (value or '') | replace("'", "''") }}'
+{%- endmacro -%}
+
+{#-
+    Transliterate to ASCII Latin: single characters through translate(), multi-character
+    transliterations (zh, shch, ss, ...) through replace(), characters that map to nothing removed.
+-#}
+{% macro transliterate(expr) %}
+    {%- set rows = omphalos._seed_rows('translit_chars', ['source_char', 'latin'], 'source_char') -%}
+    {%- set single_from = [] -%}{%- set single_to = [] -%}
+    {%- set multi = [] -%}{%- set dropped = [] -%}
+    {%- for r in rows -%}
+        {%- set latin = r[1] or '' -%}
+        {%- if latin | length == 1 -%}
+            {%- do single_from.append(r[0]) -%}{%- do single_to.append(latin) -%}
+        {%- elif latin | length == 0 -%}
+            {%- do dropped.append(r[0]) -%}
+        {%- else -%}
+            {%- do multi.append((r[0], latin)) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {%- set ns = namespace(sql=expr) -%}
+    {%- for src, latin in multi -%}
+        {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ omphalos._sql_literal(src) ~ ", " ~ omphalos._sql_literal(latin) ~ ")" -%}
+    {%- endfor -%}
+    {%- if single_from -%}
+        {%- set ns.sql = "translate(" ~ ns.sql ~ ", " ~ omphalos._sql_literal(single_from | join('') ~ dropped | join('')) ~ ", " ~ omphalos._sql_literal(single_to | join('')) ~ ")" -%}
+    {%- endif -%}
+    {{ ns.sql }}
+{% endmacro %}
+
+{#- Regex alternation of legal forms (longest first), optionally only the unambiguous ones. -#}
+{% macro legal_form_alternation(unambiguous_only=false) %}
+    {%- set rows = omphalos._seed_rows('legal_forms', ['form', 'ambiguous'], 'length(form) desc, form') -%}
+    {%- set forms = [] -%}
+    {%- for r in rows -%}
+        {%- if not (unambiguous_only and r[1]) -%}{%- do forms.append(r[0]) -%}{%- endif -%}
+    {%- endfor -%}
+    {{- return('(' ~ (forms | join('|') if forms else 'a^') ~ ')') -}}
+{% endmacro %}
+
+{#- CASE expression mapping a legal form (as matched) to its generic class. -#}
+{% macro legal_form_generic(expr) %}
+    {%- set rows = omphalos._seed_rows('legal_forms', ['form', 'generic'], 'form') -%}
+    case {{ expr }}
+    {%- for r in rows %}
+        when {{ omphalos._sql_literal(r[0]) }} then {{ omphalos._sql_literal(r[1]) }}
+    {%- endfor %}
+    end
+{% endmacro %}
+
+{#-
+    Cleaned form of a raw name: transliterated, lower case, apostrophes and dots removed, '&' as
+    'and', every other run of non-alphanumerics a single space, trimmed.
+-#}
+{% macro clean_name(expr) %}
+    trim({{ omphalos.regexp_replace_all(
+        "replace(" ~ omphalos.regexp_replace_all("lower(" ~ omphalos.transliterate(expr) ~ ")", "[''`.’]", "") ~ ", '&', ' and ')",
+        "[^a-z0-9]+", " ") }})
+{% endmacro %}
+
+{#-
+    normalized_names(relation, key_column, name_column): one row per key with the normalized
+    forms every later step uses. Legal forms are detected only at the end (two passes, so
+    "trading co ltd" loses "co ltd") or, if unambiguous, at the start; a name is never stripped
+    to nothing nor to a single token shorter than 4 characters. The form is kept in its own column.
+-#}
+{% macro normalized_names(relation, key_column, name_column) %}
+    {%- set all_forms = omphalos.legal_form_alternation(false) -%}
+    {%- set strict_forms = omphalos.legal_form_alternation(true) -%}
+    cleaned as (
+        select
+            {{ key_column }} as name_key,
+            {{ name_column }} as name_raw,
+            {{ omphalos.clean_name(name_column) }} as name_clean
+        from {{ relation }}
+    ),
+
+    suffix_1 as (
+        select
+            *,
+            {{ omphalos.regexp_group('name_clean', ' ' ~ all_forms ~ '$') }} as form_1
+        from cleaned
+    ),
+
+    stripped_1 as (
+        select
+            *,
+            case
+                when form_1 = '' then name_clean
+                else substr(name_clean, 1, length(name_clean) - length(form_1) - 1)
+            end as core_1
+        from suffix_1
+    ),
+
+    suffix_2 as (
+        select
+            *,
+            {{ omphalos.regexp_group('core_1', ' ' ~ all_forms ~ '$') }} as form_2
+        from stripped_1
+    ),
+
+    stripped_2 as (
+        select
+            *,
+            case
+                when form_2 = '' then core_1
+                else substr(core_1, 1, length(core_1) - length(form_2) - 1)
+            end as core_2
+        from suffix_2
+    ),
+
+    prefix as (
+        select
+            *,
+            {{ omphalos.regexp_group('core_2', '^' ~ strict_forms ~ ' ') }} as form_0
+        from stripped_2
+    ),
+
+    stripped_3 as (
+        select
+            *,
+            case
+                when form_0 = '' then core_2
+                else substr(core_2, length(form_0) + 2)
+            end as core_3
+        from prefix
+    ),
+
+    guarded as (
+        -- never strip down to nothing or to one token shorter than 4 characters
+        select
+            *,
+            case
+                when core_3 <> '' and (core_3 like '% %' or length(core_3) >= 4) then core_3
+                when core_2 <> '' and (core_2 like '% %' or length(core_2) >= 4) then core_2
+                when core_1 <> '' and (core_1 like '% %' or length(core_1) >= 4) then core_1
+                else name_clean
+            end as name_core
+        from stripped_3
+    ),
+
+    with_forms as (
+        select
+            name_key,
+            name_raw,
+            name_clean,
+            nullif(trim(
+                case when name_core = core_3 and form_0 <> '' then {{ omphalos.legal_form_generic('form_0') }} || ' ' else '' end
+                || case when form_2 <> '' and length(name_core) <= length(core_2) then {{ omphalos.legal_form_generic('form_2') }} || ' ' else '' end
+                || case when form_1 <> '' and length(name_core) <= length(core_1) then {{ omphalos.legal_form_generic('form_1') }} else '' end
+            ), '') as legal_form,
+            name_core
+        from guarded
+    ),
+
+    normalized as (
+        select
+            name_key,
+            name_raw,
+            name_clean,
+            legal_form,
+            name_core,
+            {{ omphalos.sort_tokens('name_core') }} as name_sorted,
+            replace(name_core, ' ', '') as name_compact,
+            case when name_core = '' then 0 else {{ omphalos.token_count('name_core') }} end as token_count,
+            trim({{ omphalos.regexp_replace_all(omphalos.regexp_replace_all(omphalos.sort_tokens('name_core'), '[^0-9 ]+', ''), ' +', ' ') }}) as name_numbers,
+            {{ omphalos.regexp_replace_all("replace(name_core, ' ', '')", '[aeiou]', '') }} as name_skeleton
+        from with_forms
+    )
+{% endmacro %}

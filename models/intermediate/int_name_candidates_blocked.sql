@@ -1,0 +1,65 @@
+-- Candidate (party name, registry name) pairs: they share at least one usable blocking key.
+-- A key shared by more than max_block_key_names registry names is too common to block on, so the
+-- candidate set grows with the data, not with feed x registry.
+
+with
+
+party_names as (
+
+    select * from {{ ref('int_party_names_normalized') }}
+
+),
+
+registry_names as (
+
+    select * from {{ ref('int_registry_names_normalized') }}
+
+),
+
+party_keys as (
+
+    {{ omphalos.block_keys('party_names', 'name_key') }}
+
+),
+
+registry_keys as (
+
+    {{ omphalos.block_keys('registry_names', 'name_id') }}
+
+),
+
+key_frequency as (
+
+    select
+        block_key,
+        count(*) as registry_names_with_key
+    from registry_keys
+    group by block_key
+
+),
+
+usable_registry_keys as (
+
+    select registry_keys.*
+    from registry_keys
+    inner join key_frequency
+        on registry_keys.block_key = key_frequency.block_key
+    where key_frequency.registry_names_with_key <= {{ var('max_block_key_names') }}
+
+),
+
+candidates as (
+
+    select
+        party_keys.name_key as party_name,
+        usable_registry_keys.name_key as name_id,
+        count(*) as shared_block_keys,
+        {{ omphalos.string_agg_sorted('party_keys.block_key', ' ') }} as block_keys
+    from party_keys
+    inner join usable_registry_keys
+        on party_keys.block_key = usable_registry_keys.block_key
+    group by party_keys.name_key, usable_registry_keys.name_key
+
+)
+
+select * from candidates

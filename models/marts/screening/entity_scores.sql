@@ -1,0 +1,155 @@
+-- Exposure per registry entity with at least one MATCH or REVIEW.
+--
+-- Each shipment counts once per entity, whatever the number of roles it matched in.
+-- exposure_score = 0.5 * min(1, log10(1 + matched value) / 7)
+--                + 0.3 * controlled-goods share of matched value
+--                + 0.2 * min(1, matched shipments / 20)
+-- trend compares matched value in the trend window before as_of_date with the window before it.
+
+with
+
+matches as (
+
+    select * from {{ ref('entity_matches') }}
+    where match_status in ('MATCH', 'REVIEW')
+
+),
+
+shipments as (
+
+    select * from {{ ref('stg_trade__shipments') }}
+
+),
+
+controlled as (
+
+    select cast(hs_chapter as varchar) as hs_chapter
+    from {{ ref('controlled_hs_chapters') }}
+
+),
+
+entity_shipments as (
+
+    select
+        entity_id,
+        shipment_id,
+        max(case when match_status = 'MATCH' then 1 else 0 end) as is_match
+    from matches
+    group by entity_id, shipment_id
+
+),
+
+enriched as (
+
+    select
+        entity_shipments.entity_id,
+        entity_shipments.shipment_id,
+        entity_shipments.is_match,
+        shipments.ship_date,
+        shipments.value_usd,
+        shipments.origin_country,
+        shipments.destination_country,
+        controlled.hs_chapter is not null as is_controlled
+    from entity_shipments
+    inner join shipments
+        on entity_shipments.shipment_id = shipments.shipment_id
+    left join controlled
+        on shipments.hs_chapter = controlled.hs_chapter
+
+),
+
+aggregated as (
+
+    select
+        entity_id,
+        cast(sum(is_match) as bigint) as match_shipments,
+        cast(sum(1 - is_match) as bigint) as review_shipments,
+        cast(coalesce(sum(case when is_match = 1 then value_usd end), 0) as decimal(18, 2)) as matched_value_usd,
+        cast(coalesce(sum(case when is_match = 1 and is_controlled then value_usd end), 0) as decimal(18, 2))
+            as controlled_value_usd,
+        cast(count(distinct origin_country) as bigint) as origin_countries,
+        cast(count(distinct destination_country) as bigint) as destination_countries,
+        min(ship_date) as first_seen,
+        max(ship_date) as last_seen,
+        cast(coalesce(sum(case
+            when is_match = 1
+                and ship_date > {{ omphalos.add_days("cast('" ~ var('as_of_date') ~ "' as date)", -var('trend_window_days')) }}
+                and ship_date <= cast('{{ var("as_of_date") }}' as date)
+                then value_usd
+        end), 0) as decimal(18, 2)) as recent_value_usd,
+        cast(coalesce(sum(case
+            when is_match = 1
+                and ship_date > {{ omphalos.add_days("cast('" ~ var('as_of_date') ~ "' as date)", -2 * var('trend_window_days')) }}
+                and ship_date <= {{ omphalos.add_days("cast('" ~ var('as_of_date') ~ "' as date)", -var('trend_window_days')) }}
+                then value_usd
+        end), 0) as decimal(18, 2)) as prior_value_usd
+    from enriched
+    group by entity_id
+
+),
+
+scored as (
+
+    select
+        aggregated.*,
+        cast(case
+            when matched_value_usd = 0 then 0
+            else round(controlled_value_usd / matched_value_usd, 4)
+        end as decimal(9, 4)) as controlled_share,
+        case
+            when recent_value_usd = 0 and prior_value_usd = 0 then 'none'
+            when prior_value_usd = 0 then 'new'
+            when recent_value_usd >= prior_value_usd * 1.25 then 'rising'
+            when recent_value_usd <= prior_value_usd * 0.75 then 'falling'
+            else 'stable'
+        end as trend
+    from aggregated
+
+),
+
+with_exposure as (
+
+    select
+        scored.*,
+        cast(round(
+            0.5 * least(1, log10(1 + cast(matched_value_usd as double precision)) / 7)
+            + 0.3 * cast(controlled_share as double precision)
+            + 0.2 * least(1, match_shipments / 20.0),
+            4
+        ) as decimal(9, 4)) as exposure_score
+    from scored
+
+),
+
+final as (
+
+    select
+        entities.entity_id,
+        entities.primary_name,
+        entities.entity_kind,
+        entities.source_list,
+        entities.programs,
+        entities.countries,
+        with_exposure.match_shipments,
+        with_exposure.review_shipments,
+        with_exposure.matched_value_usd,
+        with_exposure.controlled_value_usd,
+        with_exposure.controlled_share,
+        with_exposure.origin_countries,
+        with_exposure.destination_countries,
+        with_exposure.first_seen,
+        with_exposure.last_seen,
+        with_exposure.recent_value_usd,
+        with_exposure.prior_value_usd,
+        with_exposure.trend,
+        with_exposure.exposure_score,
+        cast(row_number() over (
+            order by with_exposure.exposure_score desc, with_exposure.matched_value_usd desc, entities.entity_id asc
+        ) as bigint) as exposure_rank
+    from with_exposure
+    inner join {{ ref('stg_registry__entities') }} as entities
+        on with_exposure.entity_id = entities.entity_id
+
+)
+
+select * from final

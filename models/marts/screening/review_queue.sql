@@ -1,0 +1,75 @@
+-- What a human must look at, most urgent first: every MATCH (to confirm before action) and every
+-- REVIEW candidate.
+--
+-- priority = 0.5 * score + 0.25 * (controlled goods) + 0.25 * min(1, log10(1 + value) / 7),
+-- MATCH before REVIEW at equal priority; ties broken by match_id.
+
+with
+
+matches as (
+
+    select * from {{ ref('entity_matches') }}
+    where match_status in ('MATCH', 'REVIEW')
+
+),
+
+controlled as (
+
+    select cast(hs_chapter as varchar) as hs_chapter
+    from {{ ref('controlled_hs_chapters') }}
+
+),
+
+prioritized as (
+
+    select
+        matches.*,
+        controlled.hs_chapter is not null as controlled_goods,
+        cast(round(
+            0.5 * cast(matches.score as double precision)
+            + 0.25 * case when controlled.hs_chapter is not null then 1 else 0 end
+            + 0.25 * least(1, log10(1 + cast(matches.value_usd as double precision)) / 7),
+            4
+        ) as decimal(9, 4)) as priority_score
+    from matches
+    left join controlled
+        on substr(matches.hs_code, 1, 2) = controlled.hs_chapter
+
+),
+
+final as (
+
+    select
+        cast(row_number() over (
+            order by
+                priority_score desc,
+                case match_status when 'MATCH' then 0 else 1 end asc,
+                match_id asc
+        ) as bigint) as queue_position,
+        match_id,
+        match_status,
+        priority_score,
+        score,
+        shipment_id,
+        party_role,
+        party_name,
+        party_country,
+        entity_id,
+        entity_primary_name,
+        matched_name,
+        matched_name_type,
+        party_name_sorted,
+        registry_name_sorted,
+        matched_tokens,
+        country_evidence,
+        controlled_goods,
+        hs_code,
+        value_usd,
+        ship_date,
+        programs,
+        evidence
+    from prioritized
+
+)
+
+select * from final

@@ -1,0 +1,392 @@
+"""``omphalos verify``: recompute every claim of a sealed run from the bytes on disk.
+
+Nothing in the manifest is trusted: the whole directory tree is walked (no directory skipped,
+symlinks never followed), every file is hashed, both Merkle roots are rebuilt from the on-disk
+hashes, ``metadata_sha256`` is recomputed, and the lineage chain is checked.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from omphalos.canonical import CanonicalJSONError, canonical_bytes, is_safe_relpath, sha256_file
+from omphalos.lineage import verify_chain
+from omphalos.manifest import (
+    MANIFEST_NAME,
+    META_FIELDS,
+    SEALED_FIELDS,
+    ManifestError,
+    classify,
+    compute_merkle,
+    compute_metadata_sha256,
+    read_manifest,
+)
+from omphalos.merkle import ALGORITHM, LEAF_ENCODING
+from omphalos.problems import Problem
+
+__all__ = ["LINEAGE_PATH", "VerifyResult", "add_arguments", "main_from_args", "verify_run"]
+
+LINEAGE_PATH = "lineage/events.jsonl"
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+
+
+@dataclass
+class VerifyResult:
+    run_dir: str
+    run_id: str | None
+    problems: list[Problem]
+    roots: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "ok": self.ok,
+            "run_dir": self.run_dir,
+            "run_id": self.run_id,
+            "roots": self.roots,
+            "counts": self.counts,
+            "problems": [p.to_dict() for p in self.problems],
+        }
+
+    def to_json(self) -> str:
+        return canonical_bytes(self.to_dict()).decode("utf-8")
+
+
+def _display(path: str) -> str:
+    """A one-line, printable rendering of a path (undecodable bytes and controls escaped)."""
+    text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+@dataclass
+class _Tree:
+    files: list[str] = field(default_factory=list)  # safe relative paths of regular files
+    other: set[str] = field(default_factory=set)  # symlinks, special files, unsafe names
+    problems: list[Problem] = field(default_factory=list)
+
+
+def _walk(root: Path) -> _Tree:
+    tree = _Tree()
+
+    def walk(directory: str, prefix: str) -> None:
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError as exc:
+            where = prefix.rstrip("/") or "."
+            tree.problems.append(
+                Problem("unreadable", _display(where), f"cannot list directory: {exc.strerror}")
+            )
+            return
+        for entry in entries:
+            rel = prefix + entry.name
+            shown = _display(rel)
+            try:
+                if entry.is_symlink():
+                    tree.other.add(rel)
+                    try:
+                        target = _display(os.readlink(entry.path))
+                    except OSError:
+                        target = "?"
+                    tree.problems.append(
+                        Problem("symlink", shown, f"symlink to {target!r} (never followed)")
+                    )
+                    continue
+                if entry.is_dir(follow_symlinks=False):
+                    walk(entry.path, rel + "/")
+                    continue
+                is_file = entry.is_file(follow_symlinks=False)
+            except OSError as exc:
+                tree.other.add(rel)
+                tree.problems.append(Problem("unreadable", shown, f"cannot stat: {exc.strerror}"))
+                continue
+            if not is_file:
+                tree.other.add(rel)
+                tree.problems.append(
+                    Problem(
+                        "not_regular_file", shown, "not a regular file (device, FIFO or socket)"
+                    )
+                )
+            elif rel == MANIFEST_NAME:
+                continue
+            elif not is_safe_relpath(rel):
+                tree.other.add(rel)
+                tree.problems.append(
+                    Problem(
+                        "unsafe_filename",
+                        shown,
+                        "file name is not a safe UTF-8 path and cannot be listed in a manifest",
+                    )
+                )
+            else:
+                tree.files.append(rel)
+
+    walk(os.fspath(root), "")
+    return tree
+
+
+def _check_entry(i: int, a: object, problems: list[Problem]) -> str | None:
+    """Validate one manifest artifact entry's shape; return its path if it can be checked."""
+    if not isinstance(a, dict) or not isinstance(a.get("path"), str):
+        problems.append(
+            Problem("manifest_invalid_entry", f"artifacts[{i}]", "entry has no string 'path'")
+        )
+        return None
+    path: str = a["path"]
+    if not is_safe_relpath(path):
+        problems.append(
+            Problem(
+                "unsafe_path",
+                _display(path),
+                "manifest path is not a safe relative path inside the run "
+                "(absolute, '..' or '.' segment, backslash, empty segment or NUL); not opened",
+            )
+        )
+        return None
+    size, digest = a.get("size"), a.get("sha256")
+    bad = []
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        bad.append(f"size {size!r}")
+    if not isinstance(digest, str) or not _HEX64.fullmatch(digest):
+        bad.append(f"sha256 {digest!r}")
+    if bad:
+        problems.append(
+            Problem("manifest_invalid_entry", _display(path), "malformed " + ", ".join(bad))
+        )
+    want_role, want_kind = classify(path)
+    if a.get("role") != want_role:
+        problems.append(
+            Problem(
+                "role_mismatch",
+                _display(path),
+                f"manifest says role {a.get('role')!r}, the path classifies as {want_role!r}",
+            )
+        )
+    if a.get("kind") != want_kind:
+        problems.append(
+            Problem(
+                "kind_mismatch",
+                _display(path),
+                f"manifest says kind {a.get('kind')!r}, the path classifies as {want_kind!r}",
+            )
+        )
+    return path
+
+
+def verify_run(run_dir: Path | str) -> VerifyResult:
+    """Verify a sealed run directory; see the module docstring."""
+    root = Path(run_dir)
+    problems: list[Problem] = []
+    if not root.is_dir():
+        problems.append(Problem("run_dir_missing", os.fspath(root), "not an existing directory"))
+        return VerifyResult(os.fspath(root), None, problems)
+
+    tree = _walk(root)
+    problems.extend(tree.problems)
+
+    # Hash everything on disk once; these are the only values the roots are rebuilt from.
+    disk: dict[str, tuple[str, int]] = {}
+    for rel in tree.files:
+        try:
+            disk[rel] = sha256_file(root / rel, follow_symlinks=False)
+        except OSError as exc:
+            problems.append(Problem("unreadable", _display(rel), f"cannot hash: {exc}"))
+
+    recomputed = compute_merkle(
+        {"path": p, "size": size, "sha256": digest, "role": classify(p)[0]}
+        for p, (digest, size) in disk.items()
+    )
+    counts = {
+        "files_on_disk": len(tree.files),
+        "bytes_hashed": sum(size for _, size in disk.values()),
+        "artifacts_listed": 0,
+    }
+
+    manifest: dict[str, Any] | None = None
+    try:
+        manifest, raw = read_manifest(root / MANIFEST_NAME)
+    except ManifestError as exc:
+        problems.append(Problem(exc.code, MANIFEST_NAME, str(exc)))
+    run_id: str | None = None
+
+    if manifest is not None:
+        run_id = manifest["run_id"] if isinstance(manifest.get("run_id"), str) else None
+        problems.extend(_check_manifest(manifest, raw, disk, tree, recomputed, counts))
+
+    if LINEAGE_PATH in disk:
+        problems.extend(verify_chain(root / LINEAGE_PATH, display_path=LINEAGE_PATH))
+
+    return VerifyResult(os.fspath(root), run_id, problems, recomputed, counts)
+
+
+def _check_manifest(
+    manifest: dict[str, Any],
+    raw: bytes,
+    disk: dict[str, tuple[str, int]],
+    tree: _Tree,
+    recomputed: dict[str, Any],
+    counts: dict[str, int],
+) -> list[Problem]:
+    problems: list[Problem] = []
+    for name in (*META_FIELDS, *SEALED_FIELDS):
+        if name not in manifest:
+            problems.append(
+                Problem("manifest_missing_field", MANIFEST_NAME, f"field {name!r} is missing")
+            )
+
+    try:
+        if raw != canonical_bytes(manifest) + b"\n":
+            problems.append(
+                Problem(
+                    "manifest_not_canonical",
+                    MANIFEST_NAME,
+                    "file is not the canonical JSON bytes of its content plus one newline",
+                )
+            )
+        claimed_meta = manifest.get("metadata_sha256")
+        actual_meta = compute_metadata_sha256(manifest)
+        if claimed_meta != actual_meta:
+            problems.append(
+                Problem(
+                    "metadata_mismatch",
+                    MANIFEST_NAME,
+                    f"metadata_sha256 is {claimed_meta!r}, the manifest content hashes to "
+                    f"{actual_meta}: the manifest was edited after sealing",
+                )
+            )
+    except CanonicalJSONError as exc:
+        problems.append(Problem("manifest_invalid", MANIFEST_NAME, str(exc)))
+
+    artifacts = manifest.get("artifacts")
+    if not isinstance(artifacts, list):
+        problems.append(Problem("manifest_invalid", MANIFEST_NAME, "'artifacts' is not a list"))
+        artifacts = []
+    counts["artifacts_listed"] = len(artifacts)
+
+    listed: dict[str, dict[str, Any]] = {}
+    previous: bytes | None = None
+    unsorted_reported = False
+    for i, a in enumerate(artifacts):
+        path = _check_entry(i, a, problems)
+        if path is None:
+            continue
+        if path in listed:
+            problems.append(
+                Problem("duplicate_path", _display(path), "listed more than once in the manifest")
+            )
+            continue
+        key = path.encode("utf-8")
+        if previous is not None and key < previous and not unsorted_reported:
+            problems.append(
+                Problem("manifest_not_sorted", _display(path), "artifacts are not sorted by path")
+            )
+            unsorted_reported = True
+        previous = key
+        listed[path] = a
+
+    for path, a in listed.items():
+        if path not in disk:
+            if path not in tree.other and path not in tree.files:
+                problems.append(Problem("missing_file", _display(path), "listed but not on disk"))
+            continue  # symlink / special / unreadable: already reported
+        digest, size = disk[path]
+        if a.get("size") != size:
+            problems.append(
+                Problem(
+                    "size_mismatch",
+                    _display(path),
+                    f"manifest says {a.get('size')!r} bytes, file has {size}",
+                )
+            )
+        if a.get("sha256") != digest:
+            problems.append(
+                Problem(
+                    "sha256_mismatch",
+                    _display(path),
+                    f"manifest says sha256 {a.get('sha256')!r}, file hashes to {digest}",
+                )
+            )
+
+    for path in tree.files:
+        if path not in listed:
+            problems.append(
+                Problem("unlisted_file", _display(path), "file is on disk but not in the manifest")
+            )
+
+    merkle = manifest.get("merkle")
+    if not isinstance(merkle, dict):
+        problems.append(Problem("manifest_invalid", MANIFEST_NAME, "'merkle' is not an object"))
+        return problems
+    if merkle.get("algorithm") != ALGORITHM or merkle.get("leaf") != LEAF_ENCODING:
+        problems.append(
+            Problem(
+                "merkle_unknown_algorithm",
+                MANIFEST_NAME,
+                f"merkle algorithm {merkle.get('algorithm')!r} / leaf {merkle.get('leaf')!r}; "
+                f"expected {ALGORITHM!r} / {LEAF_ENCODING!r}",
+            )
+        )
+    for name, code in (
+        ("payload_root", "payload_root_mismatch"),
+        ("all_root", "all_root_mismatch"),
+    ):
+        if merkle.get(name) != recomputed[name]:
+            problems.append(
+                Problem(
+                    code,
+                    MANIFEST_NAME,
+                    f"merkle.{name} is {merkle.get(name)!r}, the files on disk give "
+                    f"{recomputed[name]}",
+                )
+            )
+    for name in ("payload_leaves", "all_leaves"):
+        if merkle.get(name) != recomputed[name]:
+            problems.append(
+                Problem(
+                    "leaf_count_mismatch",
+                    MANIFEST_NAME,
+                    f"merkle.{name} is {merkle.get(name)!r}, the files on disk give "
+                    f"{recomputed[name]}",
+                )
+            )
+    return problems
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``omphalos verify``."""
+    parser.add_argument("--run-dir", required=True, type=Path, help="the sealed run directory")
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def main_from_args(args: argparse.Namespace) -> int:
+    """Run ``omphalos verify``; exit 0 when verified, 1 on any problem, 2 when no run dir."""
+    run_dir: Path = args.run_dir
+    if not run_dir.is_dir():
+        message = f"run directory {os.fspath(run_dir)!r} does not exist or is not a directory"
+        if args.json:
+            print(canonical_bytes({"ok": False, "error": message}).decode("utf-8"))
+        print(f"omphalos verify: {message}", file=sys.stderr)
+        return 2
+    result = verify_run(run_dir)
+    if args.json:
+        print(result.to_json())
+    elif result.ok:
+        print(
+            f"OK {result.run_id} payload_root={result.roots['payload_root']} "
+            f"all_root={result.roots['all_root']} artifacts={result.counts['artifacts_listed']}"
+        )
+    else:
+        for problem in result.problems:
+            print(problem)
+        print(f"omphalos verify: {len(result.problems)} problem(s)", file=sys.stderr)
+    return 0 if result.ok else 1
