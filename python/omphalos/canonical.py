@@ -107,6 +107,7 @@ def sha256_bytes(data: bytes) -> str:
 
 def write_canonical_json(path: Path | str, obj: object) -> None:
     """Write canonical bytes + ``\\n`` atomically (temp file in the same directory, fsync, replace)."""
+    Path(path).parent.mkdir(parents=True, exist_ok=True)
     write_bytes_atomic(Path(path), canonical_bytes(obj) + b"\n")
 
 

@@ -10,12 +10,14 @@ The hash of an event is the SHA-256 of its line without the trailing newline.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import BinaryIO
 
 from omphalos.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
 from omphalos.problems import Problem
@@ -126,22 +128,23 @@ def verify_chain(path: Path | str, display_path: str | None = None) -> list[Prob
 
 
 class LineageLog:
-    """Appends events to a hash-chained JSONL file, resuming an existing chain."""
+    """Appends events to a hash-chained JSONL file, resuming an existing chain.
+
+    Each append takes an exclusive ``flock`` on the file, so concurrent writers cannot fork the
+    chain; an existing file is verified (once, then tracked by size) before the first append.
+    """
 
     def __init__(self, path: Path | str, clock: Callable[[], str] = utc_now) -> None:
         self.path = Path(path)
         self._clock = clock
         self._state: tuple[int, int, str] | None = None  # (file size, next seq, last hash)
 
-    def _resume(self) -> tuple[int, str]:
-        try:
-            size = self.path.stat().st_size
-        except FileNotFoundError:
-            return 0, GENESIS
+    def _resume(self, f: BinaryIO) -> tuple[int, str]:
+        size = os.fstat(f.fileno()).st_size
         if self._state is not None and self._state[0] == size:
             return self._state[1], self._state[2]
-        raw = self.path.read_bytes()
-        problems, seq, last = _scan(raw, os.fspath(self.path))
+        f.seek(0)
+        problems, seq, last = _scan(f.read(), os.fspath(self.path))
         if problems:
             raise LineageError(f"refusing to append to a broken lineage log: {problems[0]}")
         return seq, last
@@ -151,28 +154,32 @@ class LineageLog:
         if not isinstance(event, str) or not event:
             raise LineageError(f"event name {event!r} is not a non-empty string")
         at = self._clock()
-        if not _RFC3339_UTC.fullmatch(at):
+        if not isinstance(at, str) or not _RFC3339_UTC.fullmatch(at):
             raise LineageError(f"clock returned {at!r}, not an RFC 3339 UTC timestamp")
-        seq, prev = self._resume()
-        record = {
-            "schema_version": SCHEMA_VERSION,
-            "seq": seq,
-            "at": at,
-            "event": event,
-            "data": dict(data),
-            "prev_sha256": prev,
-        }
+        body = dict(data)
         try:
-            line = canonical_bytes(record)
+            canonical_bytes(body)
         except CanonicalJSONError as exc:
             raise LineageError(f"lineage event {event!r}: {exc}") from exc
         self.path.parent.mkdir(parents=True, exist_ok=True)
         created = not self.path.exists()
-        with open(self.path, "ab") as f:
+        with open(self.path, "a+b") as f:
+            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+            seq, prev = self._resume(f)
+            line = canonical_bytes(
+                {
+                    "schema_version": SCHEMA_VERSION,
+                    "seq": seq,
+                    "at": at,
+                    "event": event,
+                    "data": body,
+                    "prev_sha256": prev,
+                }
+            )
             f.write(line + b"\n")
             f.flush()
             os.fsync(f.fileno())
-            size = f.tell()
+            size = os.fstat(f.fileno()).st_size
         if created:
             fsync_dir(self.path.parent)
         digest = hashlib.sha256(line).hexdigest()

@@ -62,6 +62,11 @@ class VerifyResult:
         return canonical_bytes(self.to_dict()).decode("utf-8")
 
 
+def _same(claimed: object, actual: object) -> bool:
+    """Equal and of the same type (so ``true`` never passes for ``1``)."""
+    return type(claimed) is type(actual) and claimed == actual
+
+
 def _display(path: str) -> str:
     """A one-line, printable rendering of a path (undecodable bytes and controls escaped)."""
     text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
@@ -300,7 +305,7 @@ def _check_manifest(
                 problems.append(Problem("missing_file", _display(path), "listed but not on disk"))
             continue  # symlink / special / unreadable: already reported
         digest, size = disk[path]
-        if a.get("size") != size:
+        if not _same(a.get("size"), size):
             problems.append(
                 Problem(
                     "size_mismatch",
@@ -308,7 +313,7 @@ def _check_manifest(
                     f"manifest says {a.get('size')!r} bytes, file has {size}",
                 )
             )
-        if a.get("sha256") != digest:
+        if not _same(a.get("sha256"), digest):
             problems.append(
                 Problem(
                     "sha256_mismatch",
@@ -340,7 +345,7 @@ def _check_manifest(
         ("payload_root", "payload_root_mismatch"),
         ("all_root", "all_root_mismatch"),
     ):
-        if merkle.get(name) != recomputed[name]:
+        if not _same(merkle.get(name), recomputed[name]):
             problems.append(
                 Problem(
                     code,
@@ -350,7 +355,7 @@ def _check_manifest(
                 )
             )
     for name in ("payload_leaves", "all_leaves"):
-        if merkle.get(name) != recomputed[name]:
+        if not _same(merkle.get(name), recomputed[name]):
             problems.append(
                 Problem(
                     "leaf_count_mismatch",

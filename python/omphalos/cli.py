@@ -1,0 +1,120 @@
+"""`omphalos` command line. Exit codes: 0 ok, 1 check failed, 2 usage or input error.
+
+JSON on request (`--json`), progress on stderr when it is a terminal (or with --progress).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+from omphalos import __version__
+
+EXIT_OK = 0
+EXIT_FAILED = 1
+EXIT_USAGE = 2
+
+
+def progress_printer(args: argparse.Namespace) -> Callable[[str], None] | None:
+    if getattr(args, "json", False) or getattr(args, "quiet", False):
+        return None
+    if not (sys.stderr.isatty() or getattr(args, "progress", False)):
+        return None
+
+    def say(message: str) -> None:
+        print(f"[omphalos] {message}", file=sys.stderr, flush=True)
+
+    return say
+
+
+def _cmd_generate(args: argparse.Namespace) -> int:
+    from omphalos import generate
+
+    return generate.main_from_args(args)
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from omphalos.admit import InputError
+    from omphalos.run import RunError, execute_run
+    from omphalos.show import render_summary
+
+    try:
+        run_dir = execute_run(
+            Path(args.config),
+            runs_root=Path(args.runs_root) if args.runs_root else None,
+            threads=args.threads,
+            progress=progress_printer(args),
+        )
+    except InputError as exc:
+        print(f"omphalos run: input error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except RunError as exc:
+        print(f"omphalos run: run failed: {exc}", file=sys.stderr)
+        return EXIT_FAILED
+    if args.json:
+        print(json.dumps({"run_dir": str(run_dir), "run_id": run_dir.name}, sort_keys=True))
+    else:
+        print(render_summary(run_dir))
+    return EXIT_OK
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from omphalos import verify
+
+    return verify.main_from_args(args)
+
+
+def _cmd_show(args: argparse.Namespace) -> int:
+    from omphalos.show import main_from_args
+
+    return main_from_args(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="omphalos", description=__doc__)
+    parser.add_argument("--version", action="version", version=f"omphalos {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("generate", help="write deterministic demo inputs (feed, registry, truth)")
+    from omphalos import generate
+
+    generate.add_arguments(p)
+    p.add_argument("--progress", action="store_true", help="progress on stderr even when not a terminal")
+    p.set_defaults(func=_cmd_generate)
+
+    p = sub.add_parser("run", help="perform a sealed screening run")
+    p.add_argument("--config", required=True, help="run configuration (config/runs/*.yaml)")
+    p.add_argument("--runs-root", help="folder of runs (default artifacts/runs)")
+    p.add_argument("--threads", type=int, default=2, help="dbt and DuckDB threads (default 2)")
+    p.add_argument("--json", action="store_true", help="print the run directory as JSON")
+    p.add_argument("--progress", action="store_true", help="progress on stderr even when not a terminal")
+    p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("verify", help="verify a sealed run from disk")
+    from omphalos import verify
+
+    verify.add_arguments(p)
+    p.set_defaults(func=_cmd_verify)
+
+    p = sub.add_parser("show", help="print the summary of a sealed run")
+    p.add_argument("run_dir", help="the run directory")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_show)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help
+        return int(exc.code) if isinstance(exc.code, int) else EXIT_USAGE
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,379 @@
+"""A sealed screening run: admit inputs, build the dbt project, export, fingerprint, seal.
+
+The run is built in `artifacts/runs/.tmp-<run_id>/` and renamed into place only once sealed. A run
+that fails is renamed to `<run_id>.FAILED/` with FAILED.json and no manifest.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import platform
+import secrets
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow.csv as pacsv
+
+from omphalos import __version__
+from omphalos.admit import AdmittedInput, admit_all
+from omphalos.canonical import write_canonical_json
+from omphalos.config import RunConfig, load_config
+from omphalos.export import conform, contracts, logical_fingerprint, write_table
+from omphalos.lineage import LineageLog, utc_now
+from omphalos.manifest import build_manifest, write_manifest
+from omphalos.paths import project_root
+
+Progress = Callable[[str], None]
+
+
+class RunError(RuntimeError):
+    """The run failed after it started; the directory is left marked FAILED."""
+
+
+def _versions() -> dict[str, str]:
+    out = {"python": platform.python_version()}
+    for dist in ("dbt-core", "dbt-duckdb", "dbt-postgres", "duckdb", "pyarrow", "sqlglot"):
+        try:
+            out[dist] = metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            out[dist] = "not installed"
+    return out
+
+
+def new_run_id(config_name: str) -> str:
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    return f"{config_name}-{stamp}-{secrets.token_hex(4)}"
+
+
+class _Timer:
+    def __init__(self) -> None:
+        self.phases: dict[str, int] = {}
+
+    @contextmanager
+    def phase(self, name: str) -> Iterator[None]:
+        start = time.perf_counter()
+        try:
+            yield
+        finally:
+            self.phases[name] = int((time.perf_counter() - start) * 1000)
+
+
+def _write_rejects(rejects: Any, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    ordered = rejects.sort_by([("input", "ascending"), ("row", "ascending"), ("column", "ascending")])
+    pacsv.write_csv(
+        ordered, path, write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed")
+    )
+
+
+def _load_raw(warehouse: Path, records: list[AdmittedInput]) -> None:
+    con = duckdb.connect(str(warehouse))
+    try:
+        con.execute("create schema if not exists raw")
+        for rec in records:
+            con.register("admitted", rec.table)
+            con.execute(f"create or replace table raw.{rec.name} as select * from admitted")
+            con.unregister("admitted")
+    finally:
+        con.close()
+
+
+def _dbt_command(cfg: RunConfig, tmp: Path, threads: int) -> tuple[list[str], dict[str, str]]:
+    dbt_bin = Path(sys.executable).with_name("dbt")
+    argv = [
+        str(dbt_bin) if dbt_bin.exists() else "dbt",
+        "build",
+        "--project-dir",
+        str(project_root()),
+        "--profiles-dir",
+        str(project_root() / "profiles"),
+        "--target",
+        "duckdb",
+        "--target-path",
+        str(tmp / "dbt" / "target"),
+        "--log-path",
+        str(tmp / "dbt" / "logs"),
+        "--vars",
+        json.dumps(cfg.dbt_vars(), sort_keys=True),
+        "--threads",
+        str(threads),
+        "--no-partial-parse",
+        "--no-use-colors",
+    ]
+    env = dict(os.environ)
+    env.update(
+        {
+            "OMPHALOS_DUCKDB_PATH": str(tmp / "warehouse" / "warehouse.duckdb"),
+            "OMPHALOS_THREADS": str(threads),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
+        }
+    )
+    return argv, env
+
+
+def _portable_argv(argv: list[str], tmp: Path) -> list[str]:
+    """The dbt argv as recorded: no machine paths."""
+    root = str(project_root())
+    out = []
+    for a in argv:
+        a = a.replace(str(tmp), "<run_dir>").replace(root, "<project>")
+        out.append(Path(a).name if a.endswith("/dbt") else a)
+    return out
+
+
+def _run_dbt(argv: list[str], env: dict[str, str], tmp: Path, progress: Progress | None) -> dict[str, Any]:
+    log_path = tmp / "dbt" / "dbt_stdout.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    with log_path.open("w", encoding="utf-8") as log:
+        proc = subprocess.Popen(
+            argv, env=env, cwd=project_root(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+        )
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            log.write(line)
+            if progress and (" OK created " in line or " ERROR " in line or "FAIL" in line):
+                progress("dbt: " + line.strip().split("  ", 1)[-1])
+        code = proc.wait()
+    results_path = tmp / "dbt" / "target" / "run_results.json"
+    results: dict[str, Any] = {}
+    if results_path.exists():
+        results = json.loads(results_path.read_text(encoding="utf-8"))
+    if code != 0:
+        failed = [
+            f"{r.get('unique_id')}: {r.get('status')}: {(r.get('message') or '').strip()[:300]}"
+            for r in results.get("results", [])
+            if r.get("status") not in ("success", "pass")
+        ]
+        tail = log_path.read_text(encoding="utf-8").splitlines()[-15:]
+        raise RunError(
+            "dbt build failed (exit "
+            + str(code)
+            + "):\n  "
+            + "\n  ".join(failed or tail)
+        )
+    return results
+
+
+def _summary(con: duckdb.DuckDBPyConnection, top: int = 10) -> dict[str, Any]:
+    def scalar(sql: str) -> int:
+        rows = con.execute(sql).fetchall()
+        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+
+    by_status = dict(
+        con.execute(
+            "select match_status, count(*) from main_marts.entity_matches group by 1 order by 1"
+        ).fetchall()
+    )
+    top_rows = con.execute(
+        "select exposure_rank, entity_id, primary_name, match_shipments, "
+        "cast(matched_value_usd as varchar), cast(exposure_score as varchar) "
+        f"from main_marts.entity_scores order by exposure_rank limit {int(top)}"
+    ).fetchall()
+    return {
+        "shipments": scalar("select count(*) from main_staging.stg_trade__shipments"),
+        "parties": scalar("select count(*) from main_intermediate.int_shipment_parties_unpivoted"),
+        "distinct_party_names": scalar("select count(*) from main_intermediate.int_party_names_normalized"),
+        "registry_entities": scalar("select count(*) from main_staging.stg_registry__entities"),
+        "registry_names": scalar("select count(*) from main_staging.stg_registry__names"),
+        "candidate_pairs": scalar("select count(*) from main_intermediate.int_name_candidates_blocked"),
+        "matches_by_status": {k: int(v) for k, v in sorted(by_status.items())},
+        "review_queue": scalar("select count(*) from main_marts.review_queue"),
+        "top_exposed_entities": [
+            {
+                "rank": int(r[0]),
+                "entity_id": r[1],
+                "name": r[2],
+                "match_shipments": int(r[3]),
+                "matched_value_usd": r[4],
+                "exposure_score": r[5],
+            }
+            for r in top_rows
+        ],
+    }
+
+
+def execute_run(
+    config_path: Path,
+    *,
+    runs_root: Path | None = None,
+    threads: int = 2,
+    progress: Progress | None = None,
+) -> Path:
+    """Perform a sealed run. Returns the sealed run directory. Raises InputError for bad input
+    (before anything is written), RunError when a started run fails (left as <run_id>.FAILED)."""
+    cfg = load_config(config_path)
+    runs_root = (runs_root or project_root() / "artifacts" / "runs").resolve()
+    runs_root.mkdir(parents=True, exist_ok=True)
+    run_id = new_run_id(cfg.name)
+    tmp = runs_root / f".tmp-{run_id}"
+    final = runs_root / run_id
+    if final.exists() or tmp.exists():  # pragma: no cover - 32 random bits plus a timestamp
+        raise RunError(f"run directory already exists: {final}")
+    tmp.mkdir()
+    started_at = utc_now()
+    timer = _Timer()
+    lineage = LineageLog(tmp / "lineage" / "events.jsonl")
+    say = progress or (lambda _m: None)
+    try:
+        lineage.append(
+            "run_started",
+            {"run_id": run_id, "config": cfg.name, "config_sha256": cfg.sha256, "tool_version": __version__},
+        )
+        (tmp / "config").mkdir()
+        (tmp / "config" / "run_config.yaml").write_bytes(cfg.raw_bytes)
+
+        with timer.phase("admit"):
+            records, rejects = admit_all(cfg.inputs, cfg.input_labels, progress=say)
+            admitted_dir = tmp / "inputs" / "admitted"
+            for rec in records:
+                write_table(rec.table, admitted_dir, rec.name)
+                (admitted_dir / f"{rec.name}.csv").unlink()
+            _write_rejects(rejects, tmp / "inputs" / "rejects.csv")
+        for rec in records:
+            lineage.append("input_admitted", rec.summary())
+        write_canonical_json(
+            tmp / "reports" / "admission.json",
+            {
+                "schema_version": "omphalos.admission_report/1",
+                "inputs": [r.summary() for r in records],
+                "rejects_by_reason": _rejects_by_reason(rejects),
+            },
+        )
+
+        warehouse = tmp / "warehouse" / "warehouse.duckdb"
+        warehouse.parent.mkdir()
+        with timer.phase("load"):
+            _load_raw(warehouse, records)
+
+        argv, env = _dbt_command(cfg, tmp, threads)
+        lineage.append("dbt_invoked", {"argv": _portable_argv(argv, tmp), "vars": _str_vars(cfg)})
+        say("dbt build")
+        with timer.phase("dbt_build"):
+            results = _run_dbt(argv, env, tmp, progress)
+        con = duckdb.connect(str(warehouse), read_only=True)
+        try:
+            for r in sorted(results.get("results", []), key=lambda r: r.get("unique_id", "")):
+                uid = r.get("unique_id", "")
+                event = "model_built" if uid.startswith(("model.", "seed.")) else "test_run"
+                data: dict[str, Any] = {"node": uid, "status": r.get("status")}
+                if uid.startswith("model."):
+                    name = uid.split(".")[-1]
+                    data["rows"] = _model_rows(con, name)
+                lineage.append(event, data)
+
+            with timer.phase("export"):
+                tables = []
+                for name in cfg.exports:
+                    say(f"exporting {name}")
+                    contract = contracts()[name]
+                    arrow = con.sql(f"select * from main_marts.{name}").to_arrow_table()
+                    table = conform(arrow, contract)
+                    write_table(table, tmp / "exports", name)
+                    tables.append(
+                        {
+                            "name": name,
+                            "key": list(contract.key),
+                            "rows": table.num_rows,
+                            "columns": [f.name for f in contract.schema],
+                            "logical_sha256": logical_fingerprint(table, contract.key),
+                        }
+                    )
+                    lineage.append("table_exported", tables[-1])
+            summary = _summary(con)
+        finally:
+            con.close()
+        write_canonical_json(
+            tmp / "reports" / "summary.json",
+            {"schema_version": "omphalos.run_summary/1", "config": cfg.name, **summary},
+        )
+        write_canonical_json(
+            tmp / "reports" / "timings.json",
+            {"schema_version": "omphalos.timings/1", "phases_ms": timer.phases},
+        )
+        lineage.append("sealing", {"run_id": run_id})
+        meta = {
+            "run_id": run_id,
+            "started_at": started_at,
+            "tool": {"name": "omphalos", "version": __version__},
+            "dependencies": _versions(),
+            "engine": {"target": "duckdb", "threads": threads},
+            "config": {
+                "name": cfg.name,
+                "path": "config/run_config.yaml",
+                "sha256": cfg.sha256,
+                "as_of_date": cfg.as_of_date,
+            },
+            "inputs": [r.summary() for r in records],
+            "dbt": {"command": _portable_argv(argv, tmp), "vars": _str_vars(cfg)},
+            "tables": tables,
+        }
+        manifest = build_manifest(tmp, meta)
+        write_manifest(tmp, manifest)
+        os.rename(tmp, final)
+        return final
+    except BaseException as exc:
+        _mark_failed(tmp, runs_root / f"{run_id}.FAILED", exc)
+        raise
+
+
+def _str_vars(cfg: RunConfig) -> dict[str, str]:
+    return {k: str(v) for k, v in sorted(cfg.dbt_vars().items())}
+
+
+def _model_rows(con: duckdb.DuckDBPyConnection, name: str) -> int | None:
+    rows = con.execute(
+        "select table_schema from information_schema.tables where table_name = ? order by 1 limit 1",
+        [name],
+    ).fetchall()
+    if not rows:
+        return None
+    count = con.execute(f'select count(*) from "{rows[0][0]}"."{name}"').fetchall()
+    return int(count[0][0])
+
+
+def _rejects_by_reason(rejects: Any) -> list[dict[str, Any]]:
+    con = duckdb.connect()
+    try:
+        con.register("r", rejects)
+        rows = con.execute(
+            'select input, "column", reason, count(*) from r group by all order by 1, 2, 3'
+        ).fetchall()
+    finally:
+        con.close()
+    return [{"input": a, "column": b, "reason": c, "rows": int(d)} for a, b, c, d in rows]
+
+
+def _mark_failed(tmp: Path, failed: Path, exc: BaseException) -> None:
+    if not tmp.exists():
+        return
+    manifest = tmp / "run_manifest.json"
+    if manifest.exists():
+        manifest.unlink()
+    try:
+        write_canonical_json(
+            tmp / "FAILED.json",
+            {
+                "schema_version": "omphalos.failed_run/1",
+                "failed_at": utc_now(),
+                "error_type": type(exc).__name__,
+                "error": str(exc)[:4000],
+            },
+        )
+        os.rename(tmp, failed)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def latest_run(runs_root: Path) -> Path | None:
+    runs = sorted(p for p in runs_root.iterdir() if p.is_dir() and (p / "run_manifest.json").exists())
+    return max(runs, key=lambda p: p.stat().st_mtime) if runs else None

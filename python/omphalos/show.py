@@ -1,0 +1,61 @@
+"""`omphalos show RUN`: the summary of a sealed run, read from its reports and manifest."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+
+def load_summary(run_dir: Path) -> dict[str, Any]:
+    manifest = json.loads((run_dir / "run_manifest.json").read_text(encoding="utf-8"))
+    summary = json.loads((run_dir / "reports" / "summary.json").read_text(encoding="utf-8"))
+    return {
+        "run_dir": str(run_dir),
+        "run_id": manifest["run_id"],
+        "payload_root": manifest["merkle"]["payload_root"],
+        "inputs": manifest["inputs"],
+        **summary,
+    }
+
+
+def render_summary(run_dir: Path) -> str:
+    s = load_summary(run_dir)
+    lines = [
+        f"run        {s['run_id']}",
+        f"directory  {s['run_dir']}",
+        f"merkle     payload_root {s['payload_root']}",
+        "",
+        "inputs     " + "; ".join(
+            f"{i['name']} {i['rows_admitted']} admitted, {i['rows_rejected']} rejected" for i in s["inputs"]
+        ),
+        f"shipments  {s['shipments']}   parties {s['parties']} ({s['distinct_party_names']} distinct names)",
+        f"registry   {s['registry_entities']} entities, {s['registry_names']} names",
+        f"candidates {s['candidate_pairs']} name pairs after blocking",
+        "matches    "
+        + ", ".join(f"{k} {v}" for k, v in s["matches_by_status"].items())
+        + f"   review queue {s['review_queue']}",
+        "",
+        "top exposed entities",
+        f"  {'rank':>4}  {'entity':<14} {'name':<40} {'shipments':>9} {'value_usd':>16} {'score':>7}",
+    ]
+    for e in s["top_exposed_entities"]:
+        lines.append(
+            f"  {e['rank']:>4}  {e['entity_id']:<14} {e['name'][:40]:<40} {e['match_shipments']:>9} "
+            f"{e['matched_value_usd']:>16} {e['exposure_score']:>7}"
+        )
+    lines += ["", f"verify with: make verify RUN={s['run_dir']}"]
+    return "\n".join(lines)
+
+
+def main_from_args(args: argparse.Namespace) -> int:
+    run_dir = Path(args.run_dir)
+    if not (run_dir / "run_manifest.json").is_file():
+        print(f"omphalos show: not a sealed run directory: {run_dir}")
+        return 2
+    if args.json:
+        print(json.dumps(load_summary(run_dir), sort_keys=True, indent=2))
+    else:
+        print(render_summary(run_dir))
+    return 0
