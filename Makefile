@@ -7,6 +7,9 @@ PY := $(BIN)/python
 STAMP := $(VENV)/.installed
 CONFIG ?= config/runs/demo.yaml
 RUN ?=
+SHIPMENTS ?= 20000
+ENTITIES ?= 2000
+SEED ?= 7
 export DBT_PROFILES_DIR := $(CURDIR)/profiles
 export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
@@ -14,26 +17,58 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 
 .PHONY: help
 help: ## list the targets
-	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-16s %s\n", $$1, $$2}'
+	@grep -hE '^[a-zA-Z_-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  %-14s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml requirements.lock
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -c requirements.lock -e '.[dev]'
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
 	@touch $(STAMP)
 
 .PHONY: setup
 setup: $(STAMP) ## create .venv and install the pinned dependencies
 
+data/demo/shipments.csv: $(STAMP)
+	$(BIN)/omphalos generate --out data/demo --shipments $(SHIPMENTS) --entities $(ENTITIES) --seed $(SEED)
+
 .PHONY: demo-data
-demo-data: $(STAMP) ## generate the demo trade feed and registry into data/demo
-	$(BIN)/omphalos generate --out data/demo --shipments 20000 --entities 2000 --seed 7
+demo-data: $(STAMP) ## (re)generate the demo feed and registry into data/demo (SHIPMENTS=, ENTITIES=, SEED=)
+	$(BIN)/omphalos generate --out data/demo --shipments $(SHIPMENTS) --entities $(ENTITIES) --seed $(SEED)
 
 .PHONY: run
-run: $(STAMP) demo-data ## a sealed demo run on DuckDB into artifacts/runs/<run_id>
-	$(BIN)/omphalos run --config $(CONFIG)
+run: $(STAMP) data/demo/shipments.csv ## a sealed demo run on DuckDB into artifacts/runs/<run_id>
+	$(BIN)/omphalos run --config $(CONFIG) --progress
 
 .PHONY: verify
 verify: $(STAMP) ## verify a sealed run: make verify RUN=artifacts/runs/<run_id>
 	@test -n "$(RUN)" || { echo "usage: make verify RUN=artifacts/runs/<run_id>" >&2; exit 2; }
 	$(BIN)/omphalos verify --run-dir $(RUN)
+
+.PHONY: dev
+dev: $(STAMP) data/demo/shipments.csv ## load the demo inputs into artifacts/dev/warehouse.duckdb for plain `dbt build`
+	$(BIN)/omphalos load --config $(CONFIG) --warehouse artifacts/dev/warehouse.duckdb
+
+.PHONY: dbt-build
+dbt-build: dev ## dbt build (models, data tests, unit tests) on the dev warehouse
+	$(BIN)/dbt build --project-dir . --target duckdb
+
+.PHONY: lint
+lint: $(STAMP) ## ruff, mypy and sqlfluff
+	$(BIN)/ruff check python tests
+	$(BIN)/ruff format --check python tests
+	$(BIN)/mypy
+	$(BIN)/sqlfluff lint models sql/catalog
+
+.PHONY: postgres
+postgres: ## start the local PostgreSQL server if it is installed and stopped
+	@bash scripts/ensure_postgres.sh
+
+.PHONY: pytest
+pytest: $(STAMP) ## the Python test suite
+	$(BIN)/pytest
+
+.PHONY: test
+test: $(STAMP) postgres lint dbt-build pytest ## everything: lint, dbt build with unit and data tests, pytest
+
+.PHONY: clean
+clean: ## remove generated data, dbt target and dev warehouse (never sealed runs)
+	rm -rf data/demo target logs artifacts/dev

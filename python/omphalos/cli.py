@@ -61,6 +61,24 @@ def _cmd_run(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_load(args: argparse.Namespace) -> int:
+    from omphalos.admit import InputError
+    from omphalos.run import load_warehouse
+
+    try:
+        result = load_warehouse(Path(args.config), Path(args.warehouse), progress=progress_printer(args))
+    except InputError as exc:
+        print(f"omphalos load: input error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    if args.json:
+        print(json.dumps(result, sort_keys=True))
+    else:
+        for i in result["inputs"]:
+            print(f"{i['name']}: {i['rows_admitted']} admitted, {i['rows_rejected']} rejected")
+        print(f"loaded into {result['warehouse']} (schema raw); now run: dbt build")
+    return EXIT_OK
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from omphalos import verify
 
@@ -92,6 +110,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print the run directory as JSON")
     p.add_argument("--progress", action="store_true", help="progress on stderr even when not a terminal")
     p.set_defaults(func=_cmd_run)
+
+    p = sub.add_parser("load", help="admit a config's inputs into a warehouse for `dbt build`")
+    p.add_argument("--config", required=True, help="run configuration (config/runs/*.yaml)")
+    p.add_argument(
+        "--warehouse", default="artifacts/dev/warehouse.duckdb", help="DuckDB file (the profile's default)"
+    )
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--progress", action="store_true")
+    p.set_defaults(func=_cmd_load)
 
     p = sub.add_parser("verify", help="verify a sealed run from disk")
     from omphalos import verify

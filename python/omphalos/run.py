@@ -377,3 +377,17 @@ def _mark_failed(tmp: Path, failed: Path, exc: BaseException) -> None:
 def latest_run(runs_root: Path) -> Path | None:
     runs = sorted(p for p in runs_root.iterdir() if p.is_dir() and (p / "run_manifest.json").exists())
     return max(runs, key=lambda p: p.stat().st_mtime) if runs else None
+
+
+def load_warehouse(config_path: Path, warehouse: Path, progress: Progress | None = None) -> dict[str, Any]:
+    """Admit a config's inputs into a standalone warehouse for analysts who run `dbt build`
+    themselves (no sealed run). Returns the admission summary; rejects are counted, not written."""
+    cfg = load_config(config_path)
+    records, rejects = admit_all(cfg.inputs, cfg.input_labels, progress=progress)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    _load_raw(warehouse, records)
+    return {
+        "warehouse": str(warehouse),
+        "inputs": [r.summary() for r in records],
+        "rejects_by_reason": _rejects_by_reason(rejects),
+    }
