@@ -67,7 +67,9 @@ class InputSpec:
 
     @property
     def arrow_schema(self) -> pa.Schema:
-        return pa.schema([pa.field(c.name, c.arrow_type, nullable=not c.required) for c in self.columns])
+        return pa.schema(
+            [pa.field(c.name, c.arrow_type, nullable=not c.required) for c in self.columns]
+        )
 
 
 def _t(name: str, required: bool = False) -> Column:
@@ -240,7 +242,9 @@ def _read_csv(path: Path, label: str, spec: InputSpec) -> tuple[pa.Table, list[d
         table = pacsv.read_csv(
             path,
             read_options=pacsv.ReadOptions(use_threads=False, column_names=names, skip_rows=1),
-            parse_options=pacsv.ParseOptions(newlines_in_values=True, invalid_row_handler=on_invalid),
+            parse_options=pacsv.ParseOptions(
+                newlines_in_values=True, invalid_row_handler=on_invalid
+            ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.binary() for n in names},
                 strings_can_be_null=False,
@@ -266,7 +270,11 @@ def _read_parquet(path: Path, label: str, spec: InputSpec) -> pa.Table:
     cols = []
     for name in spec.column_names:
         col = table.column(name)
-        if pa.types.is_decimal(col.type) or pa.types.is_date(col.type) or pa.types.is_integer(col.type):
+        if (
+            pa.types.is_decimal(col.type)
+            or pa.types.is_date(col.type)
+            or pa.types.is_integer(col.type)
+        ):
             col = col.cast(pa.string())
         elif pa.types.is_floating(col.type):
             raise InputError(
@@ -296,13 +304,26 @@ def _check_sql(col: Column) -> list[tuple[str, str]]:
         )
     elif col.kind == "country":
         checks.append(
-            ("{v} is not null and not regexp_full_match({v}, '[A-Za-z]{{2}}')", "not an ISO 3166-1 alpha-2 code")
+            (
+                "{v} is not null and not regexp_full_match({v}, '[A-Za-z]{{2}}')",
+                "not an ISO 3166-1 alpha-2 code",
+            )
         )
     elif col.kind == "hs6":
-        checks.append(("{v} is not null and not regexp_full_match({v}, '[0-9]{{6}}')", "not a 6-digit HS code"))
+        checks.append(
+            (
+                "{v} is not null and not regexp_full_match({v}, '[0-9]{{6}}')",
+                "not a 6-digit HS code",
+            )
+        )
     elif col.kind == "enum":
         allowed = ", ".join(f"'{v}'" for v in col.values)
-        checks.append((f"{{v}} is not null and lower({{v}}) not in ({allowed})", f"not one of {', '.join(col.values)}"))
+        checks.append(
+            (
+                f"{{v}} is not null and lower({{v}}) not in ({allowed})",
+                f"not one of {', '.join(col.values)}",
+            )
+        )
     return checks
 
 
@@ -385,7 +406,9 @@ def admit_one(
                 "value": [m["value"] for m in malformed],
             }
         )
-        rejects_rel = pa.concat_tables([malformed_table.cast(REJECTS_SCHEMA), rejects_rel.cast(REJECTS_SCHEMA)])
+        rejects_rel = pa.concat_tables(
+            [malformed_table.cast(REJECTS_SCHEMA), rejects_rel.cast(REJECTS_SCHEMA)]
+        )
     rejects = rejects_rel.cast(REJECTS_SCHEMA)
 
     typed = []
@@ -433,7 +456,9 @@ def admit_all(
     """Admit every declared input. Raises InputError when an input is missing or unusable."""
     unknown = sorted(set(inputs) - set(SPECS))
     if unknown:
-        raise InputError(f"unknown input name(s) in config: {', '.join(unknown)}; known: {', '.join(SPECS)}")
+        raise InputError(
+            f"unknown input name(s) in config: {', '.join(unknown)}; known: {', '.join(SPECS)}"
+        )
     missing = [n for n in ADMISSION_ORDER if n not in inputs]
     if missing:
         raise InputError(f"config names no file for input(s): {', '.join(missing)}")

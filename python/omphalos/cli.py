@@ -66,7 +66,9 @@ def _cmd_load(args: argparse.Namespace) -> int:
     from omphalos.run import load_warehouse
 
     try:
-        result = load_warehouse(Path(args.config), Path(args.warehouse), progress=progress_printer(args))
+        result = load_warehouse(
+            Path(args.config), Path(args.warehouse), progress=progress_printer(args)
+        )
     except InputError as exc:
         print(f"omphalos load: input error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -100,7 +102,9 @@ def build_parser() -> argparse.ArgumentParser:
     from omphalos import generate
 
     generate.add_arguments(p)
-    p.add_argument("--progress", action="store_true", help="progress on stderr even when not a terminal")
+    p.add_argument(
+        "--progress", action="store_true", help="progress on stderr even when not a terminal"
+    )
     p.set_defaults(func=_cmd_generate)
 
     p = sub.add_parser("run", help="perform a sealed screening run")
@@ -108,13 +112,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runs-root", help="folder of runs (default artifacts/runs)")
     p.add_argument("--threads", type=int, default=2, help="dbt and DuckDB threads (default 2)")
     p.add_argument("--json", action="store_true", help="print the run directory as JSON")
-    p.add_argument("--progress", action="store_true", help="progress on stderr even when not a terminal")
+    p.add_argument(
+        "--progress", action="store_true", help="progress on stderr even when not a terminal"
+    )
     p.set_defaults(func=_cmd_run)
 
     p = sub.add_parser("load", help="admit a config's inputs into a warehouse for `dbt build`")
     p.add_argument("--config", required=True, help="run configuration (config/runs/*.yaml)")
     p.add_argument(
-        "--warehouse", default="artifacts/dev/warehouse.duckdb", help="DuckDB file (the profile's default)"
+        "--warehouse",
+        default="artifacts/dev/warehouse.duckdb",
+        help="DuckDB file (the profile's default)",
     )
     p.add_argument("--json", action="store_true")
     p.add_argument("--progress", action="store_true")

@@ -114,9 +114,13 @@ def load_config(path: Path) -> RunConfig:
     exports = tuple(doc.get("exports") or DEFAULT_EXPORTS)
     bad = [e for e in exports if e not in EXPORTABLE]
     if bad:
-        raise InputError(f"{path}: exports: unknown table(s) {', '.join(bad)}; known: {', '.join(EXPORTABLE)}")
+        raise InputError(
+            f"{path}: exports: unknown table(s) {', '.join(bad)}; known: {', '.join(EXPORTABLE)}"
+        )
     queries = doc.get("catalog_queries") or []
-    if not isinstance(queries, list) or not all(isinstance(q, dict) and "name" in q for q in queries):
+    if not isinstance(queries, list) or not all(
+        isinstance(q, dict) and "name" in q for q in queries
+    ):
         raise InputError(f"{path}: catalog_queries must be a list of {{name, params}} mappings")
     return RunConfig(
         path=path,

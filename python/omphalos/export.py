@@ -65,7 +65,9 @@ def contracts() -> dict[str, TableContract]:
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     out: dict[str, TableContract] = {}
     for model in doc["models"]:
-        key = tuple(model.get("meta", {}).get("export_key") or model["config"]["meta"]["export_key"])
+        key = tuple(
+            model.get("meta", {}).get("export_key") or model["config"]["meta"]["export_key"]
+        )
         fields = [
             pa.field(c["name"], arrow_type(c["data_type"]), nullable=True) for c in model["columns"]
         ]
@@ -104,9 +106,7 @@ def logical_fingerprint(table: pa.Table, key: tuple[str, ...] | list[str]) -> st
         con.register("t", table)
         cols = ", ".join(f'cast("{c}" as varchar)' for c in table.column_names)
         order = ", ".join(f'"{k}" asc nulls last' for k in key)
-        rows = con.execute(
-            f"select sha256(to_json([{cols}])) from t order by {order}"
-        ).fetchall()
+        rows = con.execute(f"select sha256(to_json([{cols}])) from t order by {order}").fetchall()
     finally:
         con.close()
     h = hashlib.sha256()

@@ -15,7 +15,9 @@ def project_root() -> Path:
     for parent in here.parents:
         if (parent / "dbt_project.yml").is_file():
             return parent
-    raise RuntimeError("cannot find dbt_project.yml above the omphalos package; set OMPHALOS_PROJECT_DIR")
+    raise RuntimeError(
+        "cannot find dbt_project.yml above the omphalos package; set OMPHALOS_PROJECT_DIR"
+    )
 
 
 def default_runs_root() -> Path:

@@ -29,9 +29,11 @@ from omphalos.admit import AdmittedInput, admit_all
 from omphalos.canonical import write_canonical_json
 from omphalos.config import RunConfig, load_config
 from omphalos.export import conform, contracts, logical_fingerprint, write_table
+from omphalos.keys import load_signing_key
 from omphalos.lineage import LineageLog, utc_now
 from omphalos.manifest import build_manifest, write_manifest
 from omphalos.paths import project_root
+from omphalos.sign import write_run_signature
 
 Progress = Callable[[str], None]
 
@@ -70,7 +72,9 @@ class _Timer:
 
 def _write_rejects(rejects: Any, path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    ordered = rejects.sort_by([("input", "ascending"), ("row", "ascending"), ("column", "ascending")])
+    ordered = rejects.sort_by(
+        [("input", "ascending"), ("row", "ascending"), ("column", "ascending")]
+    )
     pacsv.write_csv(
         ordered, path, write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed")
     )
@@ -131,12 +135,19 @@ def _portable_argv(argv: list[str], tmp: Path) -> list[str]:
     return out
 
 
-def _run_dbt(argv: list[str], env: dict[str, str], tmp: Path, progress: Progress | None) -> dict[str, Any]:
+def _run_dbt(
+    argv: list[str], env: dict[str, str], tmp: Path, progress: Progress | None
+) -> dict[str, Any]:
     log_path = tmp / "dbt" / "dbt_stdout.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log:
         proc = subprocess.Popen(
-            argv, env=env, cwd=project_root(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+            argv,
+            env=env,
+            cwd=project_root(),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -156,10 +167,7 @@ def _run_dbt(argv: list[str], env: dict[str, str], tmp: Path, progress: Progress
         ]
         tail = log_path.read_text(encoding="utf-8").splitlines()[-15:]
         raise RunError(
-            "dbt build failed (exit "
-            + str(code)
-            + "):\n  "
-            + "\n  ".join(failed or tail)
+            "dbt build failed (exit " + str(code) + "):\n  " + "\n  ".join(failed or tail)
         )
     return results
 
@@ -182,10 +190,14 @@ def _summary(con: duckdb.DuckDBPyConnection, top: int = 10) -> dict[str, Any]:
     return {
         "shipments": scalar("select count(*) from main_staging.stg_trade__shipments"),
         "parties": scalar("select count(*) from main_intermediate.int_shipment_parties_unpivoted"),
-        "distinct_party_names": scalar("select count(*) from main_intermediate.int_party_names_normalized"),
+        "distinct_party_names": scalar(
+            "select count(*) from main_intermediate.int_party_names_normalized"
+        ),
         "registry_entities": scalar("select count(*) from main_staging.stg_registry__entities"),
         "registry_names": scalar("select count(*) from main_staging.stg_registry__names"),
-        "candidate_pairs": scalar("select count(*) from main_intermediate.int_name_candidates_blocked"),
+        "candidate_pairs": scalar(
+            "select count(*) from main_intermediate.int_name_candidates_blocked"
+        ),
         "matches_by_status": {k: int(v) for k, v in sorted(by_status.items())},
         "review_queue": scalar("select count(*) from main_marts.review_queue"),
         "top_exposed_entities": [
@@ -208,10 +220,16 @@ def execute_run(
     runs_root: Path | None = None,
     threads: int = 2,
     progress: Progress | None = None,
+    sign_key: Path | None = None,
 ) -> Path:
     """Perform a sealed run. Returns the sealed run directory. Raises InputError for bad input
-    (before anything is written), RunError when a started run fails (left as <run_id>.FAILED)."""
+    (before anything is written), RunError when a started run fails (left as <run_id>.FAILED).
+
+    With ``sign_key`` the sealed manifest is signed (``run_manifest.sig.json``) before the run is
+    renamed into place; the key is loaded first, so a bad key (KeyFileError) stops the run before
+    anything is written."""
     cfg = load_config(config_path)
+    signer = load_signing_key(sign_key) if sign_key is not None else None
     runs_root = (runs_root or project_root() / "artifacts" / "runs").resolve()
     runs_root.mkdir(parents=True, exist_ok=True)
     run_id = new_run_id(cfg.name)
@@ -227,7 +245,12 @@ def execute_run(
     try:
         lineage.append(
             "run_started",
-            {"run_id": run_id, "config": cfg.name, "config_sha256": cfg.sha256, "tool_version": __version__},
+            {
+                "run_id": run_id,
+                "config": cfg.name,
+                "config_sha256": cfg.sha256,
+                "tool_version": __version__,
+            },
         )
         (tmp / "config").mkdir()
         (tmp / "config" / "run_config.yaml").write_bytes(cfg.raw_bytes)
@@ -319,6 +342,8 @@ def execute_run(
         }
         manifest = build_manifest(tmp, meta)
         write_manifest(tmp, manifest)
+        if signer is not None:
+            write_run_signature(tmp, signer)
         os.rename(tmp, final)
         return final
     except BaseException as exc:
@@ -375,11 +400,15 @@ def _mark_failed(tmp: Path, failed: Path, exc: BaseException) -> None:
 
 
 def latest_run(runs_root: Path) -> Path | None:
-    runs = sorted(p for p in runs_root.iterdir() if p.is_dir() and (p / "run_manifest.json").exists())
+    runs = sorted(
+        p for p in runs_root.iterdir() if p.is_dir() and (p / "run_manifest.json").exists()
+    )
     return max(runs, key=lambda p: p.stat().st_mtime) if runs else None
 
 
-def load_warehouse(config_path: Path, warehouse: Path, progress: Progress | None = None) -> dict[str, Any]:
+def load_warehouse(
+    config_path: Path, warehouse: Path, progress: Progress | None = None
+) -> dict[str, Any]:
     """Admit a config's inputs into a standalone warehouse for analysts who run `dbt build`
     themselves (no sealed run). Returns the admission summary; rejects are counted, not written."""
     cfg = load_config(config_path)

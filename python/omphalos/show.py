@@ -27,8 +27,10 @@ def render_summary(run_dir: Path) -> str:
         f"directory  {s['run_dir']}",
         f"merkle     payload_root {s['payload_root']}",
         "",
-        "inputs     " + "; ".join(
-            f"{i['name']} {i['rows_admitted']} admitted, {i['rows_rejected']} rejected" for i in s["inputs"]
+        "inputs     "
+        + "; ".join(
+            f"{i['name']} {i['rows_admitted']} admitted, {i['rows_rejected']} rejected"
+            for i in s["inputs"]
         ),
         f"shipments  {s['shipments']}   parties {s['parties']} ({s['distinct_party_names']} distinct names)",
         f"registry   {s['registry_entities']} entities, {s['registry_names']} names",

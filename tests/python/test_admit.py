@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
 from omphalos.admit import SPECS, InputError, admit_all, admit_one
-
-import duckdb
 
 HEADER = ",".join(SPECS["shipments"].column_names)
 GOOD = "S1,2026-01-02,Orion LLC,,RU,Acme Inc,,US,,,RU,,US,847130,computers,100.50"
@@ -69,7 +68,7 @@ def test_each_bad_value_is_located_by_row_and_column(tmp_path: Path) -> None:
 
 
 def test_malformed_row_is_rejected_with_its_row_number(tmp_path: Path) -> None:
-    body = f'{HEADER}\n{GOOD}\nonly,two\n{GOOD.replace("S1", "S3")}\n'.encode()
+    body = f"{HEADER}\n{GOOD}\nonly,two\n{GOOD.replace('S1', 'S3')}\n".encode()
     record, rejects = _admit_shipments(tmp_path, body)
     assert _rows(rejects) == [(3, None, "expected 16 fields, found 2")]
     assert record.table.column("shipment_id").to_pylist() == ["S1", "S3"]  # type: ignore[attr-defined]
@@ -80,7 +79,9 @@ def test_invalid_utf8_is_rejected_with_hex_value(tmp_path: Path) -> None:
     body = f"{HEADER}\n{GOOD}\n".encode() + bad + b"\n"
     _record, rejects = _admit_shipments(tmp_path, body)
     rows = rejects.to_pylist()
-    assert [(r["row"], r["column"], r["reason"]) for r in rows] == [(3, "shipper_name", "not valid UTF-8")]
+    assert [(r["row"], r["column"], r["reason"]) for r in rows] == [
+        (3, "shipper_name", "not valid UTF-8")
+    ]
     assert rows[0]["value"].startswith("hex:")
 
 
@@ -99,7 +100,10 @@ def test_missing_required_value(tmp_path: Path) -> None:
 
 def test_missing_and_extra_columns_stop_admission_naming_them(tmp_path: Path) -> None:
     header = HEADER.replace(",value_usd", ",amount")
-    with pytest.raises(InputError, match=r"shipments.csv: row 1 \(header\): missing column\(s\) value_usd; unexpected column\(s\) amount"):
+    with pytest.raises(
+        InputError,
+        match=r"shipments.csv: row 1 \(header\): missing column\(s\) value_usd; unexpected column\(s\) amount",
+    ):
         _admit_shipments(tmp_path, f"{header}\n".encode())
 
 

@@ -1,0 +1,55 @@
+"""Shared fixtures: small generated inputs and sealed runs, built once per test session."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from omphalos.generate import generate
+from omphalos.run import execute_run
+
+SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
+
+CONFIG_TEMPLATE = """\
+name: {name}
+as_of_date: "2026-10-31"
+inputs:
+  shipments: shipments.{ext}
+  registry_entities: registry_entities.{ext}
+  registry_names: registry_names.{ext}
+  registry_identifiers: registry_identifiers.{ext}
+"""
+
+
+def write_config(folder: Path, name: str = "test", ext: str = "csv") -> Path:
+    path = folder / f"{name}.yaml"
+    path.write_text(CONFIG_TEMPLATE.format(name=name, ext=ext), encoding="utf-8")
+    return path
+
+
+@pytest.fixture(scope="session")
+def small_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """2,000 shipments x 300 entities, seed 11, CSV, with a config `test.yaml` beside them."""
+    folder = tmp_path_factory.mktemp("inputs")
+    generate(folder, shipments=2000, entities=300, seed=11)
+    write_config(folder)
+    return folder
+
+
+@pytest.fixture(scope="session")
+def runs_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("runs")
+
+
+@pytest.fixture(scope="session")
+def sealed_run(small_inputs: Path, runs_root: Path) -> Path:
+    """One sealed run of the small inputs (do not modify it: copy it first)."""
+    return execute_run(small_inputs / "test.yaml", runs_root=runs_root, threads=2)
+
+
+def shared_data() -> Path:
+    """The real public data folder (../shared/data); skips the test when it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("../shared/data not found: tests on real public data need the shared data folder")
+    return SHARED_DATA
