@@ -81,6 +81,12 @@ def _cmd_load(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _cmd_eval(args: argparse.Namespace) -> int:
+    from omphalos.evaluate import main_from_args
+
+    return main_from_args(args)
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from omphalos import verify
 
@@ -127,6 +133,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true")
     p.add_argument("--progress", action="store_true")
     p.set_defaults(func=_cmd_load)
+
+    p = sub.add_parser(
+        "eval", help="measure match quality on labelled name pairs (through the SQL)"
+    )
+    from omphalos import evaluate
+
+    evaluate.add_arguments(p)
+    p.set_defaults(func=_cmd_eval)
 
     p = sub.add_parser("verify", help="verify a sealed run from disk")
     from omphalos import verify

@@ -1,0 +1,69 @@
+{{ config(enabled=var('enable_eval', false)) }}
+-- depends_on: {{ ref('translit_chars') }}
+-- depends_on: {{ ref('legal_forms') }}
+
+with
+
+pairs as (
+
+    select
+        cast(pair_id as bigint) as pair_id,
+        lower(schema) as name_schema,
+        name1,
+        name2,
+        is_match
+    from {{ source('eval', 'name_pairs') }}
+
+),
+
+all_names as (
+
+    select name1 as name from pairs
+    union
+    select name2 as name from pairs
+
+),
+
+{{ omphalos.normalized_names('all_names', 'name', 'name') }},
+
+scoring_input as (
+
+    select
+        pairs.pair_id as party_key,
+        pairs.pair_id as name_key,
+        a.name_core as a_core,
+        a.name_sorted as a_sorted,
+        a.name_compact as a_compact,
+        a.name_numbers as a_numbers,
+        a.token_count as a_token_count,
+        a.legal_form as a_legal_form,
+        b.name_core as b_core,
+        b.name_sorted as b_sorted,
+        b.name_compact as b_compact,
+        b.name_numbers as b_numbers,
+        b.token_count as b_token_count,
+        b.legal_form as b_legal_form
+    from pairs
+    inner join normalized as a
+        on pairs.name1 = a.name_key
+    inner join normalized as b
+        on pairs.name2 = b.name_key
+
+),
+
+{{ omphalos.score_name_pairs('scoring_input') }}
+
+select
+    pairs.pair_id,
+    pairs.name_schema,
+    pairs.name1,
+    pairs.name2,
+    pairs.is_match,
+    name_scores.a_sorted as name1_normalized,
+    name_scores.b_sorted as name2_normalized,
+    name_scores.jw_sorted,
+    name_scores.alignment,
+    name_scores.name_score
+from pairs
+left join name_scores
+    on pairs.pair_id = name_scores.party_key
