@@ -87,6 +87,13 @@ def _cmd_eval(args: argparse.Namespace) -> int:
     return main_from_args(args)
 
 
+def _cmd_registry(args: argparse.Namespace) -> int:
+    from omphalos import registry
+
+    result: int = registry.main_from_args(args)
+    return result
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from omphalos import verify
 
@@ -141,6 +148,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     evaluate.add_arguments(p)
     p.set_defaults(func=_cmd_eval)
+
+    p = sub.add_parser("registry", help="import, combine and compare official watchlists")
+    from omphalos import registry
+
+    registry.add_arguments(p)
+    p.set_defaults(func=_cmd_registry)
 
     p = sub.add_parser("verify", help="verify a sealed run from disk")
     from omphalos import verify
