@@ -56,7 +56,8 @@ lint: $(STAMP) ## ruff, mypy and sqlfluff
 	$(BIN)/ruff check python tests
 	$(BIN)/ruff format --check python tests
 	$(BIN)/mypy
-	$(BIN)/sqlfluff lint models sql/catalog
+	$(BIN)/sqlfluff lint models
+	$(BIN)/sqlfluff lint --templater placeholder sql/catalog
 
 .PHONY: postgres
 postgres: ## start the local PostgreSQL server if it is installed and stopped

@@ -8,8 +8,28 @@
 
 {% macro _seed_rows(seed_name, columns, order_by) %}
     {% if not execute %}{{ return([]) }}{% endif %}
+    {% set seed_relation = ref(seed_name) %}
+    {% if seed_relation.is_cte %}
+        {#-
+            In a unit test, ref() of any input (seeds too) is the test's fixture: a CTE of the test
+            query, which this separate compile-time query cannot see. The seeds are reference data,
+            not test input, so read the seed as built in the warehouse (schema `reference`, see
+            seeds: in dbt_project.yml): unit tests need `dbt seed` or `dbt build` to have run.
+        -#}
+        {% set seed_relation = adapter.get_relation(
+            database=target.database,
+            schema=generate_schema_name('reference', none) | trim,
+            identifier=seed_name
+        ) %}
+        {% if seed_relation is none %}
+            {{ exceptions.raise_compiler_error(
+                "omphalos: seed '" ~ seed_name ~ "' is not in the warehouse. Name normalization reads it"
+                ~ " at compile time, in unit tests too: run `dbt seed` (or `dbt build`) first."
+            ) }}
+        {% endif %}
+    {% endif %}
     {% set sql %}
-        select {{ columns | join(', ') }} from {{ ref(seed_name) }} order by {{ order_by }}
+        select {{ columns | join(', ') }} from {{ seed_relation }} order by {{ order_by }}
     {% endset %}
     {% set result = run_query(sql) %}
     {{ return(result.rows) }}

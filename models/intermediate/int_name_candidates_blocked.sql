@@ -34,7 +34,7 @@ key_frequency as (
         block_key,
         count(*) as registry_names_with_key
     from registry_keys
-    group by block_key
+    group by 1
 
 ),
 
@@ -58,7 +58,7 @@ candidates as (
     from party_keys
     inner join usable_registry_keys
         on party_keys.block_key = usable_registry_keys.block_key
-    group by party_keys.name_key, usable_registry_keys.name_key
+    group by 1, 2
 
 )
 

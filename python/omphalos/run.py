@@ -336,7 +336,7 @@ def execute_run(
                 "sha256": cfg.sha256,
                 "as_of_date": cfg.as_of_date,
             },
-            "inputs": [r.summary() for r in records],
+            "inputs": _input_summaries(cfg, records),
             "dbt": {"command": _portable_argv(argv, tmp), "vars": _str_vars(cfg)},
             "tables": tables,
         }
@@ -349,6 +349,22 @@ def execute_run(
     except BaseException as exc:
         _mark_failed(tmp, runs_root / f"{run_id}.FAILED", exc)
         raise
+
+
+def _input_summaries(cfg: RunConfig, records: list[AdmittedInput]) -> list[dict[str, Any]]:
+    """Per input: digests and counts; a registry imported by `omphalos registry import` also
+    records its source lists (files, sha256, list dates)."""
+    from omphalos.registry.model import registry_source_for
+
+    out = []
+    for rec in records:
+        summary = rec.summary()
+        if rec.name == "registry_entities":
+            source = registry_source_for(cfg.inputs[rec.name])
+            if source is not None:
+                summary["registry_source"] = source
+        out.append(summary)
+    return out
 
 
 def _str_vars(cfg: RunConfig) -> dict[str, str]:

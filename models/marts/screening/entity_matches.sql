@@ -101,7 +101,8 @@ capped as (
 
     select
         *,
-        cast(greatest(0, least(1,
+        cast(greatest(0, least(
+            1,
             case
                 when matched_name_type <> 'weak_alias' then adjusted_score
                 when country_evidence = 'listed'

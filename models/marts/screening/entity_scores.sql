@@ -6,6 +6,10 @@
 --                + 0.2 * min(1, matched shipments / 20)
 -- trend compares matched value in the trend window before as_of_date with the window before it.
 
+{%- set as_of_date = "cast('" ~ var('as_of_date') ~ "' as date)" %}
+{%- set recent_window_start = omphalos.add_days(as_of_date, -var('trend_window_days')) %}
+{%- set prior_window_start = omphalos.add_days(as_of_date, -2 * var('trend_window_days')) %}
+
 with
 
 matches as (
@@ -35,7 +39,7 @@ entity_shipments as (
         shipment_id,
         max(case when match_status = 'MATCH' then 1 else 0 end) as is_match
     from matches
-    group by entity_id, shipment_id
+    group by 1, 2
 
 ),
 
@@ -72,26 +76,28 @@ aggregated as (
         min(ship_date) as first_seen,
         max(ship_date) as last_seen,
         cast(coalesce(sum(case
-            when is_match = 1
-                and ship_date > {{ omphalos.add_days("cast('" ~ var('as_of_date') ~ "' as date)", -var('trend_window_days')) }}
-                and ship_date <= cast('{{ var("as_of_date") }}' as date)
+            when
+                is_match = 1
+                and ship_date > {{ recent_window_start }}
+                and ship_date <= {{ as_of_date }}
                 then value_usd
         end), 0) as decimal(18, 2)) as recent_value_usd,
         cast(coalesce(sum(case
-            when is_match = 1
-                and ship_date > {{ omphalos.add_days("cast('" ~ var('as_of_date') ~ "' as date)", -2 * var('trend_window_days')) }}
-                and ship_date <= {{ omphalos.add_days("cast('" ~ var('as_of_date') ~ "' as date)", -var('trend_window_days')) }}
+            when
+                is_match = 1
+                and ship_date > {{ prior_window_start }}
+                and ship_date <= {{ recent_window_start }}
                 then value_usd
         end), 0) as decimal(18, 2)) as prior_value_usd
     from enriched
-    group by entity_id
+    group by 1
 
 ),
 
 scored as (
 
     select
-        aggregated.*,
+        *,
         cast(case
             when matched_value_usd = 0 then 0
             else round(controlled_value_usd / matched_value_usd, 4)
@@ -110,7 +116,7 @@ scored as (
 with_exposure as (
 
     select
-        scored.*,
+        *,
         cast(round(
             0.5 * least(1, log10(1 + cast(matched_value_usd as double precision)) / 7)
             + 0.3 * cast(controlled_share as double precision)
@@ -144,7 +150,10 @@ final as (
         with_exposure.trend,
         with_exposure.exposure_score,
         cast(row_number() over (
-            order by with_exposure.exposure_score desc, with_exposure.matched_value_usd desc, entities.entity_id asc
+            order by
+                with_exposure.exposure_score desc,
+                with_exposure.matched_value_usd desc,
+                entities.entity_id asc
         ) as bigint) as exposure_rank
     from with_exposure
     inner join {{ ref('stg_registry__entities') }} as entities
