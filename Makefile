@@ -73,3 +73,8 @@ test: $(STAMP) postgres lint dbt-build pytest ## everything: lint, dbt build wit
 .PHONY: clean
 clean: ## remove generated data, dbt target and dev warehouse (never sealed runs)
 	rm -rf data/demo target logs artifacts/dev
+
+.PHONY: certify
+certify: $(STAMP) ## compare two sealed runs: make certify A=artifacts/runs/<a> B=artifacts/runs/<b>
+	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make certify A=artifacts/runs/<run_a> B=artifacts/runs/<run_b>" >&2; exit 2; }
+	$(BIN)/omphalos certify --run-a $(A) --run-b $(B)

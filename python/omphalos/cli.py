@@ -38,6 +38,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from omphalos.admit import InputError
+    from omphalos.engines import EngineError
+    from omphalos.keys import KeyFileError
     from omphalos.run import RunError, execute_run
     from omphalos.show import render_summary
 
@@ -47,9 +49,18 @@ def _cmd_run(args: argparse.Namespace) -> int:
             runs_root=Path(args.runs_root) if args.runs_root else None,
             threads=args.threads,
             progress=progress_printer(args),
+            target=args.target,
+            keep_warehouse=args.keep_warehouse,
+            sign_key=args.sign_key,
         )
     except InputError as exc:
         print(f"omphalos run: input error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyFileError as exc:
+        print(f"omphalos run: signing key error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except EngineError as exc:
+        print(f"omphalos run: engine error: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except RunError as exc:
         print(f"omphalos run: run failed: {exc}", file=sys.stderr)
@@ -94,6 +105,31 @@ def _cmd_registry(args: argparse.Namespace) -> int:
     return result
 
 
+def _module_command(module_name: str) -> Callable[[argparse.Namespace], int]:
+    """A subcommand whose module provides add_arguments(parser) and main_from_args(args)."""
+
+    def run(args: argparse.Namespace) -> int:
+        import importlib
+
+        result: int = importlib.import_module(module_name).main_from_args(args)
+        return result
+
+    return run
+
+
+def _add_module_command(
+    sub: argparse._SubParsersAction,  # type: ignore[type-arg]
+    name: str,
+    module_name: str,
+    help_text: str,
+) -> None:
+    import importlib
+
+    p = sub.add_parser(name, help=help_text)
+    importlib.import_module(module_name).add_arguments(p)
+    p.set_defaults(func=_module_command(module_name))
+
+
 def _cmd_verify(args: argparse.Namespace) -> int:
     from omphalos import verify
 
@@ -124,6 +160,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--config", required=True, help="run configuration (config/runs/*.yaml)")
     p.add_argument("--runs-root", help="folder of runs (default artifacts/runs)")
     p.add_argument("--threads", type=int, default=2, help="dbt and DuckDB threads (default 2)")
+    p.add_argument(
+        "--target",
+        choices=["duckdb", "postgres"],
+        default="duckdb",
+        help="warehouse engine (default duckdb; postgres reads OMPHALOS_PG_* settings)",
+    )
+    p.add_argument(
+        "--sign-key",
+        type=Path,
+        help="sign the sealed manifest with this Ed25519 private key (NAME.key)",
+    )
+    p.add_argument(
+        "--keep-warehouse",
+        action="store_true",
+        help="postgres: keep the run's schemas for inspection (default: dropped after export)",
+    )
     p.add_argument("--json", action="store_true", help="print the run directory as JSON")
     p.add_argument(
         "--progress", action="store_true", help="progress on stderr even when not a terminal"
@@ -160,6 +212,35 @@ def build_parser() -> argparse.ArgumentParser:
 
     verify.add_arguments(p)
     p.set_defaults(func=_cmd_verify)
+
+    _add_module_command(
+        sub, "keys", "omphalos.keys", "create Ed25519 signing keys: keys generate --name NAME"
+    )
+    _add_module_command(
+        sub,
+        "sign",
+        "omphalos.sign",
+        "sign a sealed run's manifest with an Ed25519 key (run_manifest.sig.json)",
+    )
+    _add_module_command(
+        sub,
+        "certify",
+        "omphalos.certify",
+        "verify two runs and compare them: substantive or procedural differences, located row by row",
+    )
+    _add_module_command(
+        sub,
+        "verify-certificates",
+        "omphalos.certificates",
+        "check every signature and link of a certificates log",
+    )
+    _add_module_command(sub, "release", "omphalos.release", "build or verify a release bundle")
+    _add_module_command(
+        sub,
+        "report",
+        "omphalos.report",
+        "write the run report with verification status and Merkle roots (outside the run)",
+    )
 
     p = sub.add_parser("show", help="print the summary of a sealed run")
     p.add_argument("run_dir", help="the run directory")

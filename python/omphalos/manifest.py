@@ -96,6 +96,7 @@ ROLE_RULES: tuple[RoleRule, ...] = (
     RoleRule("inputs/", PAYLOAD, "input"),
     RoleRule("exports/", PAYLOAD, "export"),
     RoleRule("reports/", PAYLOAD, "report"),
+    RoleRule("catalog/", PAYLOAD, "catalog_result"),
     RoleRule("warehouse/", PROCEDURAL, "warehouse"),
     RoleRule("dbt/", PROCEDURAL, "dbt"),
     RoleRule("lineage/", PROCEDURAL, "lineage"),

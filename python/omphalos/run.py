@@ -22,18 +22,22 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from omphalos import __version__
-from omphalos.admit import AdmittedInput, admit_all
+from omphalos.admit import AdmittedInput, InputError, admit_all
 from omphalos.canonical import write_canonical_json
 from omphalos.config import RunConfig, load_config
+from omphalos.engines import ENGINES, DuckDBEngine, Engine, PostgresEngine
 from omphalos.export import conform, contracts, logical_fingerprint, write_table
 from omphalos.keys import load_signing_key
 from omphalos.lineage import LineageLog, utc_now
 from omphalos.manifest import build_manifest, write_manifest
+from omphalos.packets import write_packets
 from omphalos.paths import project_root
-from omphalos.sign import write_run_signature
+from omphalos.report import write_report
+from omphalos.sign import SignatureError, write_run_signature
 
 Progress = Callable[[str], None]
 
@@ -80,20 +84,11 @@ def _write_rejects(rejects: Any, path: Path) -> None:
     )
 
 
-def _load_raw(warehouse: Path, records: list[AdmittedInput]) -> None:
-    con = duckdb.connect(str(warehouse))
-    try:
-        con.execute("create schema if not exists raw")
-        for rec in records:
-            con.register("admitted", rec.table)
-            con.execute(f"create or replace table raw.{rec.name} as select * from admitted")
-            con.unregister("admitted")
-    finally:
-        con.close()
-
-
-def _dbt_command(cfg: RunConfig, tmp: Path, threads: int) -> tuple[list[str], dict[str, str]]:
+def _dbt_command(
+    cfg: RunConfig, tmp: Path, threads: int, engine: Engine
+) -> tuple[list[str], dict[str, str]]:
     dbt_bin = Path(sys.executable).with_name("dbt")
+    dbt_vars: dict[str, Any] = {**cfg.dbt_vars(), **engine.dbt_vars()}
     argv = [
         str(dbt_bin) if dbt_bin.exists() else "dbt",
         "build",
@@ -102,26 +97,21 @@ def _dbt_command(cfg: RunConfig, tmp: Path, threads: int) -> tuple[list[str], di
         "--profiles-dir",
         str(project_root() / "profiles"),
         "--target",
-        "duckdb",
+        engine.target,
         "--target-path",
         str(tmp / "dbt" / "target"),
         "--log-path",
         str(tmp / "dbt" / "logs"),
         "--vars",
-        json.dumps(cfg.dbt_vars(), sort_keys=True),
+        json.dumps(dbt_vars, sort_keys=True),
         "--threads",
         str(threads),
         "--no-partial-parse",
         "--no-use-colors",
     ]
     env = dict(os.environ)
-    env.update(
-        {
-            "OMPHALOS_DUCKDB_PATH": str(tmp / "warehouse" / "warehouse.duckdb"),
-            "OMPHALOS_THREADS": str(threads),
-            "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-        }
-    )
+    env.update(engine.dbt_env())
+    env.update({"OMPHALOS_THREADS": str(threads), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
     return argv, env
 
 
@@ -172,34 +162,36 @@ def _run_dbt(
     return results
 
 
-def _summary(con: duckdb.DuckDBPyConnection, top: int = 10) -> dict[str, Any]:
-    def scalar(sql: str) -> int:
-        rows = con.execute(sql).fetchall()
-        return int(rows[0][0]) if rows and rows[0][0] is not None else 0
+def _summary(engine: Engine, marts: dict[str, pa.Table], top: int = 10) -> dict[str, Any]:
+    """The run's headline numbers, from the exported tables and engine row counts (the same on
+    every engine)."""
 
-    by_status = dict(
-        con.execute(
-            "select match_status, count(*) from main_marts.entity_matches group by 1 order by 1"
+    def count(layer: str, name: str) -> int:
+        return engine.count(layer, name) or 0
+
+    con = duckdb.connect()
+    try:
+        con.register("entity_matches", marts["entity_matches"])
+        con.register("entity_scores", marts["entity_scores"])
+        by_status = con.execute(
+            "select match_status, count(*) from entity_matches group by 1 order by 1"
         ).fetchall()
-    )
-    top_rows = con.execute(
-        "select exposure_rank, entity_id, primary_name, match_shipments, "
-        "cast(matched_value_usd as varchar), cast(exposure_score as varchar) "
-        f"from main_marts.entity_scores order by exposure_rank limit {int(top)}"
-    ).fetchall()
+        top_rows = con.execute(
+            "select exposure_rank, entity_id, primary_name, match_shipments, "
+            "cast(matched_value_usd as varchar), cast(exposure_score as varchar) "
+            f"from entity_scores order by exposure_rank limit {int(top)}"
+        ).fetchall()
+    finally:
+        con.close()
     return {
-        "shipments": scalar("select count(*) from main_staging.stg_trade__shipments"),
-        "parties": scalar("select count(*) from main_intermediate.int_shipment_parties_unpivoted"),
-        "distinct_party_names": scalar(
-            "select count(*) from main_intermediate.int_party_names_normalized"
-        ),
-        "registry_entities": scalar("select count(*) from main_staging.stg_registry__entities"),
-        "registry_names": scalar("select count(*) from main_staging.stg_registry__names"),
-        "candidate_pairs": scalar(
-            "select count(*) from main_intermediate.int_name_candidates_blocked"
-        ),
-        "matches_by_status": {k: int(v) for k, v in sorted(by_status.items())},
-        "review_queue": scalar("select count(*) from main_marts.review_queue"),
+        "shipments": count("staging", "stg_trade__shipments"),
+        "parties": count("intermediate", "int_shipment_parties_unpivoted"),
+        "distinct_party_names": count("intermediate", "int_party_names_normalized"),
+        "registry_entities": count("staging", "stg_registry__entities"),
+        "registry_names": count("staging", "stg_registry__names"),
+        "candidate_pairs": count("intermediate", "int_name_candidates_blocked"),
+        "matches_by_status": {str(k): int(v) for k, v in by_status},
+        "review_queue": marts["review_queue"].num_rows,
         "top_exposed_entities": [
             {
                 "rank": int(r[0]),
@@ -214,6 +206,17 @@ def _summary(con: duckdb.DuckDBPyConnection, top: int = 10) -> dict[str, Any]:
     }
 
 
+MART_LAYERS = {"entity_matches": "marts", "entity_scores": "marts", "review_queue": "marts"}
+
+
+def make_engine(target: str, tmp: Path, run_id: str, threads: int, keep_warehouse: bool) -> Engine:
+    if target == "duckdb":
+        return DuckDBEngine(tmp / "warehouse" / "warehouse.duckdb", threads)
+    if target == "postgres":
+        return PostgresEngine(run_id, threads, keep=keep_warehouse)
+    raise InputError(f"unknown target {target!r}; known: {', '.join(ENGINES)}")
+
+
 def execute_run(
     config_path: Path,
     *,
@@ -221,6 +224,8 @@ def execute_run(
     threads: int = 2,
     progress: Progress | None = None,
     sign_key: Path | None = None,
+    target: str = "duckdb",
+    keep_warehouse: bool = False,
 ) -> Path:
     """Perform a sealed run. Returns the sealed run directory. Raises InputError for bad input
     (before anything is written), RunError when a started run fails (left as <run_id>.FAILED).
@@ -229,6 +234,8 @@ def execute_run(
     renamed into place; the key is loaded first, so a bad key (KeyFileError) stops the run before
     anything is written."""
     cfg = load_config(config_path)
+    if target not in ENGINES:
+        raise InputError(f"unknown target {target!r}; known: {', '.join(ENGINES)}")
     signer = load_signing_key(sign_key) if sign_key is not None else None
     runs_root = (runs_root or project_root() / "artifacts" / "runs").resolve()
     runs_root.mkdir(parents=True, exist_ok=True)
@@ -273,34 +280,37 @@ def execute_run(
             },
         )
 
-        warehouse = tmp / "warehouse" / "warehouse.duckdb"
-        warehouse.parent.mkdir()
-        with timer.phase("load"):
-            _load_raw(warehouse, records)
-
-        argv, env = _dbt_command(cfg, tmp, threads)
-        lineage.append("dbt_invoked", {"argv": _portable_argv(argv, tmp), "vars": _str_vars(cfg)})
-        say("dbt build")
-        with timer.phase("dbt_build"):
-            results = _run_dbt(argv, env, tmp, progress)
-        con = duckdb.connect(str(warehouse), read_only=True)
+        engine = make_engine(target, tmp, run_id, threads, keep_warehouse)
+        engine_closed = False
         try:
+            with timer.phase("load"):
+                say(f"loading admitted inputs into {target}")
+                engine.load_raw(records)
+            argv, env = _dbt_command(cfg, tmp, threads, engine)
+            lineage.append(
+                "dbt_invoked", {"argv": _portable_argv(argv, tmp), "vars": _str_vars(cfg, engine)}
+            )
+            say("dbt build")
+            with timer.phase("dbt_build"):
+                results = _run_dbt(argv, env, tmp, progress)
             for r in sorted(results.get("results", []), key=lambda r: r.get("unique_id", "")):
                 uid = r.get("unique_id", "")
                 event = "model_built" if uid.startswith(("model.", "seed.")) else "test_run"
                 data: dict[str, Any] = {"node": uid, "status": r.get("status")}
                 if uid.startswith("model."):
-                    name = uid.split(".")[-1]
-                    data["rows"] = _model_rows(con, name)
+                    data["rows"] = _model_rows(engine, uid.split(".")[-1])
                 lineage.append(event, data)
 
             with timer.phase("export"):
+                marts: dict[str, pa.Table] = {}
+                for name, layer in MART_LAYERS.items():
+                    contract = contracts()[name]
+                    marts[name] = conform(engine.fetch(layer, name, contract.schema), contract)
                 tables = []
                 for name in cfg.exports:
                     say(f"exporting {name}")
                     contract = contracts()[name]
-                    arrow = con.sql(f"select * from main_marts.{name}").to_arrow_table()
-                    table = conform(arrow, contract)
+                    table = marts[name]
                     write_table(table, tmp / "exports", name)
                     tables.append(
                         {
@@ -312,12 +322,24 @@ def execute_run(
                         }
                     )
                     lineage.append("table_exported", tables[-1])
-            summary = _summary(con)
+            summary = _summary(engine, marts)
+            engine_description = engine.describe()
+            engine_closed = True
+            engine.finish()
         finally:
-            con.close()
+            if not engine_closed:
+                engine.finish()
         write_canonical_json(
             tmp / "reports" / "summary.json",
             {"schema_version": "omphalos.run_summary/1", "config": cfg.name, **summary},
+        )
+        with timer.phase("report"):
+            say("writing review packets")
+            packet_files = write_packets(tmp)
+            say("writing reports/index.html")
+            write_report(tmp)
+        lineage.append(
+            "report_written", {"page": "reports/index.html", "packets": len(packet_files) // 2}
         )
         write_canonical_json(
             tmp / "reports" / "timings.json",
@@ -329,7 +351,7 @@ def execute_run(
             "started_at": started_at,
             "tool": {"name": "omphalos", "version": __version__},
             "dependencies": _versions(),
-            "engine": {"target": "duckdb", "threads": threads},
+            "engine": engine_description,
             "config": {
                 "name": cfg.name,
                 "path": "config/run_config.yaml",
@@ -337,13 +359,16 @@ def execute_run(
                 "as_of_date": cfg.as_of_date,
             },
             "inputs": _input_summaries(cfg, records),
-            "dbt": {"command": _portable_argv(argv, tmp), "vars": _str_vars(cfg)},
+            "dbt": {"command": _portable_argv(argv, tmp), "vars": _str_vars(cfg, engine)},
             "tables": tables,
         }
         manifest = build_manifest(tmp, meta)
         write_manifest(tmp, manifest)
         if signer is not None:
-            write_run_signature(tmp, signer)
+            try:
+                write_run_signature(tmp, signer)
+            except (SignatureError, OSError) as exc:
+                raise RunError(f"signing the sealed manifest failed: {exc}") from exc
         os.rename(tmp, final)
         return final
     except BaseException as exc:
@@ -367,19 +392,17 @@ def _input_summaries(cfg: RunConfig, records: list[AdmittedInput]) -> list[dict[
     return out
 
 
-def _str_vars(cfg: RunConfig) -> dict[str, str]:
-    return {k: str(v) for k, v in sorted(cfg.dbt_vars().items())}
+def _str_vars(cfg: RunConfig, engine: Engine) -> dict[str, str]:
+    merged: dict[str, Any] = {**cfg.dbt_vars(), **engine.dbt_vars()}
+    return {k: str(v) for k, v in sorted(merged.items())}
 
 
-def _model_rows(con: duckdb.DuckDBPyConnection, name: str) -> int | None:
-    rows = con.execute(
-        "select table_schema from information_schema.tables where table_name = ? order by 1 limit 1",
-        [name],
-    ).fetchall()
-    if not rows:
-        return None
-    count = con.execute(f'select count(*) from "{rows[0][0]}"."{name}"').fetchall()
-    return int(count[0][0])
+def _model_rows(engine: Engine, name: str) -> int | None:
+    for layer in ("staging", "intermediate", "marts"):
+        n = engine.count(layer, name)
+        if n is not None:
+            return n
+    return None
 
 
 def _rejects_by_reason(rejects: Any) -> list[dict[str, Any]]:
@@ -429,8 +452,7 @@ def load_warehouse(
     themselves (no sealed run). Returns the admission summary; rejects are counted, not written."""
     cfg = load_config(config_path)
     records, rejects = admit_all(cfg.inputs, cfg.input_labels, progress=progress)
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
-    _load_raw(warehouse, records)
+    DuckDBEngine(warehouse, threads=2).load_raw(records)
     return {
         "warehouse": str(warehouse),
         "inputs": [r.summary() for r in records],

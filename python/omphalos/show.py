@@ -47,6 +47,11 @@ def render_summary(run_dir: Path) -> str:
             f"  {e['rank']:>4}  {e['entity_id']:<14} {e['name'][:40]:<40} {e['match_shipments']:>9} "
             f"{e['matched_value_usd']:>16} {e['exposure_score']:>7}"
         )
+    report = Path(s["run_dir"]) / "reports" / "index.html"
+    if report.is_file():
+        packets = Path(s["run_dir"]) / "exports" / "packets"
+        count = len(list(packets.glob("*.json"))) if packets.is_dir() else 0
+        lines += ["", f"report     {report}   ({count} review packets in {packets})"]
     lines += ["", f"verify with: make verify RUN={s['run_dir']}"]
     return "\n".join(lines)
 

@@ -2,7 +2,9 @@
 
 Nothing in the manifest is trusted: the whole directory tree is walked (no directory skipped,
 symlinks never followed), every file is hashed, both Merkle roots are rebuilt from the on-disk
-hashes, ``metadata_sha256`` is recomputed, and the lineage chain is checked.
+hashes, ``metadata_sha256`` is recomputed, and the lineage chain is checked. The detached
+signature ``run_manifest.sig.json`` (docs/evidence.md) is the only file besides the manifest that
+is not listed; its claims are recomputed, and with trusted keys its signature is checked.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import argparse
 import os
 import re
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from omphalos.canonical import CanonicalJSONError, canonical_bytes, is_safe_relpath, sha256_file
+from omphalos.keys import KeyFileError, TrustedKey, add_trust_arguments, trusted_keys_from_args
 from omphalos.lineage import verify_chain
 from omphalos.manifest import (
     MANIFEST_NAME,
@@ -29,6 +33,7 @@ from omphalos.manifest import (
 )
 from omphalos.merkle import ALGORITHM, LEAF_ENCODING
 from omphalos.problems import Problem
+from omphalos.sign import SIGNATURE_NAME, check_run_signature
 
 __all__ = ["LINEAGE_PATH", "VerifyResult", "add_arguments", "main_from_args", "verify_run"]
 
@@ -43,6 +48,9 @@ class VerifyResult:
     problems: list[Problem]
     roots: dict[str, Any] = field(default_factory=dict)
     counts: dict[str, int] = field(default_factory=dict)
+    signature: dict[str, str | None] = field(
+        default_factory=lambda: {"status": "absent", "key_id": None, "signer": None}
+    )
 
     @property
     def ok(self) -> bool:
@@ -55,6 +63,7 @@ class VerifyResult:
             "run_id": self.run_id,
             "roots": self.roots,
             "counts": self.counts,
+            "signature": self.signature,
             "problems": [p.to_dict() for p in self.problems],
         }
 
@@ -78,6 +87,7 @@ class _Tree:
     files: list[str] = field(default_factory=list)  # safe relative paths of regular files
     other: set[str] = field(default_factory=set)  # symlinks, special files, unsafe names
     problems: list[Problem] = field(default_factory=list)
+    signature: bool = False  # a regular top-level run_manifest.sig.json exists
 
 
 def _walk(root: Path) -> _Tree:
@@ -124,6 +134,8 @@ def _walk(root: Path) -> _Tree:
                 )
             elif rel == MANIFEST_NAME:
                 continue
+            elif rel == SIGNATURE_NAME:
+                tree.signature = True
             elif not is_safe_relpath(rel):
                 tree.other.add(rel)
                 tree.problems.append(
@@ -188,8 +200,13 @@ def _check_entry(i: int, a: object, problems: list[Problem]) -> str | None:
     return path
 
 
-def verify_run(run_dir: Path | str) -> VerifyResult:
-    """Verify a sealed run directory; see the module docstring."""
+def verify_run(
+    run_dir: Path | str, *, trusted_keys: Mapping[str, TrustedKey] | None = None
+) -> VerifyResult:
+    """Verify a sealed run directory; see the module docstring.
+
+    ``trusted_keys`` (by key id, from the user, never from the run): when given, the run must
+    carry a signature by one of them. Without them a signature is reported ``unchecked``."""
     root = Path(run_dir)
     problems: list[Problem] = []
     if not root.is_dir():
@@ -218,20 +235,31 @@ def verify_run(run_dir: Path | str) -> VerifyResult:
     }
 
     manifest: dict[str, Any] | None = None
+    raw: bytes | None = None
     try:
         manifest, raw = read_manifest(root / MANIFEST_NAME)
     except ManifestError as exc:
         problems.append(Problem(exc.code, MANIFEST_NAME, str(exc)))
     run_id: str | None = None
 
-    if manifest is not None:
+    if manifest is not None and raw is not None:
         run_id = manifest["run_id"] if isinstance(manifest.get("run_id"), str) else None
         problems.extend(_check_manifest(manifest, raw, disk, tree, recomputed, counts))
+
+    signature, sig_problems = check_run_signature(
+        root,
+        present=tree.signature,
+        manifest=manifest,
+        manifest_raw=raw,
+        payload_root=recomputed["payload_root"],
+        trusted=trusted_keys,
+    )
+    problems.extend(sig_problems)
 
     if LINEAGE_PATH in disk:
         problems.extend(verify_chain(root / LINEAGE_PATH, display_path=LINEAGE_PATH))
 
-    return VerifyResult(os.fspath(root), run_id, problems, recomputed, counts)
+    return VerifyResult(os.fspath(root), run_id, problems, recomputed, counts, signature.to_dict())
 
 
 def _check_manifest(
@@ -371,6 +399,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``omphalos verify``."""
     parser.add_argument("--run-dir", required=True, type=Path, help="the sealed run directory")
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
+    add_trust_arguments(parser)
 
 
 def main_from_args(args: argparse.Namespace) -> int:
@@ -382,16 +411,33 @@ def main_from_args(args: argparse.Namespace) -> int:
             print(canonical_bytes({"ok": False, "error": message}).decode("utf-8"))
         print(f"omphalos verify: {message}", file=sys.stderr)
         return 2
-    result = verify_run(run_dir)
+    try:
+        trusted = trusted_keys_from_args(args)
+    except KeyFileError as exc:
+        if args.json:
+            print(canonical_bytes({"ok": False, "error": str(exc)}).decode("utf-8"))
+        print(f"omphalos verify: {exc}", file=sys.stderr)
+        return 2
+    result = verify_run(run_dir, trusted_keys=trusted or None)
     if args.json:
         print(result.to_json())
     elif result.ok:
         print(
             f"OK {result.run_id} payload_root={result.roots['payload_root']} "
-            f"all_root={result.roots['all_root']} artifacts={result.counts['artifacts_listed']}"
+            f"all_root={result.roots['all_root']} artifacts={result.counts['artifacts_listed']} "
+            f"signature={_signature_text(result.signature)}"
         )
     else:
         for problem in result.problems:
             print(problem)
         print(f"omphalos verify: {len(result.problems)} problem(s)", file=sys.stderr)
     return 0 if result.ok else 1
+
+
+def _signature_text(sig: Mapping[str, str | None]) -> str:
+    status = sig.get("status")
+    if status == "valid":
+        return f"valid ({sig.get('key_id')}, {sig.get('signer') or 'unnamed'})"
+    if status == "unchecked":
+        return f"present-unchecked ({sig.get('key_id')}; pass --trusted-key to check it)"
+    return str(status)

@@ -51,5 +51,46 @@ def sealed_run(small_inputs: Path, runs_root: Path) -> Path:
 def shared_data() -> Path:
     """The real public data folder (../shared/data); skips the test when it is absent."""
     if not SHARED_DATA.is_dir():
-        pytest.skip("../shared/data not found: tests on real public data need the shared data folder")
+        pytest.skip(
+            "../shared/data not found: tests on real public data need the shared data folder"
+        )
     return SHARED_DATA
+
+
+# --- run report and review packets (tests/python/test_report*.py) -----------------------------
+
+
+@pytest.fixture(scope="session")
+def sealed_run_twin(small_inputs: Path, runs_root: Path, sealed_run: Path) -> Path:
+    """A second sealed run of the same small inputs (1 thread): same payload, other run id."""
+    return execute_run(small_inputs / "test.yaml", runs_root=runs_root, threads=1)
+
+
+def unsealed_copy_with_report(run: Path, dest: Path) -> Path:
+    """Copy a sealed run without its seal and (re)write its packets and report page, as the run
+    does before sealing. Returns the copy."""
+    import shutil
+
+    from omphalos.packets import PACKETS_DIR, write_packets
+    from omphalos.report import REPORT_PATH, write_report
+
+    shutil.copytree(run, dest)
+    for name in ("run_manifest.json", "run_manifest.sig.json"):
+        (dest / name).unlink(missing_ok=True)
+    shutil.rmtree(dest / PACKETS_DIR, ignore_errors=True)
+    (dest / REPORT_PATH).unlink(missing_ok=True)
+    write_packets(dest)
+    write_report(dest)
+    return dest
+
+
+@pytest.fixture(scope="session")
+def reported_run(sealed_run: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An unsealed copy of `sealed_run` with packets and reports/index.html written."""
+    return unsealed_copy_with_report(sealed_run, tmp_path_factory.mktemp("reported") / "run")
+
+
+@pytest.fixture(scope="session")
+def reported_run_twin(sealed_run_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The same for `sealed_run_twin`."""
+    return unsealed_copy_with_report(sealed_run_twin, tmp_path_factory.mktemp("reported") / "run")

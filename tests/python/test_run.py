@@ -100,13 +100,19 @@ def test_bad_input_is_exit_2_with_file_and_column(small_inputs: Path, tmp_path: 
     shutil.copytree(small_inputs, folder)
     text = (folder / "shipments.csv").read_text(encoding="utf-8")
     (folder / "shipments.csv").write_text(text.replace('"hs_code"', '"hs"', 1), encoding="utf-8")
-    code = main(["run", "--config", str(folder / "test.yaml"), "--runs-root", str(tmp_path / "runs")])
+    code = main(
+        ["run", "--config", str(folder / "test.yaml"), "--runs-root", str(tmp_path / "runs")]
+    )
     assert code == 2
     failed = list((tmp_path / "runs").glob("*.FAILED"))
-    assert failed and "missing column(s) hs_code" in (failed[0] / "FAILED.json").read_text(encoding="utf-8")
+    assert failed and "missing column(s) hs_code" in (failed[0] / "FAILED.json").read_text(
+        encoding="utf-8"
+    )
 
 
-def test_cli_verify_exit_codes(sealed_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_cli_verify_exit_codes(
+    sealed_run: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
     assert main(["verify", "--run-dir", str(sealed_run)]) == 0
     assert "OK" in capsys.readouterr().out
     copy = tmp_path / "copy"

@@ -1,0 +1,338 @@
+"""Signed comparison certificates in an append-only, hash-chained log (JSONL).
+
+See docs/evidence.md, "Certificate" and "Certificates log". Each line is the canonical JSON of one
+certificate; ``prev_certificate_sha256`` is the SHA-256 of the previous line (without its newline),
+or 64 zeros for the first. The Ed25519 signature covers the canonical bytes of the certificate
+without its ``signature`` field. ``omphalos verify-certificates`` walks the chain from the first
+line with keys the user trusts and reports the first bad line.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import fcntl
+import hashlib
+import os
+import re
+import sys
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+from omphalos.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
+from omphalos.keys import (
+    ALGORITHM,
+    KeyFileError,
+    SigningKey,
+    TrustedKey,
+    add_trust_arguments,
+    trusted_keys_from_args,
+)
+from omphalos.lineage import utc_now
+from omphalos.problems import Problem
+
+__all__ = [
+    "CERTIFICATE_SCHEMA",
+    "GENESIS",
+    "CertificateLogError",
+    "add_arguments",
+    "append_certificate",
+    "build_certificate",
+    "default_log_path",
+    "main_from_args",
+    "verify_certificates",
+]
+
+CERTIFICATE_SCHEMA = "omphalos.certificate/1"
+GENESIS = "0" * 64
+VERDICTS = ("equivalent", "different")
+_FIELDS = frozenset(
+    {
+        "schema_version",
+        "seq",
+        "run_a",
+        "run_b",
+        "verdict",
+        "report_sha256",
+        "key_id",
+        "algorithm",
+        "issued_at",
+        "prev_certificate_sha256",
+        "signature",
+    }
+)
+_RUN_FIELDS = frozenset({"run_id", "payload_root", "metadata_sha256"})
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_KEY_ID = re.compile(r"ed25519:[0-9a-f]{64}")
+_RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z")
+
+
+class CertificateLogError(RuntimeError):
+    """The log cannot be appended to (broken chain, torn line, unreadable)."""
+
+
+def default_log_path() -> Path:
+    from omphalos.paths import project_root
+
+    return project_root() / "artifacts" / "certificates.jsonl"
+
+
+def _run_ref(side: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: side.get(k) for k in sorted(_RUN_FIELDS)}
+
+
+def build_certificate(
+    report: Mapping[str, Any],
+    key: SigningKey,
+    *,
+    seq: int,
+    prev_sha256: str,
+    issued_at: str,
+) -> dict[str, Any]:
+    """A signed certificate for a difference report (docs/evidence.md)."""
+    runs = report["runs"]
+    body: dict[str, Any] = {
+        "schema_version": CERTIFICATE_SCHEMA,
+        "seq": seq,
+        "run_a": _run_ref(runs["a"]),
+        "run_b": _run_ref(runs["b"]),
+        "verdict": report["verdict"],
+        "report_sha256": hashlib.sha256(canonical_bytes(report)).hexdigest(),
+        "key_id": key.key_id,
+        "algorithm": ALGORITHM,
+        "issued_at": issued_at,
+        "prev_certificate_sha256": prev_sha256,
+    }
+    body["signature"] = base64.b64encode(key.sign(canonical_bytes(body))).decode("ascii")
+    return body
+
+
+# ---------------------------------------------------------------------------------------------
+# checking one line
+
+
+def _check_shape(obj: object) -> str | None:
+    """None when ``obj`` has the certificate's shape, else what is wrong."""
+    if not isinstance(obj, dict):
+        return "not a JSON object"
+    if set(obj) != _FIELDS:
+        return (
+            f"fields missing {sorted(_FIELDS - set(obj))}, unexpected {sorted(set(obj) - _FIELDS)}"
+        )
+    for side in ("run_a", "run_b"):
+        ref = obj[side]
+        if not isinstance(ref, dict) or set(ref) != _RUN_FIELDS:
+            return f"{side} must have exactly {sorted(_RUN_FIELDS)}"
+        if not isinstance(ref["run_id"], str):
+            return f"{side}.run_id is not a string"
+        for name in ("payload_root", "metadata_sha256"):
+            if not isinstance(ref[name], str) or not _HEX64.fullmatch(ref[name]):
+                return f"{side}.{name} is not 64 lowercase hex digits"
+    if obj["verdict"] not in VERDICTS:
+        return f"verdict {obj['verdict']!r} is not one of {list(VERDICTS)}"
+    if not isinstance(obj["report_sha256"], str) or not _HEX64.fullmatch(obj["report_sha256"]):
+        return "report_sha256 is not 64 lowercase hex digits"
+    if not isinstance(obj["key_id"], str) or not _KEY_ID.fullmatch(obj["key_id"]):
+        return f"key_id {obj['key_id']!r} is not 'ed25519:' + 64 hex digits"
+    if obj["algorithm"] != ALGORITHM:
+        return f"algorithm {obj['algorithm']!r} is not {ALGORITHM!r}"
+    if not isinstance(obj["issued_at"], str) or not _RFC3339_UTC.fullmatch(obj["issued_at"]):
+        return f"issued_at {obj['issued_at']!r} is not an RFC 3339 UTC timestamp"
+    if not isinstance(obj["signature"], str):
+        return "signature is not a string"
+    return None
+
+
+def _check_line(
+    line: bytes,
+    lineno: int,
+    expect_prev: str,
+    where: str,
+    trusted: Mapping[str, TrustedKey] | None,
+) -> Problem | None:
+    def bad(code: str, message: str) -> Problem:
+        return Problem(code, where, f"line {lineno}: {message}")
+
+    try:
+        obj = loads_strict(line)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return bad("certificate_bad_json", f"not a valid JSON certificate ({exc})")
+    if isinstance(obj, dict) and obj.get("schema_version") != CERTIFICATE_SCHEMA:
+        return bad(
+            "certificate_unknown_schema",
+            f"schema_version {obj.get('schema_version')!r}; this reader knows only "
+            f"{CERTIFICATE_SCHEMA!r}",
+        )
+    shape = _check_shape(obj)
+    if shape is not None:
+        return bad("certificate_malformed", shape)
+    assert isinstance(obj, dict)
+    seq = obj["seq"]
+    if isinstance(seq, bool) or not isinstance(seq, int) or seq != lineno - 1:
+        return bad("certificate_seq_gap", f"seq is {seq!r}, expected {lineno - 1}")
+    if obj["prev_certificate_sha256"] != expect_prev:
+        return bad(
+            "certificate_prev_mismatch",
+            f"prev_certificate_sha256 {obj['prev_certificate_sha256']!r} does not match the "
+            f"previous line's hash {expect_prev}"
+            + (" (an earlier line was altered, removed or inserted)" if lineno > 1 else ""),
+        )
+    try:
+        if canonical_bytes(obj) != line:
+            return bad("certificate_not_canonical", "line is not in canonical JSON form")
+    except CanonicalJSONError as exc:
+        return bad("certificate_not_canonical", str(exc))
+    if trusted is None:
+        return None
+    key = trusted.get(obj["key_id"])
+    if key is None:
+        return bad(
+            "certificate_untrusted_key",
+            f"signed by {obj['key_id']}, which is not among the {len(trusted)} trusted key(s)",
+        )
+    try:
+        sig = base64.b64decode(obj["signature"], validate=True)
+    except (binascii.Error, ValueError):
+        sig = b""
+    body = {k: v for k, v in obj.items() if k != "signature"}
+    if len(sig) != 64 or not key.verify(sig, canonical_bytes(body)):
+        return bad(
+            "certificate_signature_invalid",
+            f"the signature does not verify under trusted key {obj['key_id']} "
+            f"({key.name or key.source}): the certificate was edited or forged",
+        )
+    return None
+
+
+def _scan(
+    raw: bytes, where: str, trusted: Mapping[str, TrustedKey] | None
+) -> tuple[list[Problem], int, str]:
+    """Walk the chain; return (first problem or nothing, certificates read, last line hash)."""
+    if not raw:
+        return [], 0, GENESIS
+    lines = raw.split(b"\n")
+    tail = lines.pop()  # b"" when the file ends with a newline
+    prev = GENESIS
+    for i, line in enumerate(lines):
+        problem = _check_line(line, i + 1, prev, where, trusted)
+        if problem is not None:
+            return [problem], i, prev
+        prev = hashlib.sha256(line).hexdigest()
+    if tail:
+        return (
+            [
+                Problem(
+                    "certificate_torn_line",
+                    where,
+                    f"line {len(lines) + 1}: last line has no newline (torn or truncated write)",
+                )
+            ],
+            len(lines),
+            prev,
+        )
+    return [], len(lines), prev
+
+
+def verify_certificates(
+    log_path: Path, trusted: Mapping[str, TrustedKey]
+) -> tuple[int, list[Problem]]:
+    """Check every certificate, signature and link; return (certificates checked, problems)."""
+    where = os.fspath(log_path)
+    try:
+        raw = _read_nofollow(log_path)
+    except OSError as exc:
+        return 0, [Problem("certificates_unreadable", where, f"cannot read the log: {exc}")]
+    problems, count, _ = _scan(raw, where, trusted)
+    return count, problems
+
+
+def _read_nofollow(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        return f.read()
+
+
+def append_certificate(
+    log_path: Path,
+    report: Mapping[str, Any],
+    key: SigningKey,
+    *,
+    clock: Callable[[], str] = utc_now,
+) -> tuple[dict[str, Any], int]:
+    """Sign a certificate for ``report`` and append it (flock, fsync); return (cert, line number).
+
+    Refuses to append to a log whose chain is broken or whose last line is torn."""
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    created = not os.path.lexists(log_path)
+    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(log_path, flags, 0o644)
+    with os.fdopen(fd, "r+b") as f:
+        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
+        f.seek(0)
+        problems, count, prev = _scan(f.read(), os.fspath(log_path), None)
+        if problems:
+            raise CertificateLogError(f"refusing to append to a broken log: {problems[0]}")
+        cert = build_certificate(report, key, seq=count, prev_sha256=prev, issued_at=clock())
+        f.write(canonical_bytes(cert) + b"\n")
+        f.flush()
+        os.fsync(f.fileno())
+    if created:
+        fsync_dir(log_path.parent)
+    return cert, count + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# omphalos verify-certificates
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``omphalos verify-certificates``."""
+    parser.add_argument(
+        "--log",
+        type=Path,
+        default=None,
+        help="the certificates log (default artifacts/certificates.jsonl)",
+    )
+    add_trust_arguments(parser)
+    parser.add_argument("--json", action="store_true", help="print the result as JSON")
+
+
+def main_from_args(args: argparse.Namespace) -> int:
+    """0 every certificate verifies, 1 a bad line (the first is reported), 2 usage error."""
+    log: Path = args.log if args.log is not None else default_log_path()
+
+    def usage(message: str) -> int:
+        if args.json:
+            print(canonical_bytes({"ok": False, "error": message}).decode("utf-8"))
+        print(f"omphalos verify-certificates: {message}", file=sys.stderr)
+        return 2
+
+    if not log.is_file():
+        return usage(f"{log} is not an existing file")
+    try:
+        trusted = trusted_keys_from_args(args)
+    except KeyFileError as exc:
+        return usage(str(exc))
+    if not trusted:
+        return usage("no trusted keys: pass --trusted-key FILE or --trust-file FILE")
+    count, problems = verify_certificates(log, trusted)
+    if args.json:
+        out = {
+            "ok": not problems,
+            "log": os.fspath(log),
+            "certificates_verified": count,
+            "problems": [p.to_dict() for p in problems],
+        }
+        print(canonical_bytes(out).decode("utf-8"))
+    elif problems:
+        for p in problems:
+            print(p)
+        print(
+            f"omphalos verify-certificates: {count} certificate(s) verified before the first bad line",
+            file=sys.stderr,
+        )
+    else:
+        print(f"OK {count} certificate(s) in {log}: every signature and link verifies")
+    return 1 if problems else 0

@@ -1,0 +1,247 @@
+"""Warehouse engines a run can use: DuckDB (embedded, the default) and PostgreSQL (server).
+
+An engine loads admitted inputs in bulk, tells dbt where to build, and hands results back as Arrow
+tables. Exports never come from the engine's own writer: they go through omphalos.export, so the
+same rows give the same bytes whatever the engine.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from omphalos.admit import SPECS, AdmittedInput
+
+ENGINES = ("duckdb", "postgres")
+
+
+class EngineError(RuntimeError):
+    """The engine cannot be reached or used."""
+
+
+class Engine(Protocol):
+    target: str
+
+    def load_raw(self, records: list[AdmittedInput]) -> None: ...
+
+    def dbt_env(self) -> dict[str, str]: ...
+
+    def dbt_vars(self) -> dict[str, str]: ...
+
+    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table: ...
+
+    def count(self, layer: str, name: str) -> int | None: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def finish(self) -> None: ...
+
+
+class DuckDBEngine:
+    """The warehouse is a DuckDB file inside the run directory (a procedural artifact)."""
+
+    target = "duckdb"
+
+    def __init__(self, warehouse: Path, threads: int) -> None:
+        self.warehouse = warehouse
+        self.threads = threads
+
+    def load_raw(self, records: list[AdmittedInput]) -> None:
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        con = duckdb.connect(str(self.warehouse))
+        try:
+            con.execute("create schema if not exists raw")
+            for rec in records:
+                con.register("admitted", rec.table)
+                con.execute(f"create or replace table raw.{rec.name} as select * from admitted")
+                con.unregister("admitted")
+        finally:
+            con.close()
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"OMPHALOS_DUCKDB_PATH": str(self.warehouse), "OMPHALOS_TARGET": "duckdb"}
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {"raw_schema": "raw"}
+
+    def _relation(self, layer: str, name: str) -> str:
+        return f"main_{layer}.{name}" if layer else f"main.{name}"
+
+    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            return con.sql(f"select * from {self._relation(layer, name)}").to_arrow_table()
+        finally:
+            con.close()
+
+    def count(self, layer: str, name: str) -> int | None:
+        con = duckdb.connect(str(self.warehouse), read_only=True)
+        try:
+            rows = con.execute(
+                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+                [f"main_{layer}", name],
+            ).fetchall()
+            if not rows or rows[0][0] == 0:
+                return None
+            n = con.execute(f"select count(*) from {self._relation(layer, name)}").fetchall()
+            return int(n[0][0])
+        finally:
+            con.close()
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "target": "duckdb",
+            "threads": self.threads,
+            "warehouse": "warehouse/warehouse.duckdb",
+        }
+
+    def finish(self) -> None:
+        return None
+
+
+def pg_conninfo() -> str:
+    """Connection settings from the same environment variables as profiles/profiles.yml."""
+    parts = {
+        "host": os.environ.get("OMPHALOS_PG_HOST", "127.0.0.1"),
+        "port": os.environ.get("OMPHALOS_PG_PORT", "5432"),
+        "user": os.environ.get("OMPHALOS_PG_USER", "postgres"),
+        "dbname": os.environ.get("OMPHALOS_PG_DATABASE", "test"),
+        "connect_timeout": "5",
+    }
+    password = os.environ.get("OMPHALOS_PG_PASSWORD")
+    if password:
+        parts["password"] = password
+    return " ".join(f"{k}={v}" for k, v in parts.items())
+
+
+def pg_schema_for(run_id: str) -> str:
+    """A schema name of the run's own, within PostgreSQL's 63-byte identifier limit once dbt
+    appends _intermediate."""
+    slug = re.sub(r"[^a-z0-9]+", "_", run_id.lower()).strip("_")
+    return ("omphalos_" + slug)[-48:].lstrip("_")
+
+
+_PG_TYPES = {"text": "text", "date": "date", "decimal": "numeric(18, 2)"}
+
+
+class PostgresEngine:
+    """Each run builds in schemas of its own (`<schema>_raw`, `_staging`, `_intermediate`,
+    `_marts`, `_reference`, `_udf`), so concurrent runs never collide. They are dropped when the
+    run ends unless keep=True; the manifest says which."""
+
+    target = "postgres"
+
+    def __init__(self, run_id: str, threads: int, keep: bool = False) -> None:
+        import psycopg
+
+        self.schema = pg_schema_for(run_id)
+        self.threads = threads
+        self.keep = keep
+        try:
+            self.conn = psycopg.connect(pg_conninfo(), autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise EngineError(f"cannot connect to PostgreSQL ({_safe_conninfo()}): {exc}") from exc
+        row = self.conn.execute("show server_version").fetchone()
+        self.server_version = str(row[0]) if row else "unknown"
+
+    def schemas(self) -> list[str]:
+        return [
+            f"{self.schema}{suffix}"
+            for suffix in (
+                "",
+                "_raw",
+                "_staging",
+                "_intermediate",
+                "_marts",
+                "_reference",
+                "_udf",
+                "_eval",
+            )
+        ]
+
+    def load_raw(self, records: list[AdmittedInput]) -> None:
+        raw = f"{self.schema}_raw"
+        self.conn.execute(f'create schema if not exists "{raw}"')
+        for rec in records:
+            spec = SPECS[rec.name]
+            cols = ", ".join(f'"{c.name}" {_PG_TYPES.get(c.kind, "text")}' for c in spec.columns)
+            self.conn.execute(f'drop table if exists "{raw}"."{rec.name}"')
+            self.conn.execute(f'create table "{raw}"."{rec.name}" ({cols})')
+            buf = io.BytesIO()
+            pacsv.write_csv(rec.table, buf, write_options=pacsv.WriteOptions(include_header=False))
+            names = ", ".join(f'"{c}"' for c in spec.column_names)
+            with self.conn.cursor().copy(
+                f'copy "{raw}"."{rec.name}" ({names}) from stdin with (format csv)'
+            ) as copy:
+                copy.write(buf.getvalue())
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"OMPHALOS_PG_SCHEMA": self.schema, "OMPHALOS_TARGET": "postgres"}
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {"raw_schema": f"{self.schema}_raw"}
+
+    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
+        """Rows through COPY ... TO STDOUT (CSV), parsed with the declared Arrow schema."""
+        relation = f'"{self.schema}_{layer}"."{name}"'
+        buf = io.BytesIO()
+        with self.conn.cursor().copy(
+            f"copy (select * from {relation}) to stdout with (format csv, header true)"
+        ) as copy:
+            for chunk in copy:
+                buf.write(chunk)
+        buf.seek(0)
+        convert = pacsv.ConvertOptions(
+            column_types=dict(zip(schema.names, schema.types, strict=True))
+            if schema is not None
+            else None,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t", "true"],
+            false_values=["f", "false"],
+        )
+        return pacsv.read_csv(
+            buf,
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=convert,
+        )
+
+    def count(self, layer: str, name: str) -> int | None:
+        exists = self.conn.execute(
+            "select count(*) from information_schema.tables where table_schema = %s and table_name = %s",
+            (f"{self.schema}_{layer}", name),
+        ).fetchone()
+        if not exists or exists[0] == 0:
+            return None
+        row = self.conn.execute(f'select count(*) from "{self.schema}_{layer}"."{name}"').fetchone()
+        return int(row[0]) if row else None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "target": "postgres",
+            "threads": self.threads,
+            "server_version": self.server_version,
+            "schemas": self.schemas(),
+            "schemas_kept": self.keep,
+        }
+
+    def finish(self) -> None:
+        try:
+            if not self.keep:
+                for s in self.schemas():
+                    self.conn.execute(f'drop schema if exists "{s}" cascade')
+        finally:
+            self.conn.close()
+
+
+def _safe_conninfo() -> str:
+    """Connection settings for messages: never the password."""
+    return " ".join(p for p in pg_conninfo().split() if not p.startswith("password="))

@@ -1,0 +1,955 @@
+"""Review packets: one self-contained file per entity a human must look at.
+
+``write_packets(run_dir)`` writes ``exports/packets/<entity>.json`` and ``<entity>.md`` for every
+registry entity with a MATCH or REVIEW candidate (the entities of the review queue). Each packet
+stands alone for a reviewer who receives only that packet: the listed entity (names, aliases,
+programs, countries, identifiers), its exposure, every alerting candidate shipment with both names,
+their normalized forms, the matched tokens, the evidence for and against and the score, the rules
+and thresholds that produced the status, the digests of the run's inputs, and how to prove the
+packet belongs to the run (docs/report.md).
+
+Packets are payload: written before sealing, from the run's own files only, byte-identical across
+two runs of the same inputs and config (no clock, no run id, no absolute path). All the heavy work
+is DuckDB over the run's Parquet files; Python only formats the bounded rows of each packet.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import re
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import yaml
+
+from omphalos.canonical import loads_strict, sha256_file
+
+__all__ = [
+    "MAX_CANDIDATES",
+    "MAX_CLEARED",
+    "MAX_PACKETS",
+    "PACKETS_DIR",
+    "PACKET_SCHEMA",
+    "RULE_LINES",
+    "STATED_IN",
+    "Evidence",
+    "Rules",
+    "RunFiles",
+    "input_digests",
+    "load_rules",
+    "packet_stem",
+    "select_packet_entities",
+    "split_evidence",
+    "write_packets",
+]
+
+PACKET_SCHEMA = "omphalos.review_packet/1"
+PACKETS_DIR = "exports/packets"
+#: At most this many packets per run (the most urgent entities first, by review-queue position).
+MAX_PACKETS = 5000
+#: At most this many MATCH/REVIEW candidates listed per packet (all are counted).
+MAX_CANDIDATES = 100
+#: At most this many cleared (NO_MATCH) candidates listed per packet, as context.
+MAX_CLEARED = 10
+
+#: Where the matching rules are stated (relative to the project root, except the run config).
+STATED_IN: tuple[tuple[str, str], ...] = (
+    ("config/run_config.yaml", "thresholds and blocking limit of this run (in the run directory)"),
+    ("docs/matching.md", "the rules in prose"),
+    ("macros/normalize.sql", "normalization: transliteration, case, punctuation, legal forms"),
+    ("macros/matching.sql", "name similarity: Jaro-Winkler, token alignment, vetoes"),
+    (
+        "models/intermediate/int_name_candidates_blocked.sql",
+        "blocking: which name pairs are compared",
+    ),
+    ("models/marts/screening/entity_matches.sql", "candidate score, status and evidence text"),
+    ("models/marts/screening/review_queue.sql", "review priority"),
+    ("models/marts/screening/entity_scores.sql", "exposure score and rank"),
+)
+
+#: The score rules in one line each (docs/matching.md sections 3 and 4). The constants are the
+#: ones in models/marts/screening/entity_matches.sql; thresholds come from the run config.
+RULE_LINES: tuple[str, ...] = (
+    "Names are normalized the same way on both sides: transliterated to Latin, case and accents "
+    "folded, punctuation removed, the legal form (LLC, JSC, GmbH, ...) moved to its own column, "
+    "tokens sorted.",
+    "Name score = the best of Jaro-Winkler on the token-sorted names, token alignment (both "
+    "directions averaged) and 1 when the compact names are equal; numbers in the names that "
+    "disagree cap it at 0.60; a single-token name without compact equality loses 0.08.",
+    "Country: the party country among the entity's listed countries adds 0.03; a known party "
+    "country that is not listed takes 0.05 off; an unknown country changes nothing.",
+    "A listed person matched by a party name carrying a legal form loses 0.10.",
+    "A weak alias never alerts alone: at most just below MATCH when the country corroborates, "
+    "otherwise just below REVIEW.",
+)
+
+_STATUS_ORDER = {"MATCH": 0, "REVIEW": 1, "NO_MATCH": 2}
+_STEM_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
+
+
+# ---------------------------------------------------------------------------------------------
+# shared: the run's rules, inputs and evidence (also used by omphalos.report)
+
+
+@dataclasses.dataclass(frozen=True)
+class Rules:
+    """The matching parameters of a run, read from its own ``config/run_config.yaml``."""
+
+    config_name: str
+    description: str
+    as_of_date: str
+    match_threshold: str
+    review_threshold: str
+    candidate_floor: str
+    max_block_key_names: int
+    config_sha256: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "config": {
+                "name": self.config_name,
+                "path": "config/run_config.yaml",
+                "sha256": self.config_sha256,
+                "as_of_date": self.as_of_date,
+            },
+            "thresholds": {
+                "match": self.match_threshold,
+                "review": self.review_threshold,
+                "candidate_floor": self.candidate_floor,
+            },
+            "max_block_key_names": self.max_block_key_names,
+            "status": (
+                f"MATCH when score >= {self.match_threshold}; REVIEW when score >= "
+                f"{self.review_threshold}; NO_MATCH below; candidates below "
+                f"{self.candidate_floor} are not kept"
+            ),
+            "rules": list(RULE_LINES),
+            "stated_in": [{"path": p, "what": w} for p, w in STATED_IN],
+        }
+
+
+def _fixed4(value: object, default: str) -> str:
+    try:
+        return f"{Decimal(str(value if value is not None else default)):.4f}"
+    except InvalidOperation:
+        return f"{Decimal(default):.4f}"
+
+
+def load_rules(run_dir: Path) -> Rules:
+    """Thresholds and blocking limit as the run's config states them (defaults as in
+    ``omphalos.config``). Reads only the copy sealed in the run."""
+    path = run_dir / "config" / "run_config.yaml"
+    raw = path.read_bytes() if path.is_file() else b""
+    try:
+        doc = yaml.safe_load(raw.decode("utf-8")) if raw else {}
+    except (UnicodeDecodeError, yaml.YAMLError):
+        doc = {}
+    if not isinstance(doc, dict):
+        doc = {}
+    th = doc.get("thresholds") if isinstance(doc.get("thresholds"), dict) else {}
+    blocking = doc.get("blocking") if isinstance(doc.get("blocking"), dict) else {}
+    assert isinstance(th, dict) and isinstance(blocking, dict)
+    max_keys = blocking.get("max_block_key_names", 25)
+    return Rules(
+        config_name=str(doc.get("name") or "run"),
+        description=str(doc.get("description") or ""),
+        as_of_date=str(doc.get("as_of_date") or ""),
+        match_threshold=_fixed4(th.get("match"), "0.90"),
+        review_threshold=_fixed4(th.get("review"), "0.80"),
+        candidate_floor=_fixed4(th.get("candidate_floor"), "0.70"),
+        max_block_key_names=max_keys if isinstance(max_keys, int) else 25,
+        config_sha256=hashlib.sha256(raw).hexdigest(),
+    )
+
+
+def _read_json(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        return {}
+    try:
+        obj = loads_strict(path.read_bytes())
+    except (UnicodeDecodeError, ValueError):
+        return {}
+    return obj if isinstance(obj, dict) else {}
+
+
+def input_digests(run_dir: Path) -> list[dict[str, Any]]:
+    """Per input, from ``reports/admission.json``: name, file as given, digest, row counts."""
+    report = _read_json(run_dir / "reports" / "admission.json")
+    out = []
+    for i in report.get("inputs") or []:
+        if isinstance(i, dict):
+            out.append(
+                {
+                    k: i.get(k)
+                    for k in (
+                        "name",
+                        "file",
+                        "format",
+                        "source_sha256",
+                        "source_size",
+                        "rows_read",
+                        "rows_admitted",
+                        "rows_rejected",
+                    )
+                }
+            )
+    return sorted(out, key=lambda d: str(d.get("name")))
+
+
+@dataclasses.dataclass(frozen=True)
+class Evidence:
+    """The ``evidence`` sentence of a candidate, split by what it says about the match."""
+
+    supporting: tuple[str, ...]
+    against: tuple[str, ...]
+    context: tuple[str, ...]
+
+
+_FOR = ("names equal after normalization", "country listed")
+_AGAINST = (
+    "numbers in names disagree",
+    "single-token name",
+    "country conflict",
+    "listed person",
+    "weak alias",
+)
+
+
+def split_evidence(evidence: str | None) -> Evidence:
+    """Split an evidence sentence (entity_matches.evidence, one clause per ``; ``) into what
+    supports the match, what speaks against it, and neutral context."""
+    supporting: list[str] = []
+    against: list[str] = []
+    context: list[str] = []
+    for raw in (evidence or "").split(";"):
+        part = raw.strip()
+        if not part:
+            continue
+        if part.startswith("name "):
+            supporting.append("name similarity " + part[len("name ") :])
+        elif part.startswith(_FOR) or "(+" in part:
+            supporting.append(part)
+        elif part.startswith(_AGAINST) or "(-" in part or "veto" in part:
+            against.append(part)
+        elif part == "country unknown":
+            context.append("country unknown on one side: no country evidence either way")
+        elif part.startswith("via "):
+            kind = part[len("via ") :]
+            context.append(f"matched through the entity's {kind.replace('_', ' ')} name")
+        else:
+            context.append(part)
+    return Evidence(tuple(supporting), tuple(against), tuple(context))
+
+
+def packet_stem(entity_id: str) -> str:
+    """A safe file stem for an entity id: the id itself when it is plain ``[A-Za-z0-9._-]``
+    starting with a letter or digit; otherwise a sanitized id plus 8 hex of its SHA-256, so
+    distinct ids never share a file."""
+    stem = _STEM_UNSAFE.sub("_", entity_id)[:80]
+    if stem == entity_id and stem[:1].isalnum():
+        return stem
+    digest = hashlib.sha256(entity_id.encode("utf-8")).hexdigest()[:8]
+    return f"{stem.lstrip('._-') or 'entity'}-{digest}"
+
+
+# ---------------------------------------------------------------------------------------------
+# reading the run's files with DuckDB
+
+
+def _lit(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+@dataclasses.dataclass(frozen=True)
+class RunFiles:
+    """Which of the run's tables exist (configurable exports; optional inputs)."""
+
+    run_dir: Path
+
+    def path(self, rel: str) -> Path:
+        return self.run_dir / rel
+
+    def has(self, rel: str) -> bool:
+        return (self.run_dir / rel).is_file()
+
+    def view(self, con: duckdb.DuckDBPyConnection, name: str, rel: str) -> bool:
+        """Create view ``name`` over the Parquet file ``rel``; False when it does not exist."""
+        if not self.has(rel):
+            return False
+        con.execute(
+            f"create or replace view {name} as select * from read_parquet({_lit(str(self.path(rel)))})"
+        )
+        return True
+
+
+_CANDIDATE_COLUMNS = (
+    "match_id",
+    "entity_id",
+    "match_status",
+    "score",
+    "shipment_id",
+    "party_role",
+    "party_name",
+    "party_country",
+    "ship_date",
+    "hs_code",
+    "value_usd",
+    "entity_primary_name",
+    "programs",
+    "entity_countries",
+    "matched_name_id",
+    "matched_name",
+    "matched_name_type",
+    "party_name_sorted",
+    "registry_name_sorted",
+    "party_legal_form",
+    "registry_legal_form",
+    "matched_tokens",
+    "block_keys",
+    "jw_sorted",
+    "alignment",
+    "name_score",
+    "country_evidence",
+    "evidence",
+)
+
+
+def candidate_view(con: duckdb.DuckDBPyConnection, files: RunFiles) -> bool:
+    """View ``cand``: one row per candidate with the entity_matches columns, plus
+    ``queue_position``, ``priority_score``, ``controlled_goods`` from the review queue (null
+    when absent). Built from whichever of the two exports the run has; False when neither."""
+    has_m = files.view(con, "m", "exports/entity_matches.parquet")
+    has_q = files.view(con, "q", "exports/review_queue.parquet")
+    if not has_m and not has_q:
+        return False
+    if has_m:
+        cols = ", ".join(f"m.{c}" for c in _CANDIDATE_COLUMNS)
+        if has_q:
+            sql = (
+                f"select {cols}, q.queue_position, q.priority_score, q.controlled_goods "
+                "from m left join q using (match_id)"
+            )
+        else:
+            sql = (
+                f"select {cols}, cast(null as bigint) as queue_position, "
+                "cast(null as decimal(9,4)) as priority_score, "
+                "cast(null as boolean) as controlled_goods from m"
+            )
+    else:
+        q_cols = {str(r[0]) for r in con.execute("describe q").fetchall()}
+        cols = ", ".join(
+            c if c in q_cols else f"cast(null as varchar) as {c}" for c in _CANDIDATE_COLUMNS
+        )
+        sql = f"select {cols}, queue_position, priority_score, controlled_goods from q"
+    con.execute(f"create or replace view cand as {sql}")
+    return True
+
+
+def select_packet_entities(
+    con: duckdb.DuckDBPyConnection, limit: int = MAX_PACKETS
+) -> tuple[list[str], int]:
+    """Entities with a MATCH or REVIEW candidate, most urgent first (best review-queue position,
+    then best score, then id), at most ``limit``; and how many there are in all."""
+    rows = con.execute(
+        """
+        select entity_id
+        from cand
+        where match_status in ('MATCH', 'REVIEW')
+        group by entity_id
+        order by min(queue_position) asc nulls last, max(score) desc, entity_id asc
+        """
+    ).fetchall()
+    ids = [str(r[0]) for r in rows]
+    return ids[: max(limit, 0)], len(ids)
+
+
+# ---------------------------------------------------------------------------------------------
+# building packets
+
+
+def _text_rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cur = con.execute(sql)
+    names = [d[0] for d in cur.description or []]
+    return [dict(zip(names, row, strict=True)) for row in cur.fetchall()]
+
+
+def _varchar_select(con: duckdb.DuckDBPyConnection, view: str, keep: Sequence[str] = ()) -> str:
+    """``select`` list casting every column of ``view`` to text (integers in ``keep`` kept)."""
+    cols = [str(r[0]) for r in con.execute(f"describe {view}").fetchall()]
+    return ", ".join(f'"{c}"' if c in keep else f'cast("{c}" as varchar) as "{c}"' for c in cols)
+
+
+def _split_list(value: object) -> list[str]:
+    if value is None:
+        return []
+    return [v.strip() for v in str(value).split(";") if v.strip()]
+
+
+def _load_entities(
+    con: duckdb.DuckDBPyConnection, files: RunFiles, ids: Sequence[str]
+) -> dict[str, dict[str, Any]]:
+    con.execute("create or replace temp table sel (entity_id varchar, ord bigint)")
+    con.executemany("insert into sel values (?, ?)", [(e, i) for i, e in enumerate(ids)])
+    out: dict[str, dict[str, Any]] = {e: {"entity_id": e} for e in ids}
+    if files.view(con, "re", "inputs/admitted/registry_entities.parquet"):
+        for r in _text_rows(
+            con,
+            "select re.entity_id, re.source_list, cast(re.list_date as varchar) as list_date, "
+            "re.entity_kind, re.primary_name, re.countries, re.programs, re.remarks "
+            "from re join sel using (entity_id)",
+        ):
+            e = out[r["entity_id"]]
+            e.update(
+                primary_name=r["primary_name"],
+                entity_kind=r["entity_kind"],
+                source_list=r["source_list"],
+                list_date=r["list_date"],
+                programs=_split_list(r["programs"]),
+                countries=_split_list(r["countries"]),
+                remarks=r["remarks"],
+            )
+    if files.view(con, "rn", "inputs/admitted/registry_names.parquet"):
+        for r in _text_rows(
+            con,
+            "select rn.entity_id, list({'name_id': name_id, 'name': name, 'name_type': name_type, "
+            "'script': script} order by case name_type when 'primary' then 0 when 'alias' then 1 "
+            "else 2 end, name_id) as names from rn join sel using (entity_id) group by 1",
+        ):
+            out[r["entity_id"]]["names"] = [dict(n) for n in r["names"]]
+    if files.view(con, "ri", "inputs/admitted/registry_identifiers.parquet"):
+        for r in _text_rows(
+            con,
+            "select ri.entity_id, list({'identifier_id': identifier_id, 'id_type': id_type, "
+            "'id_value': id_value, 'id_country': id_country} order by identifier_id) as ids "
+            "from ri join sel using (entity_id) group by 1",
+        ):
+            out[r["entity_id"]]["identifiers"] = [dict(n) for n in r["ids"]]
+    if files.view(con, "es", "exports/entity_scores.parquet"):
+        select = _varchar_select(con, "es", keep=("match_shipments", "review_shipments"))
+        for r in _text_rows(
+            con, f"select {select} from es where entity_id in (select entity_id from sel)"
+        ):
+            eid = r.pop("entity_id")
+            for k in ("primary_name", "entity_kind", "source_list", "programs", "countries"):
+                r.pop(k, None)
+            for k in ("exposure_rank", "origin_countries", "destination_countries"):
+                if r.get(k) is not None:
+                    r[k] = int(r[k])
+            out[eid]["exposure"] = r
+    return out
+
+
+def _load_candidates(
+    con: duckdb.DuckDBPyConnection, files: RunFiles, max_candidates: int, max_cleared: int
+) -> tuple[dict[str, list[dict[str, Any]]], dict[str, dict[str, int]]]:
+    has_ship = files.view(con, "sh", "inputs/admitted/shipments.parquet")
+    ship_cols = (
+        "origin_country, destination_country, goods_description"
+        if has_ship
+        else "null as origin_country, null as destination_country, null as goods_description"
+    )
+    ship_join = (
+        "left join (select shipment_id, origin_country, destination_country, goods_description "
+        "from sh) as s using (shipment_id)"
+        if has_ship
+        else ""
+    )
+    counts: dict[str, dict[str, int]] = {}
+    for eid, status, n in con.execute(
+        "select entity_id, match_status, count(*) from cand "
+        "where entity_id in (select entity_id from sel) group by all order by all"
+    ).fetchall():
+        counts.setdefault(str(eid), {})[str(status)] = int(n)
+    rows = _text_rows(
+        con,
+        f"""
+        with ranked as (
+            select cand.*,
+                row_number() over (
+                    partition by entity_id, match_status = 'NO_MATCH'
+                    order by case match_status when 'MATCH' then 0 when 'REVIEW' then 1 else 2 end,
+                        score desc, match_id
+                ) as rn
+            from cand
+            where entity_id in (select entity_id from sel)
+        )
+        select
+            ranked.entity_id, match_id, queue_position, match_status,
+            cast(score as varchar) as score, cast(priority_score as varchar) as priority_score,
+            shipment_id, party_role, cast(ship_date as varchar) as ship_date, hs_code,
+            cast(value_usd as varchar) as value_usd, controlled_goods,
+            {ship_cols},
+            party_name, party_country, party_name_sorted, party_legal_form,
+            entity_countries, matched_name, matched_name_id, matched_name_type, registry_name_sorted,
+            registry_legal_form, matched_tokens, block_keys,
+            cast(jw_sorted as varchar) as jw_sorted, cast(alignment as varchar) as alignment,
+            cast(name_score as varchar) as name_score, country_evidence, evidence
+        from ranked {ship_join}
+        where (match_status <> 'NO_MATCH' and rn <= {int(max_candidates)})
+           or (match_status = 'NO_MATCH' and rn <= {int(max_cleared)})
+        order by ranked.entity_id,
+            case match_status when 'MATCH' then 0 when 'REVIEW' then 1 else 2 end,
+            score desc, match_id
+        """,
+    )
+    by_entity: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        by_entity.setdefault(str(r.pop("entity_id")), []).append(_candidate(r))
+    return by_entity, counts
+
+
+def _candidate(r: dict[str, Any]) -> dict[str, Any]:
+    ev = split_evidence(r["evidence"])
+    qp = r["queue_position"]
+    controlled = r["controlled_goods"]
+    return {
+        "match_id": r["match_id"],
+        "queue_position": int(qp) if qp is not None else None,
+        "match_status": r["match_status"],
+        "score": r["score"],
+        "priority_score": r["priority_score"],
+        "shipment": {
+            "shipment_id": r["shipment_id"],
+            "ship_date": r["ship_date"],
+            "hs_code": r["hs_code"],
+            "value_usd": r["value_usd"],
+            "controlled_goods": controlled if isinstance(controlled, bool) else None,
+            "origin_country": r["origin_country"],
+            "destination_country": r["destination_country"],
+            "goods_description": r["goods_description"],
+        },
+        "party": {
+            "role": r["party_role"],
+            "name": r["party_name"],
+            "country": r["party_country"],
+            "normalized": r["party_name_sorted"],
+            "legal_form": r["party_legal_form"],
+        },
+        "registry": {
+            "name": r["matched_name"],
+            "name_id": r["matched_name_id"],
+            "name_type": r["matched_name_type"],
+            "normalized": r["registry_name_sorted"],
+            "legal_form": r["registry_legal_form"],
+            "listed_countries": _split_list(r["entity_countries"]),
+        },
+        "matched_tokens": (r["matched_tokens"] or "").split(),
+        "block_keys": r["block_keys"],
+        "similarity": {
+            "jw_sorted": r["jw_sorted"],
+            "alignment": r["alignment"],
+            "name_score": r["name_score"],
+        },
+        "country_evidence": r["country_evidence"],
+        "evidence": r["evidence"],
+        "evidence_for": list(ev.supporting),
+        "evidence_against": list(ev.against),
+        "evidence_context": list(ev.context),
+    }
+
+
+def _sources(files: RunFiles) -> list[dict[str, Any]]:
+    """Digests of the run files the packet was read from (they are listed in the manifest)."""
+    out = []
+    for rel in (
+        "config/run_config.yaml",
+        "exports/entity_matches.parquet",
+        "exports/entity_scores.parquet",
+        "exports/review_queue.parquet",
+        "inputs/admitted/registry_entities.parquet",
+        "inputs/admitted/registry_identifiers.parquet",
+        "inputs/admitted/registry_names.parquet",
+        "inputs/admitted/shipments.parquet",
+        "reports/admission.json",
+    ):
+        if files.has(rel):
+            digest, size = sha256_file(files.path(rel))
+            out.append({"path": rel, "size": size, "sha256": digest})
+    return out
+
+
+def _verification_note(stem: str) -> str:
+    return (
+        f"This packet is the payload file {PACKETS_DIR}/{stem}.json of a sealed omphalos run "
+        f"(its Markdown twin is {PACKETS_DIR}/{stem}.md). The run's run_manifest.json lists the "
+        "SHA-256 of both and covers them with the Merkle payload_root. A packet cannot contain "
+        "that root (it is computed after the packet is written), so proof of membership travels "
+        "beside it: the holder of the run builds a selective-disclosure bundle with "
+        f"`omphalos release build --run-dir RUN --only {PACKETS_DIR}/{stem}.json "
+        f"{PACKETS_DIR}/{stem}.md --out "
+        f"{stem}.tar.gz`, and the recipient checks it with `omphalos release verify --bundle "
+        f"{stem}.tar.gz` (the packet's bytes against an RFC 6962 inclusion proof to the run's "
+        "payload_root). The 'sources' digests let anyone holding the run check that the packet "
+        "was read from its files."
+    )
+
+
+def build_packet(
+    entity: Mapping[str, Any],
+    candidates: Sequence[Mapping[str, Any]],
+    counts: Mapping[str, int],
+    rules: Rules,
+    inputs: Sequence[Mapping[str, Any]],
+    sources: Sequence[Mapping[str, Any]],
+    stem: str,
+) -> dict[str, Any]:
+    alerting = [c for c in candidates if c["match_status"] in ("MATCH", "REVIEW")]
+    cleared = [c for c in candidates if c["match_status"] == "NO_MATCH"]
+    totals = {s: int(counts.get(s, 0)) for s in ("MATCH", "REVIEW", "NO_MATCH")}
+    positions = [c["queue_position"] for c in alerting if c["queue_position"] is not None]
+    status = "MATCH" if totals["MATCH"] else "REVIEW"
+    return {
+        "schema_version": PACKET_SCHEMA,
+        "packet": {"path": f"{PACKETS_DIR}/{stem}.json", "markdown": f"{PACKETS_DIR}/{stem}.md"},
+        "entity": {
+            "entity_id": entity["entity_id"],
+            "primary_name": entity.get("primary_name"),
+            "entity_kind": entity.get("entity_kind"),
+            "source_list": entity.get("source_list"),
+            "list_date": entity.get("list_date"),
+            "programs": entity.get("programs", []),
+            "countries": entity.get("countries", []),
+            "remarks": entity.get("remarks"),
+            "names": entity.get("names", []),
+            "identifiers": entity.get("identifiers", []),
+        },
+        "exposure": entity.get("exposure"),
+        "summary": {
+            "status": status,
+            "candidates": totals,
+            "listed": {"alerting": len(alerting), "cleared": len(cleared)},
+            "omitted": {
+                "alerting": totals["MATCH"] + totals["REVIEW"] - len(alerting),
+                "cleared": totals["NO_MATCH"] - len(cleared),
+            },
+            "first_queue_position": min(positions) if positions else None,
+            "shipments": len({c["shipment"]["shipment_id"] for c in alerting}),
+            "where_the_rest_is": (
+                "every candidate of the entity is a row of exports/entity_matches.csv "
+                "(filter entity_id); MATCH and REVIEW ones are also in exports/review_queue.csv"
+            ),
+        },
+        "candidates": alerting,
+        "cleared_candidates": cleared,
+        "rules": rules.to_dict(),
+        "run": {"config": rules.config_name, "inputs": list(inputs), "sources": list(sources)},
+        "verification": _verification_note(stem),
+    }
+
+
+def _canonical(packet: Mapping[str, Any]) -> bytes:
+    """``canonical_bytes(packet) + b"\\n"`` without its per-value type walk (the slow part on
+    thousands of packets). Packets hold only text, integers, booleans and nulls by construction
+    (every number is cast to text in SQL); json.dumps raises on anything else but a float, and
+    the tests check the files against ``canonical_bytes``."""
+    text = json.dumps(
+        packet, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
+    )
+    return text.encode("utf-8") + b"\n"
+
+
+def write_packets(
+    run_dir: Path,
+    *,
+    max_packets: int = MAX_PACKETS,
+    max_candidates: int = MAX_CANDIDATES,
+    max_cleared: int = MAX_CLEARED,
+    progress: Callable[[int, int], None] | None = None,
+) -> list[Path]:
+    """Write the review packets of ``run_dir`` (JSON and Markdown) under ``exports/packets/``.
+
+    Returns the files written, sorted. Deterministic: the same run files give the same bytes.
+    ``progress(done, total)`` is called as packets are written (e.g. ``Progress.count``)."""
+    files = RunFiles(run_dir)
+    con = duckdb.connect()
+    try:
+        con.execute("set enable_progress_bar = false")
+        if not candidate_view(con, files):
+            return []
+        ids, _total = select_packet_entities(con, max_packets)
+        if not ids:
+            return []
+        entities = _load_entities(con, files, ids)
+        candidates, counts = _load_candidates(con, files, max_candidates, max_cleared)
+    finally:
+        con.close()
+    rules = load_rules(run_dir)
+    inputs = input_digests(run_dir)
+    sources = _sources(files)
+    out_dir = run_dir / PACKETS_DIR
+    out_dir.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    stems: set[str] = set()
+    for i, eid in enumerate(ids, 1):
+        stem = packet_stem(eid)
+        if stem in stems:  # pragma: no cover - packet_stem hashes anything it rewrites
+            stem = f"{stem}-{hashlib.sha256(eid.encode('utf-8')).hexdigest()[:8]}"
+        stems.add(stem)
+        packet = build_packet(
+            entities[eid],
+            candidates.get(eid, []),
+            counts.get(eid, {}),
+            rules,
+            inputs,
+            sources,
+            stem,
+        )
+        json_path = out_dir / f"{stem}.json"
+        md_path = out_dir / f"{stem}.md"
+        # Plain writes: the run directory is private until sealed and renamed into place, and
+        # an fsync per file would dominate the time on runs with thousands of packets.
+        json_path.write_bytes(_canonical(packet))
+        md_path.write_bytes(render_markdown(packet).encode("utf-8"))
+        written += [json_path, md_path]
+        if progress is not None:
+            progress(i, len(ids))
+    return sorted(written)
+
+
+# ---------------------------------------------------------------------------------------------
+# Markdown
+
+
+_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|])")
+
+
+def md(value: object) -> str:
+    """Free text made inert in Markdown (one line; special characters escaped)."""
+    if value is None or value == "":
+        return "—"
+    text = " ".join(str(value).split())
+    return _MD_SPECIAL.sub(r"\\\1", text)
+
+
+def _code(value: object) -> str:
+    if value is None or value == "":
+        return "—"
+    text = " ".join(str(value).split()).replace("`", "'")
+    return f"`{text}`"
+
+
+def money(value: object) -> str:
+    """``1234567.5`` -> ``1,234,567.50`` (text in, text out; ``—`` for null)."""
+    if value is None:
+        return "—"
+    try:
+        return f"{Decimal(str(value)):,.2f}"
+    except InvalidOperation:
+        return str(value)
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(r) + " |" for r in rows]
+    return lines
+
+
+def render_markdown(packet: Mapping[str, Any]) -> str:
+    """The Markdown twin of a packet: the same facts, for a person."""
+    e = packet["entity"]
+    s = packet["summary"]
+    r = packet["rules"]
+    th = r["thresholds"]
+    out: list[str] = [
+        f"# Review packet: {md(e['primary_name'] or e['entity_id'])} ({_code(e['entity_id'])})",
+        "",
+        f"**Status: {s['status']}**: {s['candidates']['MATCH']} MATCH, "
+        f"{s['candidates']['REVIEW']} REVIEW and {s['candidates']['NO_MATCH']} cleared "
+        f"(NO_MATCH) candidate(s) across {s['shipments']} shipment(s) with an alert. "
+        + (
+            f"First in the review queue at position {s['first_queue_position']}."
+            if s["first_queue_position"] is not None
+            else ""
+        ),
+        "",
+        f"Run configuration `{r['config']['name']}` (as of {r['config']['as_of_date']}); MATCH at "
+        f"score >= {th['match']}, REVIEW at >= {th['review']}.",
+        "",
+        "## The listed entity",
+        "",
+        *_table(
+            ["field", "value"],
+            [
+                ["entity id", _code(e["entity_id"])],
+                ["primary name", md(e["primary_name"])],
+                ["kind", md(e["entity_kind"])],
+                ["source list", md(e["source_list"])],
+                ["listed on", md(e["list_date"])],
+                ["programs", md("; ".join(e["programs"]))],
+                ["countries", md("; ".join(e["countries"]))],
+                ["remarks", md(e["remarks"])],
+            ],
+        ),
+        "",
+        "### Names",
+        "",
+        *_table(
+            ["name", "type", "script", "name id"],
+            [
+                [
+                    md(n.get("name")),
+                    md(n.get("name_type")),
+                    md(n.get("script")),
+                    _code(n.get("name_id")),
+                ]
+                for n in e["names"]
+            ],
+        ),
+        "",
+    ]
+    if e["identifiers"]:
+        out += [
+            "### Identifiers",
+            "",
+            *_table(
+                ["type", "value", "country"],
+                [
+                    [md(i.get("id_type")), _code(i.get("id_value")), md(i.get("id_country"))]
+                    for i in e["identifiers"]
+                ],
+            ),
+            "",
+        ]
+    x = packet.get("exposure")
+    if x:
+        out += [
+            "### Exposure",
+            "",
+            f"Rank {x.get('exposure_rank')} (score {x.get('exposure_score')}): "
+            f"{x.get('match_shipments')} MATCH shipment(s) worth USD {money(x.get('matched_value_usd'))}"
+            f" ({money(x.get('controlled_value_usd'))} in controlled HS chapters, share "
+            f"{x.get('controlled_share')}), {x.get('review_shipments')} shipment(s) with REVIEW only; "
+            f"seen {x.get('first_seen')} to {x.get('last_seen')}; trend {x.get('trend')}.",
+            "",
+        ]
+    cands = packet["candidates"]
+    out += [
+        "## Candidates to confirm or clear",
+        "",
+        *_table(
+            ["queue", "status", "score", "shipment", "date", "party (as written)", "listed name"],
+            [
+                [
+                    str(c["queue_position"] or "—"),
+                    c["match_status"],
+                    c["score"],
+                    _code(c["shipment"]["shipment_id"]),
+                    md(c["shipment"]["ship_date"]),
+                    md(c["party"]["name"]),
+                    md(c["registry"]["name"]),
+                ]
+                for c in cands
+            ],
+        ),
+        "",
+    ]
+    if s["omitted"]["alerting"]:
+        out += [
+            f"{s['omitted']['alerting']} more MATCH/REVIEW candidate(s) are not listed here; "
+            f"{s['where_the_rest_is']}.",
+            "",
+        ]
+    for c in cands:
+        out += _candidate_md(c)
+    cleared = packet["cleared_candidates"]
+    if cleared:
+        out += [
+            "## Cleared candidates (NO_MATCH, for context)",
+            "",
+            *_table(
+                ["score", "shipment", "party (as written)", "listed name", "evidence"],
+                [
+                    [
+                        c["score"],
+                        _code(c["shipment"]["shipment_id"]),
+                        md(c["party"]["name"]),
+                        md(c["registry"]["name"]),
+                        md(c["evidence"]),
+                    ]
+                    for c in cleared
+                ],
+            ),
+            "",
+        ]
+        if s["omitted"]["cleared"]:
+            out += [f"{s['omitted']['cleared']} more cleared candidate(s) not listed.", ""]
+    out += [
+        "## How the score was made",
+        "",
+        f"- Status: {r['status']}.",
+        *[f"- {md(line)}" for line in r["rules"]],
+        f"- Blocking: a name pair is compared only when it shares a key that at most "
+        f"{r['max_block_key_names']} registry names share.",
+        "",
+        "Stated in: " + ", ".join(f"`{p['path']}`" for p in r["stated_in"]) + ".",
+        "",
+        "## Inputs of the run",
+        "",
+        *_table(
+            ["input", "file", "sha256", "admitted", "rejected"],
+            [
+                [
+                    md(i.get("name")),
+                    md(i.get("file")),
+                    _code(i.get("source_sha256")),
+                    str(i.get("rows_admitted")),
+                    str(i.get("rows_rejected")),
+                ]
+                for i in packet["run"]["inputs"]
+            ],
+        ),
+        "",
+        "Read from these files of the run:",
+        "",
+        *[f"- `{src['path']}` sha256 `{src['sha256']}`" for src in packet["run"]["sources"]],
+        "",
+        "## Does this packet belong to the run?",
+        "",
+        str(packet["verification"]),
+        "",
+    ]
+    return "\n".join(out)
+
+
+def _candidate_md(c: Mapping[str, Any]) -> list[str]:
+    p, g, sh = c["party"], c["registry"], c["shipment"]
+    sim = c["similarity"]
+    lines = [
+        f"### {c['match_status']} {c['score']}: {_code(c['match_id'])}",
+        "",
+        f"Shipment {_code(sh['shipment_id'])} of {md(sh['ship_date'])}: HS {md(sh['hs_code'])}"
+        + (" (controlled chapter)" if sh["controlled_goods"] else "")
+        + f", USD {money(sh['value_usd'])}, {md(sh['origin_country'])} to "
+        f"{md(sh['destination_country'])}; goods: {md(sh['goods_description'])}.",
+        "",
+        *_table(
+            ["", f"party ({md(p['role'])})", f"listed name ({md(g['name_type'])})"],
+            [
+                ["as written", md(p["name"]), md(g["name"])],
+                ["normalized", _code(p["normalized"]), _code(g["normalized"])],
+                ["legal form", md(p["legal_form"]), md(g["legal_form"])],
+                ["country", md(p["country"]), md("; ".join(g["listed_countries"]))],
+            ],
+        ),
+        "",
+        f"Country evidence: {md(c['country_evidence'])}.",
+        "",
+        f"Matched tokens: {', '.join(_code(t) for t in c['matched_tokens']) or 'none'}. "
+        f"Similarity: sorted {sim['jw_sorted']}, alignment {sim['alignment']}, name "
+        f"{sim['name_score']}; blocked on {_code(c['block_keys'])}.",
+        "",
+    ]
+    for label, items in (
+        ("For", c["evidence_for"]),
+        ("Against", c["evidence_against"]),
+        ("Context", c["evidence_context"]),
+    ):
+        if items:
+            lines.append(f"- **{label}**: " + "; ".join(md(i) for i in items))
+    lines += [f"- Evidence as recorded: {md(c['evidence'])}", ""]
+    return lines

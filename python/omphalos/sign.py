@@ -1,0 +1,391 @@
+"""Detached Ed25519 signatures of sealed runs (``run_manifest.sig.json``).
+
+See docs/evidence.md, "Run signature". The signature covers the canonical bytes of a small
+signing-input object binding the manifest file's sha256, its ``metadata_sha256``, the payload
+Merkle root and the run id. Verification recomputes all of these from the files on disk and uses
+only public keys the user supplied.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import binascii
+import hashlib
+import os
+import re
+import secrets
+import stat
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from omphalos.canonical import (
+    CanonicalJSONError,
+    canonical_bytes,
+    fsync_dir,
+    loads_strict,
+    sha256_bytes,
+)
+from omphalos.keys import (
+    ALGORITHM,
+    KeyFileError,
+    SigningKey,
+    TrustedKey,
+    load_signing_key,
+)
+from omphalos.manifest import MANIFEST_NAME, ManifestError, compute_metadata_sha256, read_manifest
+from omphalos.problems import Problem
+
+__all__ = [
+    "SIGNATURE_NAME",
+    "SIGNATURE_SCHEMA",
+    "SIGNING_INPUT_SCHEMA",
+    "AlreadySignedError",
+    "RunNotVerifiedError",
+    "SignatureCheck",
+    "SignatureError",
+    "add_arguments",
+    "check_run_signature",
+    "main_from_args",
+    "parse_signature",
+    "sign_run",
+    "signing_input",
+    "write_run_signature",
+]
+
+SIGNATURE_NAME = "run_manifest.sig.json"
+SIGNATURE_SCHEMA = "omphalos.signature/1"
+SIGNING_INPUT_SCHEMA = "omphalos.signature_input/1"
+_FIELDS = frozenset(
+    {
+        "schema_version",
+        "algorithm",
+        "key_id",
+        "signed",
+        "signed_sha256",
+        "metadata_sha256",
+        "payload_root",
+        "run_id",
+        "signature",
+    }
+)
+_HEX64 = re.compile(r"[0-9a-f]{64}")
+_MAX_SIG_FILE = 64 * 1024
+
+
+class SignatureError(RuntimeError):
+    """A run cannot be signed (not sealed, stale manifest, already signed)."""
+
+
+class AlreadySignedError(SignatureError):
+    """The run already has a signature file; it is never overwritten."""
+
+
+class RunNotVerifiedError(SignatureError):
+    """The run does not verify from disk, so it is not signed."""
+
+
+def signing_input(
+    run_id: str, signed_sha256: str, metadata_sha256: str, payload_root: str
+) -> bytes:
+    """The exact bytes that are signed: canonical JSON of the signing-input object."""
+    return canonical_bytes(
+        {
+            "schema_version": SIGNING_INPUT_SCHEMA,
+            "run_id": run_id,
+            "signed_sha256": signed_sha256,
+            "metadata_sha256": metadata_sha256,
+            "payload_root": payload_root,
+        }
+    )
+
+
+def _signature_record(key: SigningKey, manifest: Mapping[str, Any], raw: bytes) -> dict[str, str]:
+    run_id = manifest.get("run_id")
+    meta = manifest.get("metadata_sha256")
+    merkle = manifest.get("merkle")
+    root = merkle.get("payload_root") if isinstance(merkle, dict) else None
+    if not (isinstance(run_id, str) and isinstance(meta, str) and isinstance(root, str)):
+        raise SignatureError("the manifest lacks run_id, metadata_sha256 or merkle.payload_root")
+    if meta != compute_metadata_sha256(manifest):
+        raise SignatureError("the manifest's metadata_sha256 is stale; refusing to sign it")
+    signed_sha256 = sha256_bytes(raw)
+    message = signing_input(run_id, signed_sha256, meta, root)
+    return {
+        "schema_version": SIGNATURE_SCHEMA,
+        "algorithm": ALGORITHM,
+        "key_id": key.key_id,
+        "signed": MANIFEST_NAME,
+        "signed_sha256": signed_sha256,
+        "metadata_sha256": meta,
+        "payload_root": root,
+        "run_id": run_id,
+        "signature": base64.b64encode(key.sign(message)).decode("ascii"),
+    }
+
+
+def write_run_signature(run_dir: Path, key: SigningKey) -> Path:
+    """Sign ``run_dir/run_manifest.json`` as it is on disk; create the signature file exclusively.
+
+    Does not re-verify the run (``sign_run`` does); meant for a run sealed a moment ago."""
+    try:
+        manifest, raw = read_manifest(run_dir / MANIFEST_NAME)
+    except ManifestError as exc:
+        raise SignatureError(f"cannot sign: {exc}") from None
+    record = _signature_record(key, manifest, raw)
+    target = run_dir / SIGNATURE_NAME
+    tmp = run_dir / f".{SIGNATURE_NAME}.{secrets.token_hex(6)}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(tmp, flags, 0o644)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(canonical_bytes(record) + b"\n")
+            f.flush()
+            os.fsync(f.fileno())
+        try:
+            os.link(tmp, target)  # fails if a signature already exists: never overwritten
+        except FileExistsError:
+            raise AlreadySignedError(
+                f"{target} already exists; the run is already signed (not overwritten)"
+            ) from None
+    finally:
+        tmp.unlink(missing_ok=True)
+    fsync_dir(run_dir)
+    return target
+
+
+def sign_run(run_dir: Path | str, key: Path | SigningKey, *, check: bool = True) -> Path:
+    """Sign a sealed run. With ``check`` (the default) the run must first verify from disk."""
+    root = Path(run_dir)
+    signer = load_signing_key(key) if isinstance(key, Path) else key
+    if os.path.lexists(root / SIGNATURE_NAME):
+        raise AlreadySignedError(
+            f"{root / SIGNATURE_NAME} already exists; the run is already signed"
+        )
+    if check:
+        from omphalos.verify import verify_run  # verify imports this module
+
+        result = verify_run(root)
+        if not result.ok:
+            shown = "; ".join(str(p) for p in result.problems[:5])
+            raise RunNotVerifiedError(
+                f"refusing to sign a run that does not verify ({len(result.problems)} "
+                f"problem(s)): {shown}"
+            )
+    return write_run_signature(root, signer)
+
+
+# ---------------------------------------------------------------------------------------------
+# checking
+
+
+@dataclass
+class SignatureCheck:
+    """The outcome for a run's signature: ``status`` is ``absent``, ``unchecked`` (present, no
+    trusted key given), ``valid`` or ``invalid``."""
+
+    status: str
+    key_id: str | None = None
+    signer: str | None = None
+
+    def to_dict(self) -> dict[str, str | None]:
+        return {"status": self.status, "key_id": self.key_id, "signer": self.signer}
+
+
+def _read_signature_file(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    try:
+        st = os.fstat(fd)
+        if not stat.S_ISREG(st.st_mode):
+            raise OSError("not a regular file")
+        if st.st_size > _MAX_SIG_FILE:
+            raise OSError(f"{st.st_size} bytes is too large for a signature file")
+        return os.read(fd, _MAX_SIG_FILE + 1)
+    finally:
+        os.close(fd)
+
+
+def parse_signature(raw: bytes) -> tuple[dict[str, str] | None, Problem | None]:
+    """Parse and shape-check a signature file; exactly one of the pair is None."""
+
+    def bad(code: str, message: str) -> tuple[None, Problem]:
+        return None, Problem(code, SIGNATURE_NAME, message)
+
+    try:
+        obj = loads_strict(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        return bad("signature_malformed", f"not valid JSON ({exc})")
+    if not isinstance(obj, dict):
+        return bad("signature_malformed", "not a JSON object")
+    if obj.get("schema_version") != SIGNATURE_SCHEMA:
+        return bad(
+            "signature_unknown_schema",
+            f"schema_version {obj.get('schema_version')!r}; this reader knows only "
+            f"{SIGNATURE_SCHEMA!r}",
+        )
+    if set(obj) != _FIELDS:
+        return bad(
+            "signature_malformed",
+            f"fields missing {sorted(_FIELDS - set(obj))}, unexpected {sorted(set(obj) - _FIELDS)}",
+        )
+    if not all(isinstance(v, str) for v in obj.values()):
+        return bad("signature_malformed", "every field must be a string")
+    try:
+        if raw != canonical_bytes(obj) + b"\n":
+            return bad(
+                "signature_malformed",
+                "file is not the canonical JSON bytes of its content plus one newline",
+            )
+    except CanonicalJSONError as exc:
+        return bad("signature_malformed", str(exc))
+    if obj["algorithm"] != ALGORITHM:
+        return bad("signature_malformed", f"algorithm {obj['algorithm']!r} is not {ALGORITHM!r}")
+    if obj["signed"] != MANIFEST_NAME:
+        return bad("signature_malformed", f"signs {obj['signed']!r}, not {MANIFEST_NAME!r}")
+    for name in ("signed_sha256", "metadata_sha256", "payload_root"):
+        if not _HEX64.fullmatch(obj[name]):
+            return bad("signature_malformed", f"{name} is not 64 lowercase hex digits")
+    return {k: str(v) for k, v in obj.items()}, None
+
+
+def _decode_signature(value: str) -> bytes | None:
+    try:
+        sig = base64.b64decode(value, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+    return sig if len(sig) == 64 else None
+
+
+def check_run_signature(
+    run_dir: Path,
+    *,
+    present: bool,
+    manifest: Mapping[str, Any] | None,
+    manifest_raw: bytes | None,
+    payload_root: str,
+    trusted: Mapping[str, TrustedKey] | None,
+) -> tuple[SignatureCheck, list[Problem]]:
+    """Check ``run_manifest.sig.json`` against values recomputed from disk.
+
+    ``present``: a regular signature file exists (verify's walk decides; symlinks etc. are
+    reported there). ``payload_root`` is the root recomputed from the files on disk. With no
+    trusted keys the claims are still recomputed, but the signature is reported ``unchecked``."""
+    problems: list[Problem] = []
+    if not present:
+        if trusted:
+            problems.append(
+                Problem(
+                    "signature_missing",
+                    SIGNATURE_NAME,
+                    "trusted keys were given but the run has no signature file",
+                )
+            )
+        return SignatureCheck("absent"), problems
+    try:
+        raw = _read_signature_file(run_dir / SIGNATURE_NAME)
+    except OSError as exc:
+        problems.append(Problem("signature_unreadable", SIGNATURE_NAME, f"cannot read: {exc}"))
+        return SignatureCheck("invalid"), problems
+    record, problem = parse_signature(raw)
+    if record is None:
+        assert problem is not None
+        return SignatureCheck("invalid"), [problem]
+    key_id = record["key_id"]
+    check = SignatureCheck("unchecked", key_id=key_id)
+    if manifest is None or manifest_raw is None:
+        return SignatureCheck("invalid", key_id=key_id), problems  # manifest problem reported
+
+    actual = {
+        "signed_sha256": hashlib.sha256(manifest_raw).hexdigest(),
+        "payload_root": payload_root,
+        "run_id": manifest.get("run_id"),
+    }
+    try:
+        actual["metadata_sha256"] = compute_metadata_sha256(manifest)
+    except CanonicalJSONError:
+        actual["metadata_sha256"] = None
+    for name in ("signed_sha256", "metadata_sha256", "payload_root", "run_id"):
+        if record[name] != actual[name]:
+            problems.append(
+                Problem(
+                    "signature_mismatch",
+                    SIGNATURE_NAME,
+                    f"signature file says {name} {record[name]!r}, the run on disk gives "
+                    f"{actual[name]!r}: the run changed after it was signed",
+                )
+            )
+    if not trusted:
+        return (SignatureCheck("invalid", key_id=key_id) if problems else check), problems
+
+    key = trusted.get(key_id)
+    if key is None:
+        problems.append(
+            Problem(
+                "signature_untrusted_key",
+                SIGNATURE_NAME,
+                f"signed by {key_id}, which is not among the {len(trusted)} trusted key(s) given",
+            )
+        )
+        return SignatureCheck("invalid", key_id=key_id), problems
+    sig = _decode_signature(record["signature"])
+    run_id = actual["run_id"]
+    meta = actual["metadata_sha256"]
+    if sig is None or not isinstance(run_id, str) or not isinstance(meta, str):
+        if sig is None:
+            problems.append(
+                Problem(
+                    "signature_malformed", SIGNATURE_NAME, "signature is not 64 bytes of base64"
+                )
+            )
+        return SignatureCheck("invalid", key_id=key_id, signer=key.name), problems
+    # The message is rebuilt from the recomputed values, never from the signature file's claims.
+    message = signing_input(run_id, str(actual["signed_sha256"]), meta, payload_root)
+    if not key.verify(sig, message):
+        problems.append(
+            Problem(
+                "signature_invalid",
+                SIGNATURE_NAME,
+                f"the Ed25519 signature does not verify under trusted key {key_id} "
+                f"({key.name or key.source}) for this manifest and payload",
+            )
+        )
+    status = "invalid" if problems else "valid"
+    return SignatureCheck(status, key_id=key_id, signer=key.name), problems
+
+
+# ---------------------------------------------------------------------------------------------
+# omphalos sign
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Arguments of ``omphalos sign``."""
+    parser.add_argument("--run-dir", required=True, type=Path, help="the sealed run directory")
+    parser.add_argument(
+        "--key", required=True, type=Path, help="the Ed25519 private key file (NAME.key)"
+    )
+
+
+def main_from_args(args: argparse.Namespace) -> int:
+    """``omphalos sign``: 0 signed, 1 the run does not verify, 2 usage (no run, bad key, signed)."""
+    run_dir: Path = args.run_dir
+    if not run_dir.is_dir():
+        print(f"omphalos sign: {run_dir} is not a directory", file=sys.stderr)
+        return 2
+    try:
+        key = load_signing_key(args.key)
+    except KeyFileError as exc:
+        print(f"omphalos sign: {exc}", file=sys.stderr)
+        return 2
+    try:
+        path = sign_run(run_dir, key, check=True)
+    except RunNotVerifiedError as exc:
+        print(f"omphalos sign: {exc}", file=sys.stderr)
+        return 1
+    except SignatureError as exc:
+        print(f"omphalos sign: {exc}", file=sys.stderr)
+        return 2
+    print(f"signed {path} with {key.key_id}")
+    return 0
