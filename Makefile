@@ -78,3 +78,12 @@ clean: ## remove generated data, dbt target and dev warehouse (never sealed runs
 certify: $(STAMP) ## compare two sealed runs: make certify A=artifacts/runs/<a> B=artifacts/runs/<b>
 	@test -n "$(A)" -a -n "$(B)" || { echo "usage: make certify A=artifacts/runs/<run_a> B=artifacts/runs/<run_b>" >&2; exit 2; }
 	$(BIN)/omphalos certify --run-a $(A) --run-b $(B)
+
+.PHONY: bench
+bench: $(STAMP) ## benchmarks: 100k and 1M shipments x full SDN, per phase, JSON in benchmarks/results/ (BENCH_ARGS=--big for 10M)
+	$(PY) benchmarks/bench.py $(BENCH_ARGS)
+
+.PHONY: publishability
+publishability: $(STAMP) ## scan the repository (and RUN=...) for material that must not leave
+	$(BIN)/omphalos publishability scan --path . --git-files --suppressions contracts/publishability_suppressions.yml --out artifacts/publishability/repo.json --sarif artifacts/publishability/repo.sarif
+	@test -z "$(RUN)" || $(BIN)/omphalos publishability scan --path $(RUN) --out artifacts/publishability/run.json

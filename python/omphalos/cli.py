@@ -237,6 +237,18 @@ def build_parser() -> argparse.ArgumentParser:
     _add_module_command(sub, "release", "omphalos.release", "build or verify a release bundle")
     _add_module_command(
         sub,
+        "catalog",
+        "omphalos.catalog",
+        "the analyst SQL catalog: list, show, check, run queries over a sealed run",
+    )
+    _add_module_command(
+        sub,
+        "publishability",
+        "omphalos.scan",
+        "scan files for material that must not leave (pre-flight gate)",
+    )
+    _add_module_command(
+        sub,
         "report",
         "omphalos.report",
         "write the run report with verification status and Merkle roots (outside the run)",

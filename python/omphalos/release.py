@@ -1386,6 +1386,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="disclose only these payload artifacts (paths relative to the run), with "
         "inclusion proofs",
     )
+    build.add_argument(
+        "--publishability-waiver",
+        type=Path,
+        help="suppression file (each entry with a reason) for findings of the publishability scan "
+        "that are accepted for this release; without it, any HIGH finding refuses the build",
+    )
     build.add_argument("--json", action="store_true", help="print the result as JSON")
     verify = sub.add_parser("verify", help="verify a release bundle without extracting it")
     verify.add_argument("--bundle", required=True, type=Path, help="the bundle (X.tar.gz)")
@@ -1402,6 +1408,20 @@ def _error(args: argparse.Namespace, action: str, message: str, code: str) -> No
 def main_from_args(args: argparse.Namespace, *, preflight: Preflight | None = None) -> int:
     """``omphalos release build|verify``: 0 ok, 1 a check failed, 2 usage or unreadable input."""
     if args.release_command == "build":
+        if preflight is None:
+            from omphalos.scan import ScanError, preflight_scan
+
+            waiver = args.publishability_waiver
+
+            def scan_gate(run: Path) -> list[str]:
+                try:
+                    return preflight_scan(run, suppressions=waiver)
+                except ScanError as exc:
+                    raise ReleaseError(
+                        f"publishability scan failed: {exc}", "preflight_error", 2
+                    ) from exc
+
+            preflight = scan_gate
         try:
             built = build_release(
                 args.run_dir, args.out, sign_key=args.sign_key, only=args.only, preflight=preflight

@@ -28,6 +28,7 @@ import pyarrow.csv as pacsv
 from omphalos import __version__
 from omphalos.admit import AdmittedInput, InputError, admit_all
 from omphalos.canonical import write_canonical_json
+from omphalos.catalog import CatalogError, execute_catalog_into_run, validate_catalog_queries
 from omphalos.config import RunConfig, load_config
 from omphalos.engines import ENGINES, DuckDBEngine, Engine, PostgresEngine
 from omphalos.export import conform, contracts, logical_fingerprint, write_table
@@ -234,6 +235,10 @@ def execute_run(
     renamed into place; the key is loaded first, so a bad key (KeyFileError) stops the run before
     anything is written."""
     cfg = load_config(config_path)
+    try:
+        validate_catalog_queries(cfg.catalog_queries)
+    except CatalogError as exc:
+        raise InputError(str(exc)) from exc
     if target not in ENGINES:
         raise InputError(f"unknown target {target!r}; known: {', '.join(ENGINES)}")
     signer = load_signing_key(sign_key) if sign_key is not None else None
@@ -333,6 +338,16 @@ def execute_run(
             tmp / "reports" / "summary.json",
             {"schema_version": "omphalos.run_summary/1", "config": cfg.name, **summary},
         )
+        with timer.phase("catalog"):
+            for query_record in execute_catalog_into_run(tmp, cfg.catalog_queries, threads=threads):
+                lineage.append(
+                    "catalog_query_executed",
+                    {
+                        "name": query_record["query"]["name"],
+                        "rows": query_record["result"]["rows"],
+                        "logical_sha256": query_record["result"]["logical_sha256"],
+                    },
+                )
         with timer.phase("report"):
             say("writing review packets")
             packet_files = write_packets(tmp)

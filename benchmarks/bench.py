@@ -1,0 +1,292 @@
+"""`make bench`: the whole sealed pipeline at scale, per phase, with peak memory.
+
+For each size: generate the feed (registry: the full OFAC SDN list from ../shared when present,
+imported with `omphalos registry import`, else a generated registry of the same size), run the
+sealed pipeline, verify it, and record wall time per phase (generate, admit, load, each dbt model,
+export, report, seal, verify), peak RSS, screening quality against the planted ground truth (when
+the registry is generated), and sha256 throughput. Writes a JSON result file and prints a table.
+
+Targets (2 cores, 24 GB): 1M shipments x full SDN end to end <= 60 s and <= 3 GB peak RSS; verify
+of that run <= 5 s; sha256 >= 1 GB/s. They are reported, never asserted in tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared" / "data"
+SDN_CSV = SHARED / "watchlists" / "ofac_sdn_2026-08-20" / "ofac-sdn.csv"
+BIN = Path(sys.executable).parent
+TARGETS = {"end_to_end_1m_s": 60, "peak_rss_1m_mb": 3072, "verify_1m_s": 5, "sha256_gb_s": 1.0}
+
+
+def _say(msg: str) -> None:
+    print(f"[bench] {msg}", file=sys.stderr, flush=True)
+
+
+def _timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+    """Run a command; wall seconds, peak RSS (MB) of it and its children, stdout."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, check=False)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    # ru_maxrss of children is the max over all waited-for descendants so far: report it when it grew.
+    return wall, max(after, before) // 1024, proc.stdout
+
+
+def _config(folder: Path, name: str, registry: Path) -> Path:
+    cfg = folder / f"{name}.yaml"
+    cfg.write_text(
+        f"name: {name}\n"
+        'as_of_date: "2026-10-31"\n'
+        "inputs:\n"
+        f"  shipments: {folder / 'shipments.parquet'}\n"
+        f"  registry_entities: {registry / 'registry_entities.csv'}\n"
+        f"  registry_names: {registry / 'registry_names.csv'}\n"
+        f"  registry_identifiers: {registry / 'registry_identifiers.csv'}\n",
+        encoding="utf-8",
+    )
+    return cfg
+
+
+def _quality(run_dir: Path, truth: Path) -> dict[str, Any]:
+    con = duckdb.connect()
+    try:
+        row = con.execute(
+            f"""
+            with m as (select * from '{run_dir / "exports" / "entity_matches.parquet"}'),
+            t as (select * from '{truth}' where is_match),
+            flagged as (select * from m where match_status in ('MATCH', 'REVIEW')),
+            joined as (
+                select
+                    count(*) filter (where m.match_status = 'MATCH') as match_rows,
+                    count(*) filter (where m.match_status = 'MATCH' and t.entity_id is not null) as match_tp,
+                    count(*) as flagged_rows,
+                    count(*) filter (where t.entity_id is not null) as flagged_tp
+                from flagged as m
+                left join t
+                    on m.shipment_id = t.shipment_id and m.party_role = t.role and m.entity_id = t.entity_id
+            )
+            select *, (select count(*) from t) as planted from joined
+            """
+        ).fetchall()[0]
+    finally:
+        con.close()
+    match_rows, match_tp, flagged_rows, flagged_tp, planted = (int(v) for v in row)
+    return {
+        "planted_true_matches": planted,
+        "match_precision": round(match_tp / match_rows, 4) if match_rows else None,
+        "match_recall": round(match_tp / planted, 4) if planted else None,
+        "match_or_review_precision": round(flagged_tp / flagged_rows, 4) if flagged_rows else None,
+        "match_or_review_recall": round(flagged_tp / planted, 4) if planted else None,
+        "match_rows": match_rows,
+        "review_rows": flagged_rows - match_rows,
+    }
+
+
+def _dbt_models(run_dir: Path) -> dict[str, float]:
+    results = json.loads(
+        (run_dir / "dbt" / "target" / "run_results.json").read_text(encoding="utf-8")
+    )
+    return {
+        r["unique_id"].split(".")[-1]: round(float(r["execution_time"]), 3)
+        for r in results["results"]
+        if r["unique_id"].startswith("model.")
+    }
+
+
+def _sha256_throughput(folder: Path, size_mb: int = 1024) -> float:
+    from omphalos.canonical import sha256_file
+
+    path = folder / "sha_probe.bin"
+    block = os.urandom(1 << 20)
+    with path.open("wb") as fh:
+        for _ in range(size_mb):
+            fh.write(block)
+    sha256_file(path)  # warm the page cache
+    start = time.perf_counter()
+    sha256_file(path)
+    wall = time.perf_counter() - start
+    path.unlink()
+    return round(size_mb / 1024 / wall, 2)
+
+
+def bench_size(shipments: int, work: Path, registry: Path | None, target: str) -> dict[str, Any]:
+    folder = work / f"s{shipments}"
+    folder.mkdir(parents=True, exist_ok=True)
+    entities = 20_000
+    _say(f"{shipments:,} shipments: generate")
+    gen_s, gen_rss, _ = _timed(
+        [
+            str(BIN / "omphalos"),
+            "generate",
+            "--out",
+            str(folder),
+            "--shipments",
+            str(shipments),
+            "--entities",
+            str(entities),
+            "--seed",
+            "1",
+            "--format",
+            "parquet",
+        ]
+    )
+    reg = registry if registry is not None else folder
+    if registry is None:
+        for name in ("registry_entities", "registry_names", "registry_identifiers"):
+            con = duckdb.connect()
+            con.execute(
+                f"copy (select * from '{folder / (name + '.parquet')}') to '{folder / (name + '.csv')}' (header)"
+            )
+            con.close()
+    cfg = _config(folder, f"bench{shipments}", reg)
+    runs = work / "runs"
+    _say(f"{shipments:,} shipments: sealed run on {target}")
+    run_s, run_rss, out = _timed(
+        [
+            str(BIN / "omphalos"),
+            "run",
+            "--config",
+            str(cfg),
+            "--runs-root",
+            str(runs),
+            "--json",
+            "--target",
+            target,
+        ]
+    )
+    run_dir = Path(json.loads(out)["run_dir"])
+    _say(f"{shipments:,} shipments: verify")
+    ver_s, ver_rss, _ = _timed([str(BIN / "omphalos"), "verify", "--run-dir", str(run_dir)])
+    timings = json.loads((run_dir / "reports" / "timings.json").read_text(encoding="utf-8"))[
+        "phases_ms"
+    ]
+    manifest = json.loads((run_dir / "run_manifest.json").read_text(encoding="utf-8"))
+    result: dict[str, Any] = {
+        "shipments": shipments,
+        "target": target,
+        "registry": "ofac_sdn_2026-08-20 (full)"
+        if registry is not None
+        else f"generated ({entities} entities)",
+        "registry_names": sum(
+            i["rows_admitted"] for i in manifest["inputs"] if i["name"] == "registry_names"
+        ),
+        "wall_s": {
+            "generate": round(gen_s, 2),
+            "run_end_to_end": round(run_s, 2),
+            "verify": round(ver_s, 2),
+            **{f"run.{k}": round(v / 1000, 2) for k, v in timings.items()},
+        },
+        "dbt_models_s": _dbt_models(run_dir),
+        "peak_rss_mb": {"generate": gen_rss, "run": run_rss, "verify": ver_rss},
+        "artifacts": len(manifest["artifacts"]),
+        "payload_root": manifest["merkle"]["payload_root"],
+    }
+    if registry is None:
+        result["quality"] = _quality(run_dir, folder / "truth.parquet")
+    shutil.rmtree(run_dir)
+    return result
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--sizes", default="100000,1000000", help="comma-separated shipment counts")
+    parser.add_argument("--big", action="store_true", help="also 10,000,000 shipments")
+    parser.add_argument(
+        "--target",
+        choices=["duckdb", "postgres"],
+        action="append",
+        help="engines (default duckdb; repeat for both)",
+    )
+    parser.add_argument("--out", default="benchmarks/results/bench.json")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",") if s]
+    if args.big:
+        sizes.append(10_000_000)
+    targets = args.target or ["duckdb"]
+    with tempfile.TemporaryDirectory(prefix="omphalos-bench-") as tmp:
+        work = Path(tmp)
+        registry: Path | None = None
+        if SDN_CSV.is_file():
+            registry = work / "sdn"
+            _say("importing the full OFAC SDN list from ../shared")
+            _timed(
+                [
+                    str(BIN / "omphalos"),
+                    "registry",
+                    "import",
+                    "--source",
+                    "ofac-sdn-csv",
+                    "--sdn",
+                    str(SDN_CSV),
+                    "--list-date",
+                    "2026-08-20",
+                    "--out",
+                    str(registry),
+                ]
+            )
+        else:
+            _say("../shared/data not found: using a generated registry of 20,000 entities")
+        results = []
+        for target in targets:
+            for size in sizes:
+                results.append(bench_size(size, work, registry, target))
+                if registry is not None and size == sizes[0]:
+                    # planted ground truth exists only for generated registries: measure it once
+                    results.append(
+                        {**bench_size(size, work / "gen", None, target), "note": "quality run"}
+                    )
+        doc = {
+            "schema_version": "omphalos.bench/1",
+            "machine": {
+                "cpus": os.cpu_count(),
+                "python": platform.python_version(),
+                "platform": platform.platform(),
+            },
+            "targets": TARGETS,
+            "sha256_gb_s": _sha256_throughput(work),
+            "results": results,
+        }
+    out = ROOT / args.out
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    print(
+        f"{'target':<9} {'shipments':>10} {'registry':<28} {'end-to-end s':>12} {'dbt s':>7} "
+        f"{'verify s':>8} {'peak MB':>8}"
+    )
+    for r in results:
+        print(
+            f"{r['target']:<9} {r['shipments']:>10,} {r['registry'][:28]:<28} "
+            f"{r['wall_s']['run_end_to_end']:>12} {r['wall_s'].get('run.dbt_build', 0):>7} "
+            f"{r['wall_s']['verify']:>8} {r['peak_rss_mb']['run']:>8}"
+        )
+        if "quality" in r:
+            q = r["quality"]
+            print(
+                f"          quality: MATCH P {q['match_precision']} R {q['match_recall']}; "
+                f"MATCH+REVIEW P {q['match_or_review_precision']} R {q['match_or_review_recall']}"
+            )
+    print(f"sha256 {doc['sha256_gb_s']} GB/s; results in {out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

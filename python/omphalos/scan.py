@@ -1,0 +1,1533 @@
+"""``omphalos publishability scan``: a pre-flight gate before anything leaves its originating context.
+
+The rules are declared in ``contracts/publishability_rules.yml`` (ids, severities, descriptions,
+detectors); this module implements the detectors. Credentials and keys are found with the
+detect-secrets plugins (run directly, with its false-positive heuristics, without network
+verification and without honouring in-file allowlist comments); markings, personal data and
+internal infrastructure with the detectors below.
+
+Every file under the scanned path is read, whatever its size: text line by line (CSV findings
+also name the CSV column), JSON and JSON Lines as decoded strings (so escapes cannot hide a
+value), Parquet and DuckDB files cell by cell (DuckDB opened read-only with external access
+disabled), other binary files as raw bytes. Every finding is reported with its location; the
+matched value itself is never stored, only its SHA-256 and length. Suppressions (rule, path glob,
+optionally the value's sha256 or a line, and a mandatory reason) are applied and listed.
+
+Exit codes of the command: 0 no unsuppressed HIGH finding, 1 HIGH findings remain, 2 usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import bisect
+import codecs
+import csv
+import dataclasses
+import fnmatch
+import hashlib
+import inspect
+import ipaddress
+import json
+import os
+import re
+import stat
+import subprocess
+import sys
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from omphalos import __version__
+from omphalos.canonical import canonical_bytes, write_canonical_json
+from omphalos.paths import project_root
+
+__all__ = [
+    "REPORT_SCHEMA_VERSION",
+    "RULES_SCHEMA_VERSION",
+    "SEVERITIES",
+    "SUPPRESSIONS_SCHEMA_VERSION",
+    "Finding",
+    "Rule",
+    "RulePack",
+    "ScanError",
+    "ScanReport",
+    "Suppression",
+    "add_arguments",
+    "load_rule_pack",
+    "load_suppressions",
+    "main_from_args",
+    "preflight_scan",
+    "scan_path",
+]
+
+REPORT_SCHEMA_VERSION = "omphalos.publishability_report/1"
+RULES_SCHEMA_VERSION = "omphalos.publishability_rules/1"
+SUPPRESSIONS_SCHEMA_VERSION = "omphalos.publishability_suppressions/1"
+SEVERITIES = ("HIGH", "MEDIUM", "LOW")
+CHUNK = 8 * 1024 * 1024
+CELL_BATCH = 65_536
+
+
+class ScanError(Exception):
+    """The scan cannot be performed as asked (bad path, rule pack or suppression file)."""
+
+
+# ---------------------------------------------------------------------------------------------
+# Rule pack
+
+
+@dataclasses.dataclass(frozen=True)
+class Rule:
+    id: str
+    severity: str
+    category: str
+    title: str
+    description: str
+    detector: str
+    plugins: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class RulePack:
+    path: str
+    sha256: str
+    rules: tuple[Rule, ...]
+
+    def by_id(self) -> dict[str, Rule]:
+        return {r.id: r for r in self.rules}
+
+
+def default_rules_path() -> Path:
+    return project_root() / "contracts" / "publishability_rules.yml"
+
+
+def load_rule_pack(path: Path | None = None) -> RulePack:
+    """Read and validate the rule pack; raise ScanError on any problem."""
+    p = path or default_rules_path()
+    try:
+        raw = p.read_bytes()
+        doc = yaml.safe_load(raw.decode("utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ScanError(f"rule pack {p}: cannot read: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("schema_version") != RULES_SCHEMA_VERSION:
+        raise ScanError(f"rule pack {p}: schema_version must be {RULES_SCHEMA_VERSION!r}")
+    rules: list[Rule] = []
+    seen: set[str] = set()
+    known_plugins = _detect_secrets_plugin_names()
+    for i, item in enumerate(doc.get("rules") or []):
+        where = f"rule pack {p}: rules[{i}]"
+        if not isinstance(item, dict):
+            raise ScanError(f"{where}: not a mapping")
+        missing = [
+            k
+            for k in ("id", "severity", "category", "title", "description", "detector")
+            if not isinstance(item.get(k), str) or not item[k].strip()
+        ]
+        if missing:
+            raise ScanError(f"{where}: missing {', '.join(missing)}")
+        rid = item["id"]
+        if not re.fullmatch(r"[a-z][a-z0-9_]*\.[a-z][a-z0-9_]*", rid) or rid in seen:
+            raise ScanError(f"{where}: id {rid!r} is malformed or repeated")
+        seen.add(rid)
+        if item["severity"] not in SEVERITIES:
+            raise ScanError(f"{where}: severity must be one of {', '.join(SEVERITIES)}")
+        detector = item["detector"]
+        plugins = tuple(item.get("plugins") or ())
+        if detector == "detect_secrets":
+            unknown = [x for x in plugins if x not in known_plugins]
+            if not plugins or unknown:
+                raise ScanError(f"{where}: unknown or missing detect-secrets plugins {unknown}")
+        elif detector != "scanner" and detector not in _DETECTORS:
+            raise ScanError(f"{where}: unknown detector {detector!r}")
+        rules.append(
+            Rule(
+                rid,
+                item["severity"],
+                item["category"],
+                item["title"].strip(),
+                " ".join(item["description"].split()),
+                detector,
+                plugins,
+            )
+        )
+    scanner_ids = {"scan.unreadable", "scan.opaque_archive", "scan.symlink"}
+    if not scanner_ids <= seen:
+        raise ScanError(f"rule pack {p}: must declare {', '.join(sorted(scanner_ids))}")
+    try:
+        label = p.resolve().relative_to(project_root()).as_posix()
+    except ValueError:
+        label = p.name
+    return RulePack(label, hashlib.sha256(raw).hexdigest(), tuple(rules))
+
+
+# ---------------------------------------------------------------------------------------------
+# Detectors: each yields (start, end, value) over a text buffer. No pattern crosses a newline.
+
+Match = tuple[int, int, str]
+Detector = Callable[[str], Iterator[Match]]
+
+_CTRL_TOKEN = r"(?:REL TO [A-Z]{3,4}(?:, ?[A-Z]{3,4})*|[A-Z0-9][A-Z0-9\-]*)"
+_CTRL_GROUP = rf"{_CTRL_TOKEN}(?:/{_CTRL_TOKEN})*"
+_BANNER = re.compile(
+    rf"(?<![A-Za-z0-9_])(?:TOP SECRET|SECRET|CONFIDENTIAL)(?://{_CTRL_GROUP})+(?![a-z])"
+)
+_BANNER_LINE = re.compile(r"^[ \t]*(?:TOP SECRET|SECRET|CONFIDENTIAL)[ \t]*$", re.M)
+_PORTION = re.compile(rf"\((?:TS|S|C)(?://{_CTRL_GROUP})+\)")
+_DISSEM = re.compile(r"(?<![A-Za-z0-9_])(?:NOFORN|ORCON|IMCON|PROPIN|RELIDO)(?![A-Za-z0-9_])")
+_HANDLING = [
+    re.compile(r"(?<![A-Za-z0-9_])(?:CUI|CONTROLLED)//[A-Z][A-Z0-9\-]*(?:[/ ,]+[A-Z][A-Z0-9\-]*)*"),
+    re.compile(r"\(CUI(?://[A-Z][A-Z0-9\- ,/]{0,60})?\)"),
+    re.compile(r"^[ \t]*(?:CUI|CONTROLLED UNCLASSIFIED INFORMATION)[ \t]*$", re.M),
+    re.compile(r"(?<![A-Za-z0-9_])FOUO(?![A-Za-z0-9_])"),
+    re.compile(r"(?<![A-Za-z])FOR OFFICIAL USE ONLY(?![A-Za-z])"),
+    re.compile(r"(?<![A-Za-z])LAW ENFORCEMENT SENSITIVE(?![A-Za-z])"),
+]
+_POSSIBLE_PORTION = re.compile(
+    r"^[ \t>*\-]*(\((?:TS|S|C)\))[ \t]+(?!Copyright|COPYRIGHT|\d)[A-Z]", re.M
+)
+
+_URL_PASSWORD = re.compile(
+    r"(?<![A-Za-z0-9+.\-])[A-Za-z][A-Za-z0-9+.\-]{1,30}://"
+    r"(?P<user>[^\s:/?#@'\"<>\[\]]{1,256}):(?P<pw>[^\s/?#@'\"<>]{1,256})@"
+    r"(?P<host>[A-Za-z0-9.\-]+|\[[0-9A-Fa-f:.]+\])"
+)
+_PW_PLACEHOLDER = re.compile(
+    r"^(?:\$.*|\{.*\}|<.*>|%.*|\*+|x+|X+|\.\.\.|password|pass|passwd|secret|PASSWORD)$"
+)
+
+_EMAIL = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]{1,64}@"
+    r"(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,24}(?![A-Za-z0-9\-])"
+)
+_DOC_DOMAINS = re.compile(
+    r"(?:^|\.)(?:example\.(?:com|org|net)|[a-z0-9\-]+\.(?:example|test|invalid|localhost)|"
+    r"example|test|invalid|localhost)$",
+    re.I,
+)
+_IMAGE_TLDS = {"png", "jpg", "jpeg", "gif", "svg", "webp"}
+
+_PHONE_INTL = re.compile(
+    r"(?<![\w+])\+[1-9]\d{0,2}(?:[ .\-]?\(\d{1,4}\)|[ .\-]?\d{1,4})(?:[ .\-]?\d{1,4}){1,5}(?![\w])"
+)
+_PHONE_NANP = re.compile(
+    r"(?<![\w.\-])(?:\((?P<a1>[2-9]\d{2})\)[ ]?|(?P<a2>[2-9]\d{2})(?P<s>[.\-]))"
+    r"(?P<ex>[2-9]\d{2})[.\-](?P<line>\d{4})(?![\w.\-])"
+)
+_SSN = re.compile(r"(?<![\w\-])(\d{3})-(\d{2})-(\d{4})(?![\w\-])")
+_SSN_EXAMPLES = {"078-05-1120", "219-09-9999", "123-45-6789"}
+_IBAN = re.compile(
+    r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?(?![A-Za-z0-9])"
+)
+# ISO 13616 registry lengths (the IBAN countries most often seen; others: 15-34 accepted).
+_IBAN_LENGTHS = {
+    "AD": 24, "AE": 23, "AL": 28, "AT": 20, "AZ": 28, "BA": 20, "BE": 16, "BG": 22, "BH": 22,
+    "BR": 29, "BY": 28, "CH": 21, "CR": 22, "CY": 28, "CZ": 24, "DE": 22, "DK": 18, "DO": 28,
+    "EE": 20, "EG": 29, "ES": 24, "FI": 18, "FO": 18, "FR": 27, "GB": 22, "GE": 22, "GI": 23,
+    "GL": 18, "GR": 27, "GT": 28, "HR": 21, "HU": 28, "IE": 22, "IL": 23, "IQ": 23, "IS": 26,
+    "IT": 27, "JO": 30, "KW": 30, "KZ": 20, "LB": 28, "LC": 32, "LI": 21, "LT": 20, "LU": 20,
+    "LV": 21, "MC": 27, "MD": 24, "ME": 22, "MK": 19, "MR": 27, "MT": 31, "MU": 30, "NL": 18,
+    "NO": 15, "PK": 24, "PL": 28, "PS": 29, "PT": 25, "QA": 29, "RO": 24, "RS": 22, "RU": 33,
+    "SA": 24, "SC": 31, "SE": 24, "SI": 19, "SK": 24, "SM": 27, "TN": 24, "TR": 26, "UA": 29,
+    "VA": 22, "VG": 24, "XK": 20,
+}  # fmt: skip
+
+_HOST_SUFFIX = r"(?:internal|corp|local|lan|intranet|localdomain|home\.arpa)"
+_HOSTNAME = re.compile(
+    r"(?<![A-Za-z0-9_\-.])(?P<host>(?:[A-Za-z0-9](?:[A-Za-z0-9\-]{0,61}[A-Za-z0-9])?\.)+"
+    rf"{_HOST_SUFFIX})(?![A-Za-z0-9_\-]|\.[A-Za-z0-9]|\()",
+    re.I,
+)
+_IPV4 = re.compile(r"(?<![\w.])(?:\d{1,3}\.){3}\d{1,3}(?![\w]|\.\d)")
+_IPV6 = re.compile(
+    r"(?<![\w:])(?:f[cd][0-9a-f]{2}|fe[89ab][0-9a-f]):[0-9a-f:]{1,35}(?![\w:])", re.I
+)
+_PRIVATE_NETS = tuple(
+    ipaddress.ip_network(n)
+    for n in (
+        "10.0.0.0/8",
+        "172.16.0.0/12",
+        "192.168.0.0/16",
+        "100.64.0.0/10",
+        "169.254.0.0/16",
+        "fc00::/7",
+        "fe80::/10",
+    )
+)
+_HOME = re.compile(
+    r"(?:(?<![\w.~])/(?:home|Users)/|(?<![A-Za-z])[A-Za-z]:\\{1,2}Users\\{1,2})"
+    r"(?P<user>[A-Za-z0-9._\-]{1,64})(?=[/\\]|$|[\s'\")\],;:])",
+    re.M,
+)
+_HOME_PLACEHOLDERS = {
+    "user",
+    "username",
+    "me",
+    "you",
+    "someone",
+    "name",
+    "USER",
+    "USERNAME",
+    "Shared",
+    "Public",
+    "Default",
+    "All Users",
+}
+
+
+def _all(patterns: Iterable[re.Pattern[str]], text: str) -> Iterator[Match]:
+    for rx in patterns:
+        for m in rx.finditer(text):
+            yield m.start(), m.end(), m.group(0).strip()
+
+
+def _detect_classification(text: str) -> Iterator[Match]:
+    yield from _all((_BANNER, _BANNER_LINE, _PORTION), text)
+
+
+def _detect_dissemination(text: str) -> Iterator[Match]:
+    yield from _all((_DISSEM,), text)
+
+
+def _detect_handling(text: str) -> Iterator[Match]:
+    yield from _all(_HANDLING, text)
+
+
+def _detect_possible_portion(text: str) -> Iterator[Match]:
+    for m in _POSSIBLE_PORTION.finditer(text):
+        yield m.start(1), m.end(1), m.group(1)
+
+
+def _detect_url_password(text: str) -> Iterator[Match]:
+    for m in _URL_PASSWORD.finditer(text):
+        pw = m.group("pw")
+        if _PW_PLACEHOLDER.match(pw):
+            continue
+        yield m.start("pw"), m.end("pw"), pw
+
+
+def _detect_email(text: str) -> Iterator[Match]:
+    for m in _EMAIL.finditer(text):
+        value = m.group(0)
+        local, _, domain = value.rpartition("@")
+        if _DOC_DOMAINS.search(domain) or local.lower() == "git":
+            continue
+        if domain.rsplit(".", 1)[-1].lower() in _IMAGE_TLDS:
+            continue
+        yield m.start(), m.end(), value
+
+
+def _detect_phone(text: str) -> Iterator[Match]:
+    for m in _PHONE_INTL.finditer(text):
+        digits = re.sub(r"\D", "", m.group(0))
+        if 8 <= len(digits) <= 15:
+            yield m.start(), m.end(), m.group(0)
+    for m in _PHONE_NANP.finditer(text):
+        value = m.group(0)
+        if m.group("s") and value.count(m.group("s")) != 2:
+            continue  # mixed separators: 202-555.0143 is not how numbers are written
+        yield m.start(), m.end(), value
+
+
+def _detect_ssn(text: str) -> Iterator[Match]:
+    for m in _SSN.finditer(text):
+        area, group, serial = m.group(1), m.group(2), m.group(3)
+        if area in ("000", "666") or area >= "900" or group == "00" or serial == "0000":
+            continue
+        if m.group(0) in _SSN_EXAMPLES:
+            continue
+        yield m.start(), m.end(), m.group(0)
+
+
+def _iban_ok(compact: str) -> bool:
+    country = compact[:2]
+    expected = _IBAN_LENGTHS.get(country)
+    if expected is not None and len(compact) != expected:
+        return False
+    if expected is None and not 15 <= len(compact) <= 34:
+        return False
+    rearranged = compact[4:] + compact[:4]
+    digits = "".join(str(int(ch, 36)) for ch in rearranged)
+    return int(digits) % 97 == 1
+
+
+def _detect_iban(text: str) -> Iterator[Match]:
+    for m in _IBAN.finditer(text):
+        compact = m.group(0).replace(" ", "")
+        if _iban_ok(compact):
+            yield m.start(), m.end(), m.group(0)
+
+
+def _detect_hostname(text: str) -> Iterator[Match]:
+    for m in _HOSTNAME.finditer(text):
+        host = m.group("host")
+        start, end = m.start("host"), m.end("host")
+        before = text[max(0, start - 3) : start]
+        after = text[end : end + 6]
+        labels = host.count(".")  # labels before the suffix (home.arpa counts one extra)
+        in_context = (
+            before.endswith("://")
+            or before.endswith("@")
+            or before.endswith("\\\\")
+            or re.match(r":\d{2,5}\b", after) is not None
+        )
+        if in_context or labels >= 2 + (1 if host.lower().endswith("home.arpa") else 0):
+            yield start, end, host
+
+
+def _detect_private_ip(text: str) -> Iterator[Match]:
+    for rx in (_IPV4, _IPV6):
+        for m in rx.finditer(text):
+            try:
+                addr = ipaddress.ip_address(m.group(0))
+            except ValueError:
+                continue
+            if any(addr in net for net in _PRIVATE_NETS if net.version == addr.version):
+                yield m.start(), m.end(), m.group(0)
+
+
+def _detect_home_path(text: str) -> Iterator[Match]:
+    for m in _HOME.finditer(text):
+        if m.group("user") in _HOME_PLACEHOLDERS:
+            continue
+        yield m.start(), m.end("user"), m.group(0)
+
+
+_DETECTORS: dict[str, Detector] = {
+    "classification": _detect_classification,
+    "dissemination_control": _detect_dissemination,
+    "handling": _detect_handling,
+    "possible_portion": _detect_possible_portion,
+    "url_password": _detect_url_password,
+    "email": _detect_email,
+    "phone": _detect_phone,
+    "us_ssn": _detect_ssn,
+    "iban": _detect_iban,
+    "internal_hostname": _detect_hostname,
+    "private_ip": _detect_private_ip,
+    "home_path": _detect_home_path,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class _Gate:
+    """A necessary condition for a detector to match on a line: one of the literal needles
+    (case-sensitive ``cs``, case-insensitive ``ci``) or the ``trigger`` pattern occurs in it.
+    Detectors then run only on the lines that pass, which keeps big data files fast."""
+
+    cs: tuple[str, ...] = ()
+    ci: tuple[str, ...] = ()
+    trigger: re.Pattern[str] | None = None
+
+
+class _Buffer:
+    """A text buffer with lazily computed helpers shared by the detectors."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self._lower: str | None = None
+
+    @property
+    def lower(self) -> str:
+        if self._lower is None:
+            self._lower = self.text.lower()
+        return self._lower
+
+    def lines_passing(self, gate: _Gate) -> list[int]:
+        """Start offsets of the lines that pass ``gate``, sorted."""
+        text = self.text
+        starts: set[int] = set()
+
+        def add_all(haystack: str, needle: str) -> None:
+            pos = haystack.find(needle)
+            while pos >= 0:
+                start = haystack.rfind("\n", 0, pos) + 1
+                starts.add(start)
+                end = haystack.find("\n", pos)
+                if end < 0:
+                    break
+                pos = haystack.find(needle, end)
+
+        for needle in gate.cs:
+            add_all(text, needle)
+        for needle in gate.ci:
+            add_all(self.lower, needle)
+        if gate.trigger is not None:
+            for m in gate.trigger.finditer(text):
+                starts.add(text.rfind("\n", 0, m.start()) + 1)
+        return sorted(starts)
+
+    def line_at(self, start: int) -> str:
+        end = self.text.find("\n", start)
+        return self.text[start : end if end >= 0 else len(self.text)]
+
+
+def _gated(detect: Detector, gate: _Gate | None, buf: _Buffer) -> Iterator[Match]:
+    if gate is None:
+        yield from detect(buf.text)
+        return
+    for start in buf.lines_passing(gate):
+        for a, b, value in detect(buf.line_at(start)):
+            yield start + a, start + b, value
+
+
+_GATES: dict[str, _Gate] = {
+    "classification": _Gate(cs=("SECRET", "CONFIDENTIAL", "S//", "C//")),
+    "dissemination_control": _Gate(cs=("NOFORN", "ORCON", "IMCON", "PROPIN", "RELIDO")),
+    "handling": _Gate(
+        cs=("CUI", "CONTROLLED", "FOUO", "FOR OFFICIAL USE ONLY", "LAW ENFORCEMENT SENSITIVE")
+    ),
+    "possible_portion": _Gate(cs=("(TS)", "(S)", "(C)")),
+    "url_password": _Gate(cs=("://",)),
+    "email": _Gate(cs=("@",)),
+    "phone": _Gate(cs=("+",), trigger=re.compile(r"\d{3}[.\-]\d{4}(?!\d)")),
+    "us_ssn": _Gate(trigger=re.compile(r"-\d\d-\d{4}")),
+    "internal_hostname": _Gate(
+        ci=(".internal", ".corp", ".local", ".lan", ".intranet", ".home.arpa")
+    ),
+    "private_ip": _Gate(
+        trigger=re.compile(r"\d\.\d{1,3}\.\d{1,3}\.\d|[fF][c-eC-E][0-9a-fA-F]{2}:")
+    ),
+    "home_path": _Gate(cs=("/home/", "/Users/", "\\Users\\")),
+}
+# Gates of detect-secrets plugins whose own patterns are slow over big buffers (each needle is
+# a substring every match of the plugin must contain). Plugins not listed are prefiltered with
+# their own patterns.
+_PLUGIN_GATES: dict[str, _Gate] = {
+    "PrivateKeyDetector": _Gate(cs=("PRIVATE KEY", "PuTTY-User-Key-File")),
+    "AWSKeyDetector": _Gate(cs=("A3T", "ABIA", "ACCA", "AKIA", "ASIA"), ci=("aws",)),
+    "ArtifactoryDetector": _Gate(
+        trigger=re.compile(r"AKC[a-zA-Z0-9]{10}|AP[\dABCDEF][a-zA-Z0-9]{8}")
+    ),
+    "AzureStorageKeyDetector": _Gate(cs=("AccountKey=",)),
+    "CloudantDetector": _Gate(ci=("key", "pw", "pass", "token")),
+    "IbmCloudIamDetector": _Gate(ci=("key", "pwd", "pass", "token")),
+    "IbmCosHmacDetector": _Gate(ci=("secret",)),
+    "SoftlayerDetector": _Gate(ci=("key", "pwd", "pass", "token", "softlayer")),
+    "MailchimpDetector": _Gate(cs=("-us",)),
+    "KeywordDetector": _Gate(ci=("key", "pass", "pwd", "secret", "contrase")),
+}
+
+
+# ---------------------------------------------------------------------------------------------
+# detect-secrets
+
+
+def _detect_secrets_plugin_names() -> set[str]:
+    from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+
+    classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+    return {cls.__name__ for cls in classes}
+
+
+_DS_FILTERS = (
+    "is_sequential_string",
+    "is_potential_uuid",
+    "is_likely_id_string",
+    "is_templated_secret",
+    "is_prefixed_with_dollar_sign",
+    "is_indirect_reference",
+    "is_not_alphanumeric_string",
+)
+
+
+# Plugins whose secrets are random strings: a snake_case identifier after a keyword such as
+# "pass" or "key" (`PASS unique_int_registry_names_normalized_name_id` in a dbt log) is not one.
+_RANDOM_SECRET_PLUGINS = frozenset(
+    {"CloudantDetector", "IbmCloudIamDetector", "IbmCosHmacDetector", "SoftlayerDetector"}
+)
+_IDENTIFIER = re.compile(r"[a-z][a-z0-9]*(?:_[a-z0-9]+){2,}")
+
+
+def _whole_token(plugin: Any, line: str, pos: int, value: str) -> str:
+    """Some plugins capture only a token's type prefix (``(ghp|gho|...)_[A-Za-z0-9_]{36}``
+    yields ``ghp``); record the whole match then, so that the hash identifies the token."""
+    for rx in getattr(plugin, "denylist", ()):
+        for m in rx.finditer(line):
+            if m.start() == pos and len(m.group(0)) > len(value) and m.group(0).startswith(value):
+                return str(m.group(0))
+    return value
+
+
+class _SecretsEngine:
+    """detect-secrets plugins run on the lines where their own patterns (or, for the keyword
+    detector, its keywords) occur; then its heuristic filters; never its verification."""
+
+    def __init__(self, rules: Sequence[Rule]) -> None:
+        from detect_secrets.core.plugins.util import get_mapping_from_secret_type_to_class
+        from detect_secrets.filters import heuristic
+        from detect_secrets.plugins.base import RegexBasedDetector
+        from detect_secrets.plugins.keyword import DENYLIST
+        from detect_secrets.util.code_snippet import get_code_snippet
+
+        classes: dict[str, Any] = {
+            c.__name__: c for c in get_mapping_from_secret_type_to_class().values()
+        }
+        self._snippet = get_code_snippet
+        self._filters: list[tuple[Callable[..., Any], frozenset[str]]] = []
+        for name in _DS_FILTERS:
+            fn = getattr(heuristic, name)
+            self._filters.append((fn, frozenset(inspect.signature(fn).parameters)))
+        self._plugins: list[tuple[str, Any, _Gate | None, list[re.Pattern[str]]]] = []
+        for rule in rules:
+            for name in rule.plugins:
+                plugin = classes[name]()
+                if isinstance(plugin, RegexBasedDetector):
+                    prefilters = [re.compile(p.pattern, p.flags | re.M) for p in plugin.denylist]
+                else:
+                    prefilters = [re.compile("|".join(DENYLIST), re.I)]
+                self._plugins.append((rule.id, plugin, _PLUGIN_GATES.get(name), prefilters))
+
+    def _filtered(self, secret: str, line: str, plugin: Any) -> bool:
+        if type(plugin).__name__ in _RANDOM_SECRET_PLUGINS and _IDENTIFIER.fullmatch(secret):
+            return True
+        if type(plugin).__name__ == "PrivateKeyDetector" and not (
+            secret.startswith("PuTTY") or f"-----{secret}" in line
+        ):
+            return True  # the words alone (code that checks for a header), not a PEM block
+        given = {"secret": secret, "line": line, "plugin": plugin}
+        for fn, params in self._filters:
+            if not params <= given.keys():  # pragma: no cover - a filter needing more context
+                continue
+            if fn(**{k: given[k] for k in params}):
+                return True
+        return False
+
+    def hits(self, buf: _Buffer, filename: str) -> Iterator[tuple[str, int, str]]:
+        if not self._plugins:
+            return
+        text = buf.text
+        candidates: dict[int, set[int]] = {}
+        for idx, (_rule, _plugin, gate, prefilters) in enumerate(self._plugins):
+            if gate is not None:
+                for start in buf.lines_passing(gate):
+                    candidates.setdefault(start, set()).add(idx)
+                continue
+            for rx in prefilters:
+                for m in rx.finditer(text):
+                    start = text.rfind("\n", 0, m.start()) + 1
+                    candidates.setdefault(start, set()).add(idx)
+        for start in sorted(candidates):
+            line = buf.line_at(start)
+            context = self._snippet(lines=[line], line_number=1)
+            for idx in sorted(candidates[start]):
+                rule_id, plugin, _gate, _prefilters = self._plugins[idx]
+                found = plugin.analyze_line(
+                    filename=filename, line=line, line_number=1, context=context
+                )
+                for secret in sorted(found, key=lambda s: str(s.secret_value)):
+                    value = secret.secret_value
+                    if not value or self._filtered(value, line, plugin):
+                        continue
+                    pos = line.find(value)
+                    yield rule_id, start + max(pos, 0), _whole_token(plugin, line, pos, value)
+
+
+# ---------------------------------------------------------------------------------------------
+# Findings, suppressions, report
+
+
+@dataclasses.dataclass
+class Finding:
+    rule: str
+    severity: str
+    path: str
+    location: dict[str, Any]
+    value_sha256: str | None
+    value_length: int | None
+    message: str
+    suppression: int | None = None
+
+    def sort_key(self) -> tuple[Any, ...]:
+        loc = self.location
+        return (
+            self.path,
+            str(loc.get("table", "")),
+            str(loc.get("view", "")),
+            str(loc.get("schema", "")),
+            int(loc.get("line", 0)),
+            int(loc.get("row", 0)),
+            str(loc.get("column_name", "")),
+            str(loc.get("pointer", "")),
+            int(loc.get("column", 0)),
+            int(loc.get("char", 0)),
+            int(loc.get("byte_offset", 0)),
+            self.rule,
+            self.value_sha256 or "",
+        )
+
+    def where(self) -> str:
+        loc = self.location
+        parts = [self.path]
+        if "line" in loc:
+            parts.append(f":{loc['line']}" + (f":{loc['column']}" if "column" in loc else ""))
+        if "byte_offset" in loc:
+            parts.append(f"@byte {loc['byte_offset']}")
+        for key in ("table", "view", "schema", "pointer"):
+            if key in loc:
+                parts.append(f" {key} {loc[key]}")
+        if "row" in loc:
+            parts.append(f" row {loc['row']}")
+        if "column_name" in loc:
+            parts.append(f" column {loc['column_name']}")
+        if "field" in loc:
+            parts.append(f" (CSV column {loc['field']})")
+        if loc.get("file_name"):
+            parts.append(" (file name)")
+        return "".join(parts)
+
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "rule": self.rule,
+            "severity": self.severity,
+            "path": self.path,
+            "location": self.location,
+            "value_sha256": self.value_sha256,
+            "value_length": self.value_length,
+            "message": self.message,
+        }
+        if self.suppression is not None:
+            out["suppression"] = self.suppression
+        return out
+
+
+@dataclasses.dataclass
+class Suppression:
+    index: int
+    rule: str
+    path: str
+    value_sha256: str | None
+    line: int | None
+    reason: str
+    matched: int = 0
+
+    def matches(self, f: Finding) -> bool:
+        if f.rule != self.rule or not fnmatch.fnmatchcase(f.path, self.path):
+            return False
+        if self.value_sha256 is not None and f.value_sha256 != self.value_sha256:
+            return False
+        return self.line is None or f.location.get("line") == self.line
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "index": self.index,
+            "rule": self.rule,
+            "path": self.path,
+            "value_sha256": self.value_sha256,
+            "line": self.line,
+            "scope": "value"
+            if self.value_sha256
+            else ("line" if self.line is not None else "file"),
+            "reason": self.reason,
+            "matched": self.matched,
+        }
+
+
+def load_suppressions(path: Path, pack: RulePack) -> list[Suppression]:
+    """Read a suppression file (docs/publishability.md); raise ScanError on any problem."""
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ScanError(f"suppressions {path}: cannot read: {exc}") from None
+    if not isinstance(doc, dict) or doc.get("schema_version") != SUPPRESSIONS_SCHEMA_VERSION:
+        raise ScanError(
+            f"suppressions {path}: schema_version must be {SUPPRESSIONS_SCHEMA_VERSION!r}"
+        )
+    items = doc.get("suppressions") or []
+    if not isinstance(items, list):
+        raise ScanError(f"suppressions {path}: 'suppressions' must be a list")
+    rules = pack.by_id()
+    out: list[Suppression] = []
+    for i, item in enumerate(items):
+        where = f"suppressions {path}: suppressions[{i}]"
+        if not isinstance(item, dict):
+            raise ScanError(f"{where}: not a mapping")
+        unknown = sorted(set(item) - {"rule", "path", "value_sha256", "line", "reason"})
+        if unknown:
+            raise ScanError(f"{where}: unknown key(s) {', '.join(unknown)}")
+        rule, glob, reason = item.get("rule"), item.get("path"), item.get("reason")
+        if rule not in rules:
+            raise ScanError(f"{where}: unknown rule {rule!r}")
+        if not isinstance(glob, str) or not glob:
+            raise ScanError(f"{where}: 'path' (a glob relative to the scanned path) is required")
+        if not isinstance(reason, str) or len(reason.strip()) < 8:
+            raise ScanError(f"{where}: a 'reason' (at least a short sentence) is required")
+        value = item.get("value_sha256")
+        if value is not None and (
+            not isinstance(value, str) or not re.fullmatch(r"[0-9a-f]{64}", value)
+        ):
+            raise ScanError(f"{where}: value_sha256 must be 64 lowercase hex digits")
+        line = item.get("line")
+        if line is not None and (isinstance(line, bool) or not isinstance(line, int) or line < 1):
+            raise ScanError(f"{where}: line must be a positive integer")
+        out.append(Suppression(i, str(rule), glob, value, line, " ".join(reason.split())))
+    return out
+
+
+@dataclasses.dataclass
+class ScanReport:
+    root_name: str
+    pack: RulePack
+    files: list[dict[str, Any]]
+    findings: list[Finding]
+    suppressions: list[Suppression]
+    options: dict[str, Any]
+
+    @property
+    def open_findings(self) -> list[Finding]:
+        return [f for f in self.findings if f.suppression is None]
+
+    @property
+    def blocking(self) -> list[Finding]:
+        return [f for f in self.open_findings if f.severity == "HIGH"]
+
+    @property
+    def ok(self) -> bool:
+        return not self.blocking
+
+    def to_dict(self) -> dict[str, Any]:
+        counts = {s: 0 for s in SEVERITIES}
+        for f in self.open_findings:
+            counts[f.severity] += 1
+        return {
+            "schema_version": REPORT_SCHEMA_VERSION,
+            "tool": {"name": "omphalos", "version": __version__},
+            "rule_pack": {"path": self.pack.path, "sha256": self.pack.sha256},
+            "root": self.root_name,
+            "options": self.options,
+            "ok": self.ok,
+            "summary": {
+                "files": len(self.files),
+                "findings": counts,
+                "suppressed": sum(1 for f in self.findings if f.suppression is not None),
+                "blocking": len(self.blocking),
+            },
+            "files": self.files,
+            "findings": [f.to_dict() for f in self.open_findings],
+            "suppressed_findings": [
+                f.to_dict() for f in self.findings if f.suppression is not None
+            ],
+            "suppressions": [s.to_dict() for s in self.suppressions],
+            "unused_suppressions": [s.index for s in self.suppressions if s.matched == 0],
+        }
+
+    def write_json(self, path: Path) -> None:
+        write_canonical_json(path, self.to_dict())
+
+    def to_sarif(self) -> dict[str, Any]:
+        level = {"HIGH": "error", "MEDIUM": "warning", "LOW": "note"}
+        rules = [
+            {
+                "id": r.id,
+                "name": r.id.replace(".", "_"),
+                "shortDescription": {"text": r.title},
+                "help": {"text": f"{r.title}: see docs/publishability.md, rule {r.id}"},
+                "defaultConfiguration": {"level": level[r.severity]},
+                "properties": {"severity": r.severity, "category": r.category},
+            }
+            for r in self.pack.rules
+        ]
+        index = {r.id: i for i, r in enumerate(self.pack.rules)}
+        results = []
+        for f in self.findings:
+            loc = f.location
+            physical: dict[str, Any] = {"artifactLocation": {"uri": f.path}}
+            if "line" in loc:
+                region = {"startLine": loc["line"]}
+                if "column" in loc:
+                    region["startColumn"] = loc["column"]
+                physical["region"] = region
+            elif "byte_offset" in loc:
+                physical["region"] = {"byteOffset": loc["byte_offset"]}
+            result: dict[str, Any] = {
+                "ruleId": f.rule,
+                "ruleIndex": index[f.rule],
+                "level": level[f.severity],
+                "message": {"text": f"{f.message} ({f.where()})"},
+                "locations": [{"physicalLocation": physical}],
+                "partialFingerprints": {"valueSha256/v1": f.value_sha256 or ""},
+            }
+            logical = {k: v for k, v in loc.items() if k not in ("line", "column", "byte_offset")}
+            if logical:
+                result["locations"][0]["logicalLocations"] = [
+                    {
+                        "fullyQualifiedName": f.where(),
+                        "kind": "element",
+                        "properties": logical,
+                    }
+                ]
+            if f.suppression is not None:
+                sup = self.suppressions[f.suppression]
+                result["suppressions"] = [{"kind": "external", "justification": sup.reason}]
+            results.append(result)
+        return {
+            "version": "2.1.0",
+            "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+            "runs": [
+                {
+                    "tool": {
+                        "driver": {
+                            "name": "omphalos-publishability",
+                            "version": __version__,
+                            "informationUri": "docs/publishability.md",
+                            "rules": rules,
+                        }
+                    },
+                    "results": results,
+                }
+            ],
+        }
+
+    def write_sarif(self, path: Path) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(canonical_bytes(self.to_sarif()) + b"\n")
+
+
+# ---------------------------------------------------------------------------------------------
+# The scanner
+
+
+def _display_path(rel: str) -> str:
+    text = rel.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
+
+
+_ARCHIVE_MAGIC = (
+    (b"\x1f\x8b", "gzip"),
+    (b"PK\x03\x04", "zip"),
+    (b"BZh", "bzip2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x28\xb5\x2f\xfd", "zstd"),
+)
+
+
+def _kind_of(path: Path, size: int) -> str:
+    with path.open("rb") as fh:
+        head = fh.read(65536)
+        tail = b""
+        if size >= 8:
+            fh.seek(size - 4)
+            tail = fh.read(4)
+    if size >= 12 and head[:4] == b"PAR1" and tail == b"PAR1":
+        return "parquet"
+    if len(head) >= 12 and head[8:12] == b"DUCK":
+        return "duckdb"
+    for magic, _name in _ARCHIVE_MAGIC:
+        if head.startswith(magic):
+            return "archive"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return "utf16"
+    if b"\x00" in head:
+        return "binary"
+    suffix = path.suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    if suffix == ".json":
+        return "json"
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    return "text"
+
+
+class _Scanner:
+    def __init__(self, pack: RulePack) -> None:
+        self.pack = pack
+        self.rules = pack.by_id()
+        self.regex_rules = [
+            (r, _DETECTORS[r.detector]) for r in pack.rules if r.detector in _DETECTORS
+        ]
+        self.secrets = _SecretsEngine([r for r in pack.rules if r.detector == "detect_secrets"])
+        self.findings: list[Finding] = []
+
+    # -- hits over a buffer -------------------------------------------------------------------
+
+    def _hits(self, text: str, filename: str) -> list[tuple[str, int, str]]:
+        seen: set[tuple[str, int, str]] = set()
+        buf = _Buffer(text)
+        for rule, detect in self.regex_rules:
+            for start, _end, value in _gated(detect, _GATES.get(rule.detector), buf):
+                seen.add((rule.id, start, value))
+        for hit in self.secrets.hits(buf, filename):
+            seen.add(hit)
+        return sorted(seen)
+
+    def _add(self, rule_id: str, path: str, location: dict[str, Any], value: str | None) -> None:
+        rule = self.rules[rule_id]
+        digest = (
+            hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest() if value else None
+        )
+        self.findings.append(
+            Finding(
+                rule_id,
+                rule.severity,
+                path,
+                location,
+                digest,
+                len(value) if value else None,
+                rule.title,
+            )
+        )
+
+    def scan_cells(
+        self,
+        values: Sequence[str | None],
+        path: str,
+        filename: str,
+        where: Callable[[int], dict[str, Any]],
+    ) -> None:
+        """Scan a batch of cell values; ``where(i)`` gives the location of cell ``i``. Each
+        distinct value is scanned once and its findings reported at every cell holding it."""
+        cells: dict[str, list[int]] = {}
+        for i, value in enumerate(values):
+            if value:
+                cells.setdefault(value, []).append(i)
+        if not cells:
+            return
+        distinct = list(cells)
+        text = "\n".join(distinct)
+        starts: list[int] = []
+        pos = 0
+        for part in distinct:
+            starts.append(pos)
+            pos += len(part) + 1
+        for rule_id, offset, value in self._hits(text, filename):
+            k = bisect.bisect_right(starts, offset) - 1
+            char = offset - starts[k] + 1
+            for i in cells[distinct[k]]:
+                loc = dict(where(i))
+                loc["char"] = char
+                self._add(rule_id, path, loc, value)
+
+    # -- file kinds ----------------------------------------------------------------------------
+
+    def scan_text_file(self, path: Path, rel: str, kind: str) -> tuple[str, int]:
+        digest = hashlib.sha256()
+        size = 0
+        line_base = 1
+        carry = b""
+        header: list[str] | None = None
+        binary = kind in ("binary", "archive")
+        byte_base = 0
+        with path.open("rb") as fh:
+            while True:
+                block = fh.read(CHUNK)
+                digest.update(block)
+                size += len(block)
+                data = carry + block
+                if block:
+                    cut = data.rfind(b"\n")
+                    if cut < 0:
+                        carry = data
+                        continue
+                    chunk, carry = data[: cut + 1], data[cut + 1 :]
+                else:
+                    chunk, carry = data, b""
+                if chunk:
+                    if binary:
+                        self._scan_binary_chunk(chunk, rel, byte_base)
+                    else:
+                        text = chunk.decode("utf-8", "replace")
+                        if kind == "csv" and header is None:
+                            first = text.split("\n", 1)[0].rstrip("\r")
+                            header = next(csv.reader([first]), [])
+                        self._scan_text_chunk(text, rel, line_base, header)
+                        line_base += text.count("\n")
+                    byte_base += len(chunk)
+                if not block:
+                    break
+        return digest.hexdigest(), size
+
+    def _scan_binary_chunk(self, chunk: bytes, rel: str, byte_base: int) -> None:
+        text = chunk.decode("latin-1")
+        for rule_id, offset, value in self._hits(text, rel):
+            self._add(rule_id, rel, {"byte_offset": byte_base + offset}, value)
+
+    def _scan_text_chunk(
+        self, text: str, rel: str, line_base: int, header: list[str] | None
+    ) -> None:
+        hits = self._hits(text, rel)
+        if not hits:
+            return
+        starts = [0] + [m.end() for m in re.finditer("\n", text)]
+        for rule_id, offset, value in hits:
+            idx = bisect.bisect_right(starts, offset) - 1
+            col = offset - starts[idx] + 1
+            loc: dict[str, Any] = {"line": line_base + idx, "column": col}
+            if header is not None and line_base + idx > 1:
+                prefix = text[starts[idx] : offset]
+                fields = next(csv.reader([prefix]), [""])
+                field_index = max(len(fields) - 1, 0)
+                if field_index < len(header):
+                    loc["field"] = header[field_index]
+            self._add(rule_id, rel, loc, value)
+
+    def scan_csv(self, path: Path, rel: str) -> bool:
+        """Scan a CSV (TSV) file cell by cell; False when it does not parse as one (the caller
+        then scans it as text). Rows count the header as row 1, as in inputs/rejects.csv."""
+        import pyarrow as pa
+        import pyarrow.csv as pacsv
+
+        delimiter = "\t" if path.suffix.lower() == ".tsv" else ","
+        with path.open("r", encoding="utf-8", errors="replace", newline="") as fh:
+            header = next(csv.reader(fh, delimiter=delimiter), None)
+        if not header:
+            return False
+        generic = [f"c{i}" for i in range(len(header))]
+        try:
+            reader = pacsv.open_csv(
+                path,
+                read_options=pacsv.ReadOptions(
+                    column_names=generic, skip_rows=1, block_size=16 * 1024 * 1024
+                ),
+                parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True),
+                convert_options=pacsv.ConvertOptions(
+                    column_types={c: pa.string() for c in generic},
+                    strings_can_be_null=False,
+                    quoted_strings_can_be_null=False,
+                ),
+            )
+            batches = list(reader)
+        except (pa.ArrowInvalid, UnicodeDecodeError):
+            return False
+        self.scan_cells(header, rel, rel, _named(header, {"row": 1}))
+        row_base = 1
+        for batch in batches:
+            for name, column in zip(header, batch.columns, strict=False):
+                values = _arrow_texts(column, pa)
+                if values is not None:
+                    self.scan_cells(values, rel, rel, _rows(row_base, {"column_name": name}))
+            row_base += batch.num_rows
+        return True
+
+    def scan_utf16(self, path: Path, rel: str) -> tuple[str, int]:
+        raw = path.read_bytes()
+        text = raw.decode("utf-16", "replace")
+        self._scan_text_chunk(text, rel, 1, None)
+        return hashlib.sha256(raw).hexdigest(), len(raw)
+
+    def scan_json(self, path: Path, rel: str, lines: bool) -> tuple[str, int]:
+        raw = path.read_bytes()
+        digest = hashlib.sha256(raw).hexdigest()
+        text = raw.decode("utf-8", "replace")
+        if not lines:
+            try:
+                doc = json.loads(text)
+            except ValueError:
+                self._scan_text_chunk(text, rel, 1, None)
+            else:
+                self._scan_json_values(doc, rel, {})
+            return digest, len(raw)
+        for n, line in enumerate(text.split("\n"), start=1):
+            if not line.strip():
+                continue
+            try:
+                doc = json.loads(line)
+            except ValueError:
+                self._scan_text_chunk(line, rel, n, None)
+            else:
+                self._scan_json_values(doc, rel, {"line": n})
+        return digest, len(raw)
+
+    def _scan_json_values(self, doc: Any, rel: str, base: dict[str, Any]) -> None:
+        cells: list[str] = []
+        locs: list[dict[str, Any]] = []
+
+        def esc(token: str) -> str:
+            return token.replace("~", "~0").replace("/", "~1")
+
+        def walk(node: Any, pointer: str) -> None:
+            if isinstance(node, str):
+                cells.append(node)
+                locs.append({**base, "pointer": pointer or "/"})
+            elif isinstance(node, dict):
+                for key, value in node.items():
+                    cells.append(str(key))
+                    locs.append({**base, "pointer": f"{pointer}/{esc(str(key))}", "key": True})
+                    walk(value, f"{pointer}/{esc(str(key))}")
+            elif isinstance(node, list):
+                for i, value in enumerate(node):
+                    walk(value, f"{pointer}/{i}")
+
+        walk(doc, "")
+        for start in range(0, len(cells), CELL_BATCH):
+            batch = cells[start : start + CELL_BATCH]
+            self.scan_cells(batch, rel, rel, _from_list(locs, start))
+
+    def scan_parquet(self, path: Path, rel: str) -> None:
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path)
+        schema = pf.schema_arrow
+        self.scan_cells(
+            list(schema.names),
+            rel,
+            rel,
+            lambda i: {"schema": "column_names", "column_name": schema.names[i]},
+        )
+        meta = schema.metadata or {}
+        for key, value in sorted(meta.items()):
+            if key == b"ARROW:schema":
+                continue
+            k = key.decode("utf-8", "replace")
+            self.scan_cells(
+                [k, value.decode("utf-8", "replace")],
+                rel,
+                rel,
+                _fixed({"schema": f"metadata:{k}"}),
+            )
+        row_base = 0
+        for batch in pf.iter_batches(batch_size=CELL_BATCH):
+            for name, column in zip(batch.schema.names, batch.columns, strict=True):
+                values = _arrow_texts(column, pa)
+                if values is None:
+                    continue
+                self.scan_cells(
+                    values,
+                    rel,
+                    rel,
+                    _rows(row_base, {"column_name": name}),
+                )
+            row_base += batch.num_rows
+
+    def scan_duckdb(self, path: Path, rel: str) -> None:
+        import duckdb
+        import pyarrow as pa
+
+        con = duckdb.connect(
+            str(path),
+            read_only=True,
+            config={
+                "enable_external_access": False,
+                "autoload_known_extensions": False,
+                "autoinstall_known_extensions": False,
+                "threads": 1,
+            },
+        )
+        try:
+            con.execute("set enable_progress_bar = false")
+            views = con.execute(
+                "select schema_name, view_name, sql from duckdb_views() "
+                "where not internal and database_name = current_database() order by 1, 2"
+            ).fetchall()
+            for schema_name, view_name, sql in views:
+                label = f"{schema_name}.{view_name}"
+                self.scan_cells([sql or ""], rel, rel, _fixed({"view": label}))
+            tables = con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where database_name = current_database() order by 1, 2"
+            ).fetchall()
+            for schema_name, table_name in tables:
+                cols = con.execute(
+                    "select column_name, data_type from duckdb_columns() "
+                    "where database_name = current_database() and schema_name = ? "
+                    "and table_name = ? order by column_index",
+                    [schema_name, table_name],
+                ).fetchall()
+                label = f"{schema_name}.{table_name}"
+                names = [c[0] for c in cols]
+                self.scan_cells(
+                    names,
+                    rel,
+                    rel,
+                    _named(names, {"table": label, "schema": "column_names"}),
+                )
+                text_cols = [c[0] for c in cols if not _NON_TEXT_DUCKDB.match(str(c[1]))]
+                if not text_cols:
+                    continue
+                select = ", ".join(
+                    f"cast({_quote(c)} as varchar) as {_quote(c)}" for c in text_cols
+                )
+                reader = con.sql(
+                    f"select {select} from {_quote(schema_name)}.{_quote(table_name)}"
+                ).to_arrow_reader(CELL_BATCH)
+                row_base = 0
+                for batch in reader:
+                    for name, column in zip(batch.schema.names, batch.columns, strict=True):
+                        values = _arrow_texts(column, pa)
+                        if values is None:
+                            continue
+                        self.scan_cells(
+                            values,
+                            rel,
+                            rel,
+                            _rows(row_base, {"table": label, "column_name": name}),
+                        )
+                    row_base += batch.num_rows
+        finally:
+            con.close()
+
+
+_NON_TEXT_DUCKDB = re.compile(
+    r"^(?:BOOLEAN|TINYINT|SMALLINT|INTEGER|BIGINT|HUGEINT|UTINYINT|USMALLINT|UINTEGER|UBIGINT|"
+    r"UHUGEINT|FLOAT|DOUBLE|DECIMAL\(.*\)|DATE|TIME|TIMESTAMP.*|INTERVAL|UUID|TIME WITH TIME ZONE)$"
+)
+
+
+Where = Callable[[int], dict[str, Any]]
+
+
+def _fixed(loc: dict[str, Any]) -> Where:
+    return lambda _i: loc
+
+
+def _rows(base: int, fixed: dict[str, Any]) -> Where:
+    return lambda i: {**fixed, "row": base + i + 1}
+
+
+def _named(names: Sequence[str], fixed: dict[str, Any]) -> Where:
+    return lambda i: {**fixed, "column_name": names[i]}
+
+
+def _from_list(locs: Sequence[dict[str, Any]], offset: int) -> Where:
+    return lambda i: locs[offset + i]
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _arrow_texts(column: Any, pa: Any) -> list[str | None] | None:
+    """Cell texts of an Arrow column, or None for types that cannot hold text."""
+    t = column.type
+    if pa.types.is_dictionary(t):
+        column = column.cast(t.value_type)
+        t = column.type
+    if pa.types.is_string(t) or pa.types.is_large_string(t) or pa.types.is_string_view(t):
+        values: list[str | None] = column.to_pylist()
+        return values
+    if pa.types.is_binary(t) or pa.types.is_large_binary(t) or pa.types.is_fixed_size_binary(t):
+        return [None if v is None else v.decode("utf-8", "replace") for v in column.to_pylist()]
+    if pa.types.is_nested(t):
+        return [
+            None if v is None else json.dumps(v, ensure_ascii=False, default=str)
+            for v in column.to_pylist()
+        ]
+    return None
+
+
+def _walk(root: Path, excludes: Sequence[str]) -> Iterator[tuple[str, Path, bool]]:
+    """(relative posix path, path, is_symlink) of every file under root, sorted; never follows
+    links; directories and files matching an exclude glob (or under one) are skipped."""
+
+    def excluded(rel: str) -> bool:
+        return any(fnmatch.fnmatchcase(rel, pat) for pat in excludes)
+
+    def walk(directory: Path, prefix: str) -> Iterator[tuple[str, Path, bool]]:
+        try:
+            with os.scandir(directory) as it:
+                entries = sorted(it, key=lambda e: e.name)
+        except OSError:
+            yield prefix.rstrip("/") or ".", directory, False  # reported as unreadable
+            return
+        for entry in entries:
+            rel = prefix + entry.name
+            if excluded(rel):
+                continue
+            if entry.is_symlink():
+                yield rel, Path(entry.path), True
+            elif entry.is_dir(follow_symlinks=False):
+                yield from walk(Path(entry.path), rel + "/")
+            else:
+                yield rel, Path(entry.path), False
+
+    yield from walk(root, "")
+
+
+def _git_files(root: Path, excludes: Sequence[str]) -> Iterator[tuple[str, Path, bool]]:
+    try:
+        out = subprocess.run(
+            [
+                "git",
+                "-C",
+                str(root),
+                "ls-files",
+                "-z",
+                "--cached",
+                "--others",
+                "--exclude-standard",
+            ],
+            check=True,
+            capture_output=True,
+        ).stdout
+    except (OSError, subprocess.CalledProcessError) as exc:
+        raise ScanError(f"{root}: cannot list git files: {exc}") from None
+    names = sorted({n for n in out.decode("utf-8", "surrogateescape").split("\0") if n})
+    for rel in names:
+        if any(fnmatch.fnmatchcase(rel, pat) for pat in excludes):
+            continue
+        path = root / rel
+        if path.is_symlink():
+            yield rel, path, True
+        elif path.is_file():
+            yield rel, path, False
+
+
+def scan_path(
+    path: Path,
+    *,
+    suppressions: Path | None = None,
+    excludes: Sequence[str] = (),
+    git_files: bool = False,
+    rules: Path | None = None,
+) -> ScanReport:
+    """Scan a file or a directory tree; apply suppressions; return the report."""
+    pack = load_rule_pack(rules)
+    sups = load_suppressions(suppressions, pack) if suppressions is not None else []
+    if not path.exists() and not path.is_symlink():
+        raise ScanError(f"{path}: no such file or directory")
+    scanner = _Scanner(pack)
+    files: list[dict[str, Any]] = []
+    if path.is_dir() and not path.is_symlink():
+        root = path
+        entries: Iterable[tuple[str, Path, bool]] = (
+            _git_files(root, excludes) if git_files else _walk(root, excludes)
+        )
+    else:
+        entries = [(path.name, path, path.is_symlink())]
+    for rel, file_path, is_link in entries:
+        shown = _display_path(rel)
+        count_before = len(scanner.findings)
+        scanner.scan_cells([rel], shown, shown, _fixed({"file_name": True}))
+        entry = _scan_one(scanner, file_path, shown, is_link)
+        entry["findings"] = len(scanner.findings) - count_before
+        files.append(entry)
+    findings = sorted(scanner.findings, key=Finding.sort_key)
+    for f in findings:
+        for s in sups:
+            if s.matches(f):
+                f.suppression = s.index
+                s.matched += 1
+                break
+    options = {"excludes": list(excludes), "git_files": git_files}
+    name = path.resolve().name or "/"
+    return ScanReport(name, pack, files, findings, sups, options)
+
+
+def _scan_one(scanner: _Scanner, path: Path, rel: str, is_link: bool) -> dict[str, Any]:
+    if is_link:
+        scanner._add("scan.symlink", rel, {}, None)
+        return {"path": rel, "kind": "symlink", "size": None, "sha256": None}
+    try:
+        st = path.stat(follow_symlinks=False)
+        if not stat.S_ISREG(st.st_mode):
+            reason = "directory not listable" if stat.S_ISDIR(st.st_mode) else "not a regular file"
+            scanner._add("scan.unreadable", rel, {"reason": reason}, None)
+            return {"path": rel, "kind": "special", "size": None, "sha256": None}
+        kind = _kind_of(path, st.st_size)
+        if kind in ("parquet", "duckdb"):
+            digest, size = _sha256_of(path)
+            if kind == "parquet":
+                scanner.scan_parquet(path, rel)
+            else:
+                scanner.scan_duckdb(path, rel)
+        elif kind in ("json", "jsonl"):
+            digest, size = scanner.scan_json(path, rel, lines=kind == "jsonl")
+        elif kind == "utf16":
+            digest, size = scanner.scan_utf16(path, rel)
+        elif kind == "csv" and scanner.scan_csv(path, rel):
+            digest, size = _sha256_of(path)
+        else:
+            if kind == "archive":
+                scanner._add("scan.opaque_archive", rel, {}, None)
+            digest, size = scanner.scan_text_file(path, rel, kind)
+    except Exception as exc:  # anything unreadable is a finding, never a pass
+        reason = f"{type(exc).__name__}"
+        scanner._add("scan.unreadable", rel, {"reason": reason}, None)
+        return {"path": rel, "kind": "unreadable", "size": None, "sha256": None}
+    return {"path": rel, "kind": kind, "size": size, "sha256": digest}
+
+
+def _sha256_of(path: Path) -> tuple[str, int]:
+    h = hashlib.sha256()
+    size = 0
+    with path.open("rb") as fh:
+        while block := fh.read(CHUNK):
+            h.update(block)
+            size += len(block)
+    return h.hexdigest(), size
+
+
+def preflight_scan(
+    path: Path, *, suppressions: Path | None = None, excludes: Sequence[str] = ()
+) -> list[str]:
+    """For ``release build``: scan ``path``; return one line per unsuppressed HIGH finding
+    (empty: clear to release). Raises ScanError when the scan cannot be performed."""
+    report = scan_path(path, suppressions=suppressions, excludes=excludes)
+    return [f"{f.severity} {f.rule} {f.where()}: {f.message}" for f in report.blocking]
+
+
+# ---------------------------------------------------------------------------------------------
+# Command line
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    """Sub-commands of ``omphalos publishability``: scan, rules."""
+    sub = parser.add_subparsers(dest="publishability_command", required=True, metavar="ACTION")
+    p = sub.add_parser("scan", help="scan a file or folder for material that must not leave")
+    p.add_argument("--path", required=True, type=Path, help="file or folder to scan")
+    p.add_argument("--out", type=Path, help="write the JSON report here")
+    p.add_argument("--sarif", type=Path, help="also write a SARIF 2.1.0 log here")
+    p.add_argument("--suppressions", type=Path, help="suppression file (YAML)")
+    p.add_argument(
+        "--exclude",
+        action="append",
+        default=[],
+        metavar="GLOB",
+        help="skip paths matching GLOB (relative to --path; repeatable; recorded in the report)",
+    )
+    p.add_argument(
+        "--git-files",
+        action="store_true",
+        help="scan only files git tracks or would track under --path (a repository checkout)",
+    )
+    p.add_argument(
+        "--rules", type=Path, help="rule pack (default contracts/publishability_rules.yml)"
+    )
+    p.add_argument("--quiet", action="store_true", help="print only the summary line")
+    p = sub.add_parser("rules", help="list the rule pack")
+    p.add_argument(
+        "--rules", type=Path, help="rule pack (default contracts/publishability_rules.yml)"
+    )
+
+
+def main_from_args(args: argparse.Namespace) -> int:
+    """Run ``omphalos publishability ...``; exit 0 clear, 1 HIGH findings remain, 2 usage."""
+    try:
+        if args.publishability_command == "rules":
+            pack = load_rule_pack(args.rules)
+            for r in pack.rules:
+                print(f"{r.severity:<6} {r.id:<32} {r.title}")
+            print(f"rule pack {pack.path} sha256 {pack.sha256}")
+            return 0
+        report = scan_path(
+            args.path,
+            suppressions=args.suppressions,
+            excludes=args.exclude,
+            git_files=args.git_files,
+            rules=args.rules,
+        )
+    except ScanError as exc:
+        print(f"omphalos publishability: {exc}", file=sys.stderr)
+        return 2
+    if args.out is not None:
+        report.write_json(args.out)
+    if args.sarif is not None:
+        report.write_sarif(args.sarif)
+    if not args.quiet:
+        for f in report.open_findings:
+            digest = (f.value_sha256 or "")[:12]
+            print(f"{f.severity:<6} {f.rule:<30} {f.where()}  {f.message}  {digest}")
+    summary = report.to_dict()["summary"]
+    counts = summary["findings"]
+    print(
+        f"omphalos publishability: {summary['files']} files; open findings HIGH {counts['HIGH']}, "
+        f"MEDIUM {counts['MEDIUM']}, LOW {counts['LOW']}; suppressed {summary['suppressed']}; "
+        + ("OK" if report.ok else "BLOCKED (HIGH findings remain)"),
+        file=sys.stderr,
+    )
+    unused = [s.index for s in report.suppressions if s.matched == 0]
+    if unused:
+        print(f"omphalos publishability: unused suppressions: {unused}", file=sys.stderr)
+    return 0 if report.ok else 1

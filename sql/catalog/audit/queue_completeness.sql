@@ -1,0 +1,48 @@
+-- name: queue_completeness
+-- title: Every alert is in the review queue, once
+-- description: Reconciles entity_matches with review_queue: per status, the candidates in each
+--   table, those missing from the queue, those in the queue but not alerting, and queue rows whose
+--   status or score differs from the candidate's. All differences must be zero.
+-- reads: entity_matches, review_queue
+
+with
+
+alerts as (
+
+    select
+        match_id,
+        match_status,
+        score
+    from entity_matches
+    where match_status in ('MATCH', 'REVIEW')
+
+),
+
+joined as (
+
+    select
+        coalesce(alerts.match_status, review_queue.match_status) as match_status,
+        alerts.match_id is not null as in_matches,
+        review_queue.match_id is not null as in_queue,
+        alerts.match_id is not null
+        and review_queue.match_id is not null
+        and (
+            alerts.match_status <> review_queue.match_status
+            or alerts.score <> review_queue.score
+        ) as differs
+    from alerts
+    full outer join review_queue
+        on alerts.match_id = review_queue.match_id
+
+)
+
+select
+    match_status,
+    count(*) filter (where in_matches) as alerts_in_matches,
+    count(*) filter (where in_queue) as rows_in_queue,
+    count(*) filter (where in_matches and not in_queue) as missing_from_queue,
+    count(*) filter (where in_queue and not in_matches) as not_alerting,
+    count(*) filter (where differs) as status_or_score_differs
+from joined
+group by match_status
+order by match_status
