@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -43,6 +44,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     from omphalos.run import RunError, execute_run
     from omphalos.show import render_summary
 
+    def _terminate(signum: int, _frame: object) -> None:
+        raise SystemExit(128 + signum)  # unwinds: the run is marked FAILED, schemas dropped
+
+    signal.signal(signal.SIGTERM, _terminate)
     try:
         run_dir = execute_run(
             Path(args.config),
@@ -90,19 +95,6 @@ def _cmd_load(args: argparse.Namespace) -> int:
             print(f"{i['name']}: {i['rows_admitted']} admitted, {i['rows_rejected']} rejected")
         print(f"loaded into {result['warehouse']} (schema raw); now run: dbt build")
     return EXIT_OK
-
-
-def _cmd_eval(args: argparse.Namespace) -> int:
-    from omphalos.evaluate import main_from_args
-
-    return main_from_args(args)
-
-
-def _cmd_registry(args: argparse.Namespace) -> int:
-    from omphalos import registry
-
-    result: int = registry.main_from_args(args)
-    return result
 
 
 def _module_command(module_name: str) -> Callable[[argparse.Namespace], int]:
@@ -193,19 +185,16 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--progress", action="store_true")
     p.set_defaults(func=_cmd_load)
 
-    p = sub.add_parser(
-        "eval", help="measure match quality on labelled name pairs (through the SQL)"
+    _add_module_command(
+        sub,
+        "eval",
+        "omphalos.evaluate",
+        "measure match quality on labelled name pairs (through the SQL)",
     )
-    from omphalos import evaluate
 
-    evaluate.add_arguments(p)
-    p.set_defaults(func=_cmd_eval)
-
-    p = sub.add_parser("registry", help="import, combine and compare official watchlists")
-    from omphalos import registry
-
-    registry.add_arguments(p)
-    p.set_defaults(func=_cmd_registry)
+    _add_module_command(
+        sub, "registry", "omphalos.registry", "import, combine and compare official watchlists"
+    )
 
     p = sub.add_parser("verify", help="verify a sealed run from disk")
     from omphalos import verify
