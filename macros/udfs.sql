@@ -23,6 +23,7 @@
     Compared against DuckDB on random strings in tests/python/test_postgres.py.
 -#}
 {% macro postgres__create_udfs() %}
+    create extension if not exists fuzzystrmatch;
     create schema if not exists {{ target.schema }}_udf;
     create or replace function {{ target.schema }}_udf.jaro_winkler(a text, b text)
     returns double precision
@@ -92,4 +93,59 @@
         return sim;
     end;
     $omphalos_jw$;
+
+    -- Unrestricted Damerau-Levenshtein distance (adjacent transpositions, substrings may be edited
+    -- more than once), as DuckDB's damerau_levenshtein: the Lowrance-Wagner algorithm.
+    create or replace function {{ target.schema }}_udf.damerau_levenshtein(a text, b text)
+    returns integer
+    language plpgsql immutable strict parallel safe
+    as $omphalos_dl$
+    declare
+        la integer := length(a);
+        lb integer := length(b);
+        maxdist integer := length(a) + length(b);
+        d integer[];
+        da jsonb := '{}'::jsonb;
+        db integer;
+        k integer;
+        l integer;
+        cost integer;
+        ca text;
+        cb text;
+    begin
+        d := array_fill(0, array[la + 2, lb + 2], array[-1, -1]);
+        d[-1][-1] := maxdist;
+        for i in 0..la loop
+            d[i][-1] := maxdist;
+            d[i][0] := i;
+        end loop;
+        for j in 0..lb loop
+            d[-1][j] := maxdist;
+            d[0][j] := j;
+        end loop;
+        for i in 1..la loop
+            ca := substr(a, i, 1);
+            db := 0;
+            for j in 1..lb loop
+                cb := substr(b, j, 1);
+                k := coalesce((da ->> cb)::integer, 0);
+                l := db;
+                if ca = cb then
+                    cost := 0;
+                    db := j;
+                else
+                    cost := 1;
+                end if;
+                d[i][j] := least(
+                    d[i - 1][j - 1] + cost,
+                    d[i][j - 1] + 1,
+                    d[i - 1][j] + 1,
+                    d[k - 1][l - 1] + (i - k - 1) + 1 + (j - l - 1)
+                );
+            end loop;
+            da := da || jsonb_build_object(ca, i);
+        end loop;
+        return d[la][lb];
+    end;
+    $omphalos_dl$;
 {% endmacro %}
