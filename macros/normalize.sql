@@ -88,13 +88,16 @@
 {% endmacro %}
 
 {#-
-    Cleaned form of a raw name: transliterated, lower case, apostrophes and dots removed, '&' as
-    'and', every other run of non-alphanumerics a single space, trimmed.
+    Cleaned form of a raw name: transliterated, lower case, apostrophes (and look-alikes: ` ’ ‘ ´ ʻ ʼ)
+    and dots removed, '&' as 'and', every other run of characters that are neither a-z, 0-9 nor a
+    letter of a script the seed does not transliterate (Arabic, Hebrew, Armenian, CJK, Thai, ...)
+    a single space, trimmed. Letters of such scripts are kept as they are, so two names written in
+    the same script can still be compared (exact tokens only, see score_name_pairs).
 -#}
 {% macro clean_name(expr) %}
     trim({{ omphalos.regexp_replace_all(
-        "replace(" ~ omphalos.regexp_replace_all("lower(" ~ omphalos.transliterate(expr) ~ ")", "[''`.’]", "") ~ ", '&', ' and ')",
-        "[^a-z0-9]+", " ") }})
+        "replace(" ~ omphalos.regexp_replace_all("lower(" ~ omphalos.transliterate(expr) ~ ")", "[''`.’‘´ʻʼ]", "") ~ ", '&', ' and ')",
+        omphalos.non_name_chars_pattern(), " ") }})
 {% endmacro %}
 
 {#-
@@ -102,11 +105,14 @@
     forms every later step uses. Legal forms are detected only at the end (two passes, so
     "trading co ltd" loses "co ltd") or, if unambiguous, at the start; a name is never stripped
     to nothing nor to a single token shorter than 4 characters. The form is kept in its own column.
+    Roman numerals II..XX become digits. For Arabic-style names, name_own is the word before the
+    first "son of" particle (BIN, IBN, BEN, BINT, OULD) and name_father the word after it (an
+    AL/EL article skipped): AHMAD BIN HASAN has own name AHMAD and father HASAN.
 -#}
 {% macro normalized_names(relation, key_column, name_column) %}
     {%- set all_forms = omphalos.legal_form_alternation(false) -%}
     {%- set strict_forms = omphalos.legal_form_alternation(true) -%}
-    cleaned as (
+    cleaned as {{ omphalos.materialized_cte() }} (
         select
             {{ key_column }} as name_key,
             {{ name_column }} as name_raw,
@@ -114,14 +120,14 @@
         from {{ relation }}
     ),
 
-    suffix_1 as (
+    suffix_1 as {{ omphalos.materialized_cte() }} (
         select
             *,
             {{ omphalos.regexp_group('name_clean', ' ' ~ all_forms ~ '$') }} as form_1
         from cleaned
     ),
 
-    stripped_1 as (
+    stripped_1 as {{ omphalos.materialized_cte() }} (
         select
             *,
             case
@@ -131,14 +137,14 @@
         from suffix_1
     ),
 
-    suffix_2 as (
+    suffix_2 as {{ omphalos.materialized_cte() }} (
         select
             *,
             {{ omphalos.regexp_group('core_1', ' ' ~ all_forms ~ '$') }} as form_2
         from stripped_1
     ),
 
-    stripped_2 as (
+    stripped_2 as {{ omphalos.materialized_cte() }} (
         select
             *,
             case
@@ -148,14 +154,14 @@
         from suffix_2
     ),
 
-    prefix as (
+    prefix as {{ omphalos.materialized_cte() }} (
         select
             *,
             {{ omphalos.regexp_group('core_2', '^' ~ strict_forms ~ ' ') }} as form_0
         from stripped_2
     ),
 
-    stripped_3 as (
+    stripped_3 as {{ omphalos.materialized_cte() }} (
         select
             *,
             case
@@ -165,7 +171,7 @@
         from prefix
     ),
 
-    guarded as (
+    guarded as {{ omphalos.materialized_cte() }} (
         -- never strip down to nothing or to one token shorter than 4 characters
         select
             *,
@@ -178,7 +184,7 @@
         from stripped_3
     ),
 
-    with_forms as (
+    with_forms as {{ omphalos.materialized_cte() }} (
         select
             name_key,
             name_raw,
@@ -188,7 +194,7 @@
                 || case when form_2 <> '' and length(name_core) <= length(core_2) then {{ omphalos.legal_form_generic('form_2') }} || ' ' else '' end
                 || case when form_1 <> '' and length(name_core) <= length(core_1) then {{ omphalos.legal_form_generic('form_1') }} else '' end
             ), '') as legal_form,
-            name_core
+            {{ omphalos.roman_numerals_to_digits('name_core') }} as name_core
         from guarded
     ),
 
@@ -203,7 +209,78 @@
             replace(name_core, ' ', '') as name_compact,
             case when name_core = '' then 0 else {{ omphalos.token_count('name_core') }} end as token_count,
             trim({{ omphalos.regexp_replace_all(omphalos.regexp_replace_all(omphalos.sort_tokens('name_core'), '[^0-9 ]+', ''), ' +', ' ') }}) as name_numbers,
-            {{ omphalos.regexp_replace_all("replace(name_core, ' ', '')", '[aeiou]', '') }} as name_skeleton
+            {{ omphalos.regexp_replace_all("replace(name_core, ' ', '')", '[aeiou]', '') }} as name_skeleton,
+            nullif({{ omphalos.regexp_group('name_core', '([^ ]+) (?:bin|ibn|ben|bint|ould) ') }}, '') as name_own,
+            nullif({{ omphalos.regexp_group('name_core', '(?:^| )(?:bin|ibn|ben|bint|ould) (?:(?:al|el) )?([^ ]+)') }}, '')
+                as name_father
         from with_forms
     )
+{% endmacro %}
+
+{#-
+    Roman numerals II to XX (but not I, V, X, VI or XI, which are also initials and names: XI
+    JINPING) as standalone tokens become digits, so that numbers in names compare as numbers
+    (BOWNE GLOBAL SOLUTIONS II ~ ... 2, and II is not III).
+-#}
+{% macro roman_numerals_to_digits(expr) %}
+    {%- set numerals = [
+        ('ii', '2'), ('iii', '3'), ('iv', '4'), ('vii', '7'), ('viii', '8'), ('ix', '9'),
+        ('xii', '12'), ('xiii', '13'), ('xiv', '14'), ('xv', '15'), ('xvi', '16'), ('xvii', '17'),
+        ('xviii', '18'), ('xix', '19'), ('xx', '20')
+    ] -%}
+    {%- set ns = namespace(sql="(' ' || " ~ expr ~ " || ' ')") -%}
+    {%- for roman, digits in numerals -%}
+        {%- set ns.sql = "replace(" ~ ns.sql ~ ", ' " ~ roman ~ " ', ' " ~ digits ~ " ')" -%}
+    {%- endfor -%}
+    trim({{ ns.sql }})
+{%- endmacro %}
+
+{#-
+    The words of legal forms (seed legal_forms) that a name may still carry after normalization
+    (forms are only stripped at its ends): every one-word form (OOO, LLC, AG, COMPANY) and every
+    word of 4+ letters of a longer form (JOINT, STOCK, LIABILITY, AKTSIONERNOE), except a few that
+    are ordinary words in names too. Returned as a Python list (compile time).
+-#}
+{% macro legal_form_words() %}
+    {%- set ordinary = ['open', 'closed', 'free', 'zone', 'public', 'private', 'offshore', 'sanayi', 'ticaret'] -%}
+    {%- set rows = omphalos._seed_rows('legal_forms', ['form'], 'form') -%}
+    {%- set words = [] -%}
+    {%- for r in rows -%}
+        {%- set parts = r[0].split(' ') -%}
+        {%- for w in parts -%}
+            {%- if w and w not in words and w not in ordinary and (parts | length == 1 or w | length >= 4) -%}
+                {%- do words.append(w) -%}
+            {%- endif -%}
+        {%- endfor -%}
+    {%- endfor -%}
+    {{ return(words | sort) }}
+{% endmacro %}
+
+{#- A SQL IN-list, '(...)', of text literals (compile time). -#}
+{% macro sql_in_list(values) %}
+    {%- set quoted = [] -%}
+    {%- for v in values -%}{%- do quoted.append(omphalos._sql_literal(v)) -%}{%- endfor -%}
+    ({{ quoted | join(', ') if quoted else "''" }})
+{%- endmacro %}
+
+{#- A one-column VALUES list, '(values (0), (1), ...)', of integers (compile time). -#}
+{% macro sql_integer_values(values) %}
+    {%- set rows = [] -%}
+    {%- for v in values -%}{%- do rows.append('(' ~ (v | int) ~ ')') -%}{%- endfor -%}
+    (values {{ rows | join(', ') }})
+{%- endmacro %}
+
+{#- A one-column VALUES list, '(values (...), (...))', of text literals (compile time). -#}
+{% macro sql_values(values) %}
+    {%- set rows = [] -%}
+    {%- for v in values -%}{%- do rows.append('(' ~ omphalos._sql_literal(v) ~ ')') -%}{%- endfor -%}
+    (values {{ rows | join(', ') if rows else "('')" }})
+{%- endmacro %}
+
+{#- The tokens of seed name_particles (THE, OF, AL, BIN, DR, SHEIKH, ...), as a Python list. -#}
+{% macro name_particles() %}
+    {%- set rows = omphalos._seed_rows('name_particles', ['token'], 'token') -%}
+    {%- set tokens = [] -%}
+    {%- for r in rows -%}{%- do tokens.append(r[0]) -%}{%- endfor -%}
+    {{ return(tokens) }}
 {% endmacro %}

@@ -1,6 +1,10 @@
 {{ config(enabled=var('enable_eval', false)) }}
 -- depends_on: {{ ref('translit_chars') }}
 -- depends_on: {{ ref('legal_forms') }}
+-- depends_on: {{ ref('name_particles') }}
+-- depends_on: {{ ref('given_name_variants') }}
+-- Token rarity comes from the names of the pairs file (both sides), as screening takes it from the
+-- registry and party names of a run.
 
 with
 
@@ -26,22 +30,35 @@ all_names as (
 
 {{ omphalos.normalized_names('all_names', 'name', 'name') }},
 
+token_weights as (
+
+    {{ omphalos.token_weights('normalized') }}
+
+),
+
 scoring_input as (
 
     select
         pairs.pair_id as party_key,
         pairs.pair_id as name_key,
+        case when pairs.name_schema = 'person' then 'person' else 'organization' end as b_kind,
+        a.name_clean as a_clean,
         a.name_core as a_core,
         a.name_sorted as a_sorted,
         a.name_compact as a_compact,
         a.name_numbers as a_numbers,
         a.token_count as a_token_count,
         a.legal_form as a_legal_form,
+        a.name_own as a_own,
+        a.name_father as a_father,
+        b.name_clean as b_clean,
         b.name_core as b_core,
         b.name_sorted as b_sorted,
         b.name_compact as b_compact,
         b.name_numbers as b_numbers,
         b.token_count as b_token_count,
+        b.name_own as b_own,
+        b.name_father as b_father,
         b.legal_form as b_legal_form
     from pairs
     inner join normalized as a
@@ -51,7 +68,7 @@ scoring_input as (
 
 ),
 
-{{ omphalos.score_name_pairs('scoring_input') }}
+{{ omphalos.score_name_pairs('scoring_input', 'token_weights') }}
 
 select
     pairs.pair_id,
@@ -61,8 +78,21 @@ select
     pairs.is_match,
     name_scores.a_sorted as name1_normalized,
     name_scores.b_sorted as name2_normalized,
+    name_scores.a_legal_form as name1_legal_form,
+    name_scores.b_legal_form as name2_legal_form,
     name_scores.jw_sorted,
+    name_scores.align_ab,
+    name_scores.align_ba,
     name_scores.alignment,
+    name_scores.missing_ab,
+    name_scores.missing_ba,
+    name_scores.compact_equal,
+    name_scores.compact_similarity,
+    name_scores.numbers_agree,
+    name_scores.single_token,
+    name_scores.near_brand,
+    name_scores.father_swapped,
+    name_scores.legal_form_conflict,
     name_scores.name_score
 from pairs
 left join name_scores

@@ -10,6 +10,12 @@ names as (
 
 ),
 
+entities as (
+
+    select * from {{ ref('stg_registry__entities') }}
+
+),
+
 {{ omphalos.normalized_names('names', 'name_id', 'name') }},
 
 final as (
@@ -17,6 +23,7 @@ final as (
     select
         names.name_id,
         names.entity_id,
+        entities.entity_kind,
         names.name_type,
         names.script,
         normalized.name_raw,
@@ -27,10 +34,14 @@ final as (
         normalized.name_compact,
         normalized.token_count,
         normalized.name_numbers,
-        normalized.name_skeleton
+        normalized.name_skeleton,
+        normalized.name_own,
+        normalized.name_father
     from names
     inner join normalized
         on names.name_id = normalized.name_key
+    left join entities
+        on names.entity_id = entities.entity_id
 
 )
 

@@ -1,12 +1,17 @@
 -- One row per shipment party x registry entity candidate whose score reaches candidate_floor,
 -- with the status and the evidence that explains it.
 --
--- score = name_score of the best-scoring name of the entity for this party, then:
+-- score = name_score (int_name_candidates_scored, macros/matching.sql) of the best-scoring name of
+-- the entity for this party, then:
 --   party country among the entity's listed countries       +0.03
 --   party country known, entity countries known, no overlap  -0.05
 --   listed person, but the party name carries a legal form   -0.10
 --   weak alias: never alerts alone. At most REVIEW when the country corroborates it, otherwise
 --   kept below review_threshold.
+--   dominated: another entity has a name that the party name equals (name_score >= 0.98) and
+--   this entity's best name scores at least 0.03 less: at most REVIEW (the party is already
+--   explained; a sibling such as KOREA KUMSAN TECHNOLOGY next to KOREA KUMSAN COMPANY is for a
+--   reviewer to confirm, not an alert of its own).
 -- status: MATCH at match_threshold or above, REVIEW at review_threshold or above, else NO_MATCH.
 
 with
@@ -66,8 +71,12 @@ joined as (
         scored.jw_sorted,
         scored.alignment,
         scored.compact_equal,
+        scored.compact_similarity,
         scored.numbers_agree,
+        scored.father_swapped,
         scored.single_token,
+        scored.near_brand,
+        scored.legal_form_conflict,
         scored.name_score,
         case
             when parties.party_country is null or entities.countries = '' then 'unknown'
@@ -126,6 +135,30 @@ best_name_per_entity as (
 
 ),
 
+best_names as (
+
+    select
+        *,
+        max(name_score) over (partition by shipment_id, party_role) as party_best_name_score
+    from best_name_per_entity
+    where name_rank = 1
+
+),
+
+dominance as (
+
+    select
+        *,
+        party_best_name_score >= 0.98 and name_score <= party_best_name_score - 0.03 as dominated,
+        case
+            when party_best_name_score >= 0.98 and name_score <= party_best_name_score - 0.03
+                then least(score, cast({{ var('match_threshold') }} - 0.0001 as decimal(9, 4)))
+            else score
+        end as final_score
+    from best_names
+
+),
+
 final as (
 
     select
@@ -156,30 +189,55 @@ final as (
         best.alignment,
         best.name_score,
         best.country_evidence,
-        best.score,
+        best.final_score as score,
         case
-            when best.score >= {{ var('match_threshold') }} then 'MATCH'
-            when best.score >= {{ var('review_threshold') }} then 'REVIEW'
+            when best.final_score >= {{ var('match_threshold') }} then 'MATCH'
+            when best.final_score >= {{ var('review_threshold') }} then 'REVIEW'
             else 'NO_MATCH'
         end as match_status,
         'name ' || cast(best.name_score as varchar)
-        || ' (sorted ' || cast(best.jw_sorted as varchar)
-        || ', alignment ' || cast(best.alignment as varchar) || ')'
+        || ' (token alignment ' || cast(best.alignment as varchar) || ')'
         || case when best.compact_equal then '; names equal after normalization' else '' end
+        || case
+            when not best.compact_equal and best.compact_similarity >= 0.90
+                then '; names alike without spaces (' || cast(best.compact_similarity as varchar) || ')'
+            else ''
+        end
         || case when not best.numbers_agree then '; numbers in names disagree (veto)' else '' end
-        || case when best.single_token and not best.compact_equal then '; single-token name (-0.08)' else '' end
+        || case when best.father_swapped then '; own and father''s names swapped (veto)' else '' end
+        || case
+            when best.compact_equal then ''
+            when
+                best.near_brand
+                and (
+                    not best.single_token or best.compact_similarity >= 0.90
+                    or {{ var('near_brand_penalty') }} >= {{ var('single_token_penalty') }}
+                )
+                then '; distinctive word only similar, a near brand (-{{ var('near_brand_penalty') }})'
+            when best.single_token and best.compact_similarity < 0.90
+                then '; single-token name (-{{ var('single_token_penalty') }})'
+            else ''
+        end
+        || case
+            when best.legal_form_conflict
+                then '; legal forms of different kinds (-{{ var('legal_form_conflict_penalty') }})'
+            else ''
+        end
         || '; country ' || best.country_evidence
         || case best.country_evidence when 'listed' then ' (+0.03)' when 'conflict' then ' (-0.05)' else '' end
         || case when best.kind_conflict then '; listed person but party has a legal form (-0.10)' else '' end
         || case when best.matched_name_type = 'weak_alias' then '; weak alias (cannot alert alone)' else '' end
+        || case
+            when best.dominated
+                then '; another listed entity''s name equals the party name (at most REVIEW)'
+            else ''
+        end
         || '; via ' || best.matched_name_type
             as evidence
-    from best_name_per_entity as best
+    from dominance as best
     inner join shipments
         on best.shipment_id = shipments.shipment_id
-    where
-        best.name_rank = 1
-        and best.score >= {{ var('candidate_floor') }}
+    where best.final_score >= {{ var('candidate_floor') }}
 
 )
 

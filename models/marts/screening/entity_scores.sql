@@ -98,10 +98,12 @@ scored as (
 
     select
         *,
-        cast(case
-            when matched_value_usd = 0 then 0
-            else round(controlled_value_usd / matched_value_usd, 4)
-        end as decimal(9, 4)) as controlled_share,
+        case
+            when matched_value_usd = 0 then cast(0 as decimal(9, 4))
+            else {{ omphalos.round4(
+                "cast(controlled_value_usd as double precision) / cast(matched_value_usd as double precision)"
+            ) }}
+        end as controlled_share,
         case
             when recent_value_usd = 0 and prior_value_usd = 0 then 'none'
             when prior_value_usd = 0 then 'new'
@@ -117,12 +119,11 @@ with_exposure as (
 
     select
         *,
-        cast(round(
-            0.5 * least(1, log10(1 + cast(matched_value_usd as double precision)) / 7)
+        {{ omphalos.round4(
+            "0.5 * least(1, log10(1 + cast(matched_value_usd as double precision)) / 7)
             + 0.3 * cast(controlled_share as double precision)
-            + 0.2 * least(1, match_shipments / 20.0),
-            4
-        ) as decimal(9, 4)) as exposure_score
+            + 0.2 * least(1, cast(match_shipments as double precision) / 20)"
+        ) }} as exposure_score
     from scored
 
 ),

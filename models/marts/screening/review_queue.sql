@@ -25,12 +25,11 @@ prioritized as (
     select
         matches.*,
         controlled.hs_chapter is not null as controlled_goods,
-        cast(round(
-            0.5 * cast(matches.score as double precision)
+        {{ omphalos.round4(
+            "0.5 * cast(matches.score as double precision)
             + 0.25 * case when controlled.hs_chapter is not null then 1 else 0 end
-            + 0.25 * least(1, log10(1 + cast(matches.value_usd as double precision)) / 7),
-            4
-        ) as decimal(9, 4)) as priority_score
+            + 0.25 * least(1, log10(1 + cast(matches.value_usd as double precision)) / 7)"
+        ) }} as priority_score
     from matches
     left join controlled
         on substr(matches.hs_code, 1, 2) = controlled.hs_chapter
