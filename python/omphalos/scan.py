@@ -561,9 +561,8 @@ class _SecretsEngine:
         from detect_secrets.plugins.keyword import DENYLIST
         from detect_secrets.util.code_snippet import get_code_snippet
 
-        classes: dict[str, Any] = {
-            c.__name__: c for c in get_mapping_from_secret_type_to_class().values()
-        }
+        plugin_classes: list[Any] = list(get_mapping_from_secret_type_to_class().values())
+        classes: dict[str, Any] = {c.__name__: c for c in plugin_classes}
         self._snippet = get_code_snippet
         self._filters: list[tuple[Callable[..., Any], frozenset[str]]] = []
         for name in _DS_FILTERS:
