@@ -528,7 +528,7 @@
                         '1.0 - 1.0 * ' ~ omphalos.edit_distance('pairs.a_compact', 'pairs.b_compact')
                         ~ ' / greatest(length(pairs.a_compact), length(pairs.b_compact))'
                     ) }}
-                else 0
+                else cast(0 as decimal(9, 4))
             end as compact_similarity,
             coalesce(pairs.a_numbers, '') = coalesce(pairs.b_numbers, '') as numbers_agree,
             coalesce(

@@ -122,11 +122,32 @@ def score_pairs(pairs: pa.Table, workdir: Path) -> pa.Table:
     try:
         return con.sql(
             "select pair_id, name_schema, name1, name2, is_match, name1_normalized, name2_normalized, "
-            "coalesce(name_score, 0) as name_score "
+            "coalesce(name_score, 0) as name_score, alignment, compact_equal, compact_similarity, "
+            "numbers_agree, father_swapped, single_token, near_brand, legal_form_conflict "
             "from main_eval.eval_name_pairs_scored order by pair_id"
         ).to_arrow_table()
     finally:
         con.close()
+
+
+def _rules(r: dict[str, Any]) -> list[str]:
+    """The name rules that fired for a scored pair (see docs/matching.md), in words."""
+    fired = []
+    if r.get("compact_equal"):
+        fired.append("names equal after normalization")
+    elif (r.get("compact_similarity") or 0) >= Decimal("0.9"):
+        fired.append("names alike without spaces")
+    if r.get("numbers_agree") is False:
+        fired.append("numbers disagree (veto)")
+    if r.get("father_swapped"):
+        fired.append("own and father's names swapped (veto)")
+    if r.get("near_brand") and not r.get("compact_equal"):
+        fired.append("near brand")
+    if r.get("single_token") and not r.get("compact_equal"):
+        fired.append("single-token name")
+    if r.get("legal_form_conflict"):
+        fired.append("legal forms of different kinds")
+    return fired
 
 
 def _metrics(rows: Iterable[dict[str, Any]], threshold: Decimal) -> dict[str, Any]:
@@ -177,6 +198,8 @@ def evaluate(
                     "name2": r["name2"],
                     "normalized": [r["name1_normalized"], r["name2_normalized"]],
                     "score": str(r["name_score"]),
+                    "alignment": None if r.get("alignment") is None else str(r["alignment"]),
+                    "rules": _rules(r),
                 }
             )
     sweep = []
@@ -246,7 +269,9 @@ def main_from_args(args: argparse.Namespace) -> int:
     print(f"best F1 {b['f1']:.4f} at threshold {b['threshold']}")
     print(f"errors ({result['errors_total']}, first {len(result['errors'])}):")
     for e in result["errors"]:
+        rules = f"  [{'; '.join(e['rules'])}]" if e.get("rules") else ""
         print(
             f"  {e['kind']:<15} {e['score']:>7}  {e['name1']!r} ~ {e['name2']!r}  ({e['schema']})"
+            + rules
         )
     return 0
