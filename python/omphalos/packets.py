@@ -78,14 +78,19 @@ RULE_LINES: tuple[str, ...] = (
     "Names are normalized the same way on both sides: transliterated to Latin, case and accents "
     "folded, punctuation removed, the legal form (LLC, JSC, GmbH, ...) moved to its own column, "
     "tokens sorted.",
-    "Name score = the best of Jaro-Winkler on the token-sorted names, token alignment (both "
-    "directions averaged) and 1 when the compact names are equal; numbers in the names that "
-    "disagree cap it at 0.60; a single-token name without compact equality loses 0.08.",
+    "Name score = token alignment weighted by rarity: each word is compared with the other name's "
+    "words (exact, given-name variant, initial, or a close spelling); rare words carry the name, "
+    "common words, legal forms and particles weigh little; a word missing on one side costs part "
+    "of its weight, a word replaced by another costs all of it.",
+    "Vetoes and penalties: numbers that disagree cap the score at 0.60; a single-token name loses "
+    "0.08; a near-brand (the main word matched only by a derived form) loses 0.10; a non-profit or "
+    "state legal form against a company form loses 0.15.",
     "Country: the party country among the entity's listed countries adds 0.03; a known party "
     "country that is not listed takes 0.05 off; an unknown country changes nothing.",
     "A listed person matched by a party name carrying a legal form loses 0.10.",
     "A weak alias never alerts alone: at most just below MATCH when the country corroborates, "
     "otherwise just below REVIEW.",
+    "Full statement of every rule, with its measured effect: docs/matching.md.",
 )
 
 _STATUS_ORDER = {"MATCH": 0, "REVIEW": 1, "NO_MATCH": 2}
