@@ -234,7 +234,7 @@ def main() -> int:
                     "import",
                     "--source",
                     "ofac-sdn-csv",
-                    "--sdn",
+                    "--file",
                     str(SDN_CSV),
                     "--list-date",
                     "2026-08-20",
