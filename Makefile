@@ -27,6 +27,10 @@ $(STAMP): pyproject.toml requirements.lock
 .PHONY: setup
 setup: $(STAMP) ## create .venv and install the pinned dependencies
 
+.PHONY: setup-spark
+setup-spark: $(STAMP) ## install the optional Spark target (pyspark, dbt-spark; needs Java 17)
+	$(PY) -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,spark]'
+
 data/demo/shipments.csv: $(STAMP)
 	$(BIN)/omphalos generate --out data/demo --shipments $(SHIPMENTS) --entities $(ENTITIES) --seed $(SEED)
 
@@ -68,7 +72,11 @@ pytest: $(STAMP) ## the Python test suite
 	$(BIN)/pytest
 
 .PHONY: test
-test: $(STAMP) postgres lint dbt-build pytest ## everything: lint, dbt build with unit and data tests, pytest
+.PHONY: ci-extras
+ci-extras: $(STAMP)
+	@if [ "$$CI" = "true" ]; then $(MAKE) --no-print-directory setup-spark; fi
+
+test: $(STAMP) ci-extras postgres lint dbt-build pytest ## everything: lint, dbt build with unit and data tests, pytest (Spark tests when CI=true or pyspark is installed)
 
 .PHONY: clean
 clean: ## remove generated data, dbt target and dev warehouse (never sealed runs)

@@ -215,12 +215,19 @@ def main() -> int:
         default="100000",
         help="shipment counts also run on PostgreSQL beside DuckDB (empty: none)",
     )
+    parser.add_argument(
+        "--spark-sizes",
+        default="",
+        help="shipment counts also run on Spark (local session; needs the spark extra; "
+        "default none)",
+    )
     parser.add_argument("--out", default="benchmarks/results/bench.json")
     args = parser.parse_args()
     sizes = [int(s) for s in args.sizes.split(",") if s]
     if args.big:
         sizes.append(10_000_000)
     pg_sizes = [int(s) for s in args.pg_sizes.split(",") if s]
+    spark_sizes = [int(s) for s in args.spark_sizes.split(",") if s]
     with tempfile.TemporaryDirectory(prefix="omphalos-bench-") as tmp:
         work = Path(tmp)
         registry: Path | None = None
@@ -245,7 +252,11 @@ def main() -> int:
         else:
             _say("../shared/data not found: using a generated registry of 20,000 entities")
         results = []
-        plan = [("duckdb", size) for size in sizes] + [("postgres", size) for size in pg_sizes]
+        plan = (
+            [("duckdb", size) for size in sizes]
+            + [("postgres", size) for size in pg_sizes]
+            + [("spark", size) for size in spark_sizes]
+        )
         for target, size in plan:
             results.append(bench_size(size, work, registry, target))
             if registry is not None and target == "duckdb" and size == sizes[0]:

@@ -143,5 +143,166 @@
     int), and rounding a numeric would break ties differently from a double.)
 -#}
 {% macro round4(expr) -%}
-    cast(floor(cast({{ expr }} as double precision) * 10000 + 0.5) / 10000 as decimal(9, 4))
+    cast(floor(cast({{ expr }} as {{ omphalos.double_type() }}) * 10000 + 0.5) / 10000 as decimal(9, 4))
 {%- endmacro %}
+
+{#- The SQL name of the double-precision floating-point type. -#}
+{% macro double_type() %}
+    {{- return(adapter.dispatch('double_type', 'omphalos')()) -}}
+{% endmacro %}
+{% macro default__double_type() %}{{ omphalos._unsupported('double_type') }}{% endmacro %}
+{% macro duckdb__double_type() %}{{ return('double precision') }}{% endmacro %}
+{% macro postgres__double_type() %}{{ return('double precision') }}{% endmacro %}
+{% macro spark__double_type() %}{{ return('double') }}{% endmacro %}
+
+{#-
+    A set-returning expression in a select list: one row per space-separated token of expr.
+    Use as: select {{ omphalos.unnest_tokens('name_core') }} as token from ...
+-#}
+{% macro unnest_tokens(expr) %}
+    {{ return(adapter.dispatch('unnest_tokens', 'omphalos')(expr)) }}
+{% endmacro %}
+{% macro default__unnest_tokens(expr) %}{{ omphalos._unsupported('unnest_tokens') }}{% endmacro %}
+{% macro duckdb__unnest_tokens(expr) %}unnest({{ omphalos.split_tokens(expr) }}){% endmacro %}
+{% macro postgres__unnest_tokens(expr) %}unnest({{ omphalos.split_tokens(expr) }}){% endmacro %}
+{% macro spark__unnest_tokens(expr) %}explode({{ omphalos.split_tokens(expr) }}){% endmacro %}
+
+{#-
+    Apache Spark (dbt-spark). Spark SQL has neither Jaro-Winkler nor Damerau-Levenshtein: both
+    are written below as pure SQL with higher-order functions (aggregate, transform, filter), so
+    nothing has to be registered in the session and the same SQL runs in a local session, on a
+    standalone cluster or through a Thrift server. A regular expression is passed to Spark as a
+    string literal, which unescapes backslashes: spark__regex_literal doubles them.
+-#}
+{% macro spark__regex_literal(pattern) -%}
+'{{ pattern | replace("\\", "\\\\") }}'
+{%- endmacro %}
+{% macro spark__regexp_group(expr, pattern) %}regexp_extract({{ expr }}, {{ omphalos.spark__regex_literal(pattern) }}, 1){% endmacro %}
+{% macro spark__regexp_replace_all(expr, pattern, replacement) %}regexp_replace({{ expr }}, {{ omphalos.spark__regex_literal(pattern) }}, '{{ replacement }}'){% endmacro %}
+{% macro spark__regexp_matches(expr, pattern) %}regexp_like({{ expr }}, {{ omphalos.spark__regex_literal(pattern) }}){% endmacro %}
+{#- split() takes a regular expression; a single space is one. Strings compare in byte order. -#}
+{% macro spark__split_tokens(expr) %}split({{ expr }}, ' ', -1){% endmacro %}
+{% macro spark__sort_tokens(expr) %}array_join(array_sort(split({{ expr }}, ' ', -1)), ' '){% endmacro %}
+{% macro spark__non_name_chars_pattern() %}{{ return('[^a-z0-9\\p{L}\\p{M}]+') }}{% endmacro %}
+{% macro spark__edit_distance(a, b) %}levenshtein({{ a }}, {{ b }}){% endmacro %}
+{% macro spark__add_days(date_expr, days) %}date_add({{ date_expr }}, cast({{ days }} as int)){% endmacro %}
+{#-
+    collect_set drops nulls, as string_agg does; array_sort orders strings by bytes. string_agg of
+    no (non-null) values is null, where array_join of an empty array is ''.
+-#}
+{% macro spark__string_agg_sorted(expr, delimiter) %}case when count({{ expr }}) > 0 then array_join(array_sort(collect_set({{ expr }})), '{{ delimiter }}') end{% endmacro %}
+{% macro spark__sha256_hex(expr) %}sha2({{ expr }}, 256){% endmacro %}
+{% macro spark__materialized_cte() %}{% endmacro %}
+
+{#-
+    Jaro-Winkler as in DuckDB (RapidFuzz) and postgres__create_udfs: match window
+    max(len)/2 - 1, greedy matching in the order of the first string, half the transpositions
+    rounded down, Winkler boost (prefix <= 4, weight 0.1) only when Jaro > 0.7, 0 for an empty
+    string, in the same double-precision operations. The arguments are bound once (a one-element
+    array and transform), so each is evaluated once whatever its size.
+-#}
+{% macro spark__jaro_winkler(a, b) -%}
+transform(array(named_struct('a', cast({{ a }} as string), 'b', cast({{ b }} as string))), jw_s ->
+  case
+    when jw_s.a is null or jw_s.b is null then cast(null as double)
+    when length(jw_s.a) = 0 or length(jw_s.b) = 0 then cast(0 as double)
+    else transform(array(aggregate(
+        sequence(1, length(jw_s.a)),
+        named_struct(
+          'af', array_repeat(false, length(jw_s.a)),
+          'bf', array_repeat(false, length(jw_s.b)),
+          'm', 0
+        ),
+        (jw_st, jw_i) -> transform(array(filter(
+            sequence(
+              greatest(1, jw_i - greatest(0, greatest(length(jw_s.a), length(jw_s.b)) div 2 - 1)),
+              least(length(jw_s.b), jw_i + greatest(0, greatest(length(jw_s.a), length(jw_s.b)) div 2 - 1))
+            ),
+            jw_j -> jw_j >= greatest(1, jw_i - greatest(0, greatest(length(jw_s.a), length(jw_s.b)) div 2 - 1))
+              and jw_j <= least(length(jw_s.b), jw_i + greatest(0, greatest(length(jw_s.a), length(jw_s.b)) div 2 - 1))
+              and not jw_st.bf[jw_j - 1]
+              and substr(jw_s.a, jw_i, 1) = substr(jw_s.b, jw_j, 1)
+          )), jw_c -> case
+            when size(jw_c) = 0 then jw_st
+            else named_struct(
+              'af', transform(jw_st.af, (jw_f, jw_x) -> jw_f or jw_x = jw_i - 1),
+              'bf', transform(jw_st.bf, (jw_f, jw_x) -> jw_f or jw_x = jw_c[0] - 1),
+              'm', jw_st.m + 1
+            )
+          end)[0]
+      )), jw_r -> case
+        when jw_r.m = 0 then cast(0 as double)
+        else transform(array(
+          (cast(jw_r.m as double) / cast(length(jw_s.a) as double)
+            + cast(jw_r.m as double) / cast(length(jw_s.b) as double)
+            + (cast(jw_r.m as double) - cast(size(filter(zip_with(
+                filter(transform(sequence(1, length(jw_s.a)), jw_p -> case when jw_r.af[jw_p - 1] then substr(jw_s.a, jw_p, 1) end), jw_v -> jw_v is not null),
+                filter(transform(sequence(1, length(jw_s.b)), jw_p -> case when jw_r.bf[jw_p - 1] then substr(jw_s.b, jw_p, 1) end), jw_v -> jw_v is not null),
+                (jw_u, jw_w) -> jw_u <> jw_w
+              ), jw_z -> jw_z)) div 2 as double)) / cast(jw_r.m as double)
+          ) / cast(3 as double)
+        ), jw_sim -> case
+          when jw_sim > cast(0.7 as double) then jw_sim
+            + cast(case
+                when array_position(transform(sequence(1, least(4, length(jw_s.a), length(jw_s.b))), jw_q -> substr(jw_s.a, jw_q, 1) = substr(jw_s.b, jw_q, 1)), false) = 0
+                  then least(4, length(jw_s.a), length(jw_s.b))
+                else array_position(transform(sequence(1, least(4, length(jw_s.a), length(jw_s.b))), jw_q -> substr(jw_s.a, jw_q, 1) = substr(jw_s.b, jw_q, 1)), false) - 1
+              end as double) * cast(0.1 as double) * (cast(1 as double) - jw_sim)
+          else jw_sim
+        end)[0]
+      end)[0]
+  end)[0]
+{%- endmacro %}
+
+{#-
+    Unrestricted Damerau-Levenshtein (Lowrance-Wagner), as DuckDB's damerau_levenshtein and
+    postgres__create_udfs. The matrix d[-1..la][-1..lb] is kept as rows of an array, each shifted
+    by one (row 0 is d[-1]); a row is built left to right by an inner aggregate. da[c] (the last
+    row of the first string holding c) is found by searching the first string before row i.
+-#}
+{% macro spark__damerau_levenshtein(a, b) -%}
+transform(array(named_struct('a', cast({{ a }} as string), 'b', cast({{ b }} as string))), dl_s ->
+  case
+    when dl_s.a is null or dl_s.b is null then cast(null as int)
+    else element_at(element_at(aggregate(
+      sequence(1, length(dl_s.a) + 1),
+      array(
+        array_repeat(length(dl_s.a) + length(dl_s.b), length(dl_s.b) + 2),
+        concat(array(length(dl_s.a) + length(dl_s.b)), sequence(0, length(dl_s.b)))
+      ),
+      (dl_d, dl_i) -> case
+        when dl_i > length(dl_s.a) then dl_d
+        else concat(dl_d, array(aggregate(
+          sequence(1, length(dl_s.b) + 1),
+          named_struct('row', array(length(dl_s.a) + length(dl_s.b), dl_i), 'db', 0),
+          (dl_st, dl_j) -> case
+            when dl_j > length(dl_s.b) then dl_st
+            else transform(array(named_struct(
+              'k', coalesce(array_max(filter(sequence(1, dl_i), dl_x -> dl_x < dl_i and substr(dl_s.a, dl_x, 1) = substr(dl_s.b, dl_j, 1))), 0),
+              'l', dl_st.db,
+              'cost', case when substr(dl_s.a, dl_i, 1) = substr(dl_s.b, dl_j, 1) then 0 else 1 end
+            )), dl_v -> named_struct(
+              'row', concat(dl_st.row, array(least(
+                dl_d[dl_i][dl_j] + dl_v.cost,
+                dl_st.row[dl_j] + 1,
+                dl_d[dl_i][dl_j + 1] + 1,
+                dl_d[dl_v.k][dl_v.l] + (dl_i - dl_v.k - 1) + 1 + (dl_j - dl_v.l - 1)
+              ))),
+              'db', case when dl_v.cost = 0 then dl_j else dl_st.db end
+            ))[0]
+          end
+        ).row))
+      end
+    ), length(dl_s.a) + 2), length(dl_s.b) + 2)
+  end)[0]
+{%- endmacro %}
+
+
+{#- The SQL name of an unbounded string type (Spark's varchar needs a length). -#}
+{% macro string_type() %}
+    {{- return(adapter.dispatch('string_type', 'omphalos')()) -}}
+{% endmacro %}
+{% macro default__string_type() %}{{ omphalos._unsupported('string_type') }}{% endmacro %}
+{% macro duckdb__string_type() %}{{ return('varchar') }}{% endmacro %}
+{% macro postgres__string_type() %}{{ return('varchar') }}{% endmacro %}
+{% macro spark__string_type() %}{{ return('string') }}{% endmacro %}

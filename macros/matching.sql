@@ -35,7 +35,7 @@
     from (
         select
             {{ key_column }} as name_key,
-            unnest({{ omphalos.split_tokens('name_core') }}) as token
+            {{ omphalos.unnest_tokens('name_core') }} as token
         from {{ relation }}
         where name_core <> ''
     ) as tokens
@@ -50,14 +50,14 @@
     from (
         select distinct
             {{ key_column }} as name_key,
-            unnest({{ omphalos.split_tokens('name_core') }}) as token
+            {{ omphalos.unnest_tokens('name_core') }} as token
         from {{ relation }}
         where name_core <> '' and name_core like '% %'
     ) as first_tokens
     inner join (
         select distinct
             {{ key_column }} as name_key,
-            unnest({{ omphalos.split_tokens('name_core') }}) as token
+            {{ omphalos.unnest_tokens('name_core') }} as token
         from {{ relation }}
         where name_core <> '' and name_core like '% %'
     ) as second_tokens
@@ -74,7 +74,7 @@
     from (
         select distinct
             {{ key_column }} as name_key,
-            unnest({{ omphalos.split_tokens('name_core') }}) as token
+            {{ omphalos.unnest_tokens('name_core') }} as token
         from {{ relation }}
         where name_core <> ''
     ) as long_tokens
@@ -140,7 +140,7 @@
         from (
             select distinct
                 name_core,
-                unnest({{ omphalos.split_tokens('name_core') }}) as token
+                {{ omphalos.unnest_tokens('name_core') }} as token
             from (select distinct name_core from {{ names }} where name_core <> '') as distinct_names
         ) as name_tokens
         group by token
@@ -150,7 +150,7 @@
         -- (and the same first letter): misspelt legal forms (JOYNT, AKTIENGESELSCHAFT)
         select distinct candidates.token
         from (
-            select distinct unnest({{ omphalos.split_tokens('name_core') }}) as token
+            select distinct {{ omphalos.unnest_tokens('name_core') }} as token
             from {{ names }}
             where name_core <> ''
         ) as candidates
@@ -290,7 +290,7 @@
             select
                 party_key,
                 name_key,
-                unnest({{ omphalos.split_tokens('a_core') }}) as token
+                {{ omphalos.unnest_tokens('a_core') }} as token
             from {{ pairs }}
             where a_core <> ''
         ) as split_a
@@ -307,7 +307,7 @@
             select
                 party_key,
                 name_key,
-                unnest({{ omphalos.split_tokens('b_core') }}) as token
+                {{ omphalos.unnest_tokens('b_core') }} as token
             from {{ pairs }}
             where b_core <> ''
         ) as split_b

@@ -15,6 +15,11 @@
     select 1 as no_udfs_needed
 {% endmacro %}
 
+{#- Spark: Jaro-Winkler and Damerau-Levenshtein are SQL expressions (macros/cross_engine.sql). -#}
+{% macro spark__create_udfs() %}
+    select 1 as no_udfs_needed
+{% endmacro %}
+
 {#-
     Jaro-Winkler for PostgreSQL, the same algorithm and the same floating-point operations as
     DuckDB's jaro_winkler_similarity (RapidFuzz): match window max(len)/2 - 1, greedy matching in

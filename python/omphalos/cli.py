@@ -154,9 +154,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=2, help="dbt and DuckDB threads (default 2)")
     p.add_argument(
         "--target",
-        choices=["duckdb", "postgres"],
+        choices=["duckdb", "postgres", "spark"],
         default="duckdb",
-        help="warehouse engine (default duckdb; postgres reads OMPHALOS_PG_* settings)",
+        help="warehouse engine (default duckdb; postgres reads OMPHALOS_PG_* settings; spark "
+        "needs the spark extra and reads OMPHALOS_SPARK_MASTER, docs/spark.md)",
     )
     p.add_argument(
         "--sign-key",

@@ -1,4 +1,5 @@
-"""Warehouse engines a run can use: DuckDB (embedded, the default) and PostgreSQL (server).
+"""Warehouse engines a run can use: DuckDB (embedded, the default), PostgreSQL (server) and
+Apache Spark (dbt-spark, local session or a cluster).
 
 An engine loads admitted inputs in bulk, tells dbt where to build, and hands results back as Arrow
 tables. Exports never come from the engine's own writer: they go through omphalos.export, so the
@@ -8,18 +9,21 @@ same rows give the same bytes whatever the engine.
 from __future__ import annotations
 
 import io
+import json
 import os
 import re
+import sys
 from pathlib import Path
 from typing import Any, Protocol
 
 import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from omphalos.admit import SPECS, AdmittedInput
 
-ENGINES = ("duckdb", "postgres")
+ENGINES = ("duckdb", "postgres", "spark")
 
 
 class EngineError(RuntimeError):
@@ -34,6 +38,8 @@ class Engine(Protocol):
     def dbt_env(self) -> dict[str, str]: ...
 
     def dbt_vars(self) -> dict[str, str]: ...
+
+    def dbt_argv(self, argv: list[str]) -> list[str]: ...
 
     def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table: ...
 
@@ -70,6 +76,9 @@ class DuckDBEngine:
 
     def dbt_vars(self) -> dict[str, str]:
         return {"raw_schema": "raw"}
+
+    def dbt_argv(self, argv: list[str]) -> list[str]:
+        return argv
 
     def _relation(self, layer: str, name: str) -> str:
         return f"main_{layer}.{name}" if layer else f"main.{name}"
@@ -188,6 +197,9 @@ class PostgresEngine:
     def dbt_vars(self) -> dict[str, str]:
         return {"raw_schema": f"{self.schema}_raw"}
 
+    def dbt_argv(self, argv: list[str]) -> list[str]:
+        return argv
+
     def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
         """Rows through COPY ... TO STDOUT (CSV), parsed with the declared Arrow schema."""
         relation = f'"{self.schema}_{layer}"."{name}"'
@@ -245,3 +257,132 @@ class PostgresEngine:
 def _safe_conninfo() -> str:
     """Connection settings for messages: never the password."""
     return " ".join(p for p in pg_conninfo().split() if not p.startswith("password="))
+
+
+def spark_available() -> bool:
+    """Whether pyspark and dbt-spark are installed (the optional `spark` extra)."""
+    import importlib.util
+
+    try:
+        return (
+            importlib.util.find_spec("pyspark") is not None
+            and importlib.util.find_spec("dbt.adapters.spark") is not None
+        )
+    except (ImportError, ValueError):
+        return False
+
+
+class SparkEngine:
+    """Apache Spark through dbt-spark's `session` method.
+
+    dbt-spark's session method uses the SparkSession of its own process, and a run calls dbt as a
+    subprocess; so the subprocess is omphalos.spark_driver, which starts the session, creates the
+    raw tables over the admitted inputs (written here as Parquet), runs `dbt build` in-process,
+    and writes back row counts and the tables to fetch (Parquet, through Arrow). One process, one
+    session, one in-memory catalog: nothing outlives the run but files in the run directory
+    (warehouse/spark/, procedural). The master comes from OMPHALOS_SPARK_MASTER (default
+    local[<threads>]): a standalone cluster is `spark://host:7077`, and its workers must see the
+    run directory (docs/spark.md)."""
+
+    target = "spark"
+
+    def __init__(self, run_dir: Path, run_id: str, threads: int) -> None:
+        if not spark_available():
+            raise EngineError(
+                "the spark target needs pyspark and dbt-spark: pip install -e '.[spark]' "
+                "(or make setup-spark)"
+            )
+        self.root = run_dir / "warehouse" / "spark"
+        self.schema = pg_schema_for(run_id)
+        self.threads = threads
+        self.master = os.environ.get("OMPHALOS_SPARK_MASTER", f"local[{threads}]")
+        self.inputs: dict[str, str] = {}
+        self._counts: dict[str, dict[str, int]] | None = None
+
+    def settings(self) -> dict[str, str]:
+        extra = {}
+        if os.environ.get("OMPHALOS_SPARK_DRIVER_HOST"):
+            # the address executors of a cluster use to reach this driver
+            extra["spark.driver.host"] = os.environ["OMPHALOS_SPARK_DRIVER_HOST"]
+        return extra | {
+            "spark.master": self.master,
+            "spark.sql.warehouse.dir": str((self.root / "tables").resolve()),
+            "spark.sql.catalogImplementation": "in-memory",
+            "spark.sql.session.timeZone": "UTC",
+            "spark.sql.shuffle.partitions": os.environ.get(
+                "OMPHALOS_SPARK_SHUFFLE_PARTITIONS", str(max(2, self.threads * 2))
+            ),
+            "spark.driver.memory": os.environ.get("OMPHALOS_SPARK_DRIVER_MEMORY", "2g"),
+            "spark.ui.enabled": "false",
+        }
+
+    def load_raw(self, records: list[AdmittedInput]) -> None:
+        """Write each admitted input as Parquet; the driver creates the raw tables over them."""
+        raw_dir = self.root / "raw"
+        raw_dir.mkdir(parents=True, exist_ok=True)
+        for rec in records:
+            path = raw_dir / rec.name / "part-0.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            pq.write_table(rec.table, path)
+            self.inputs[rec.name] = str(path.parent.resolve())
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"OMPHALOS_SPARK_SCHEMA": self.schema, "OMPHALOS_TARGET": "spark"}
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {"raw_schema": f"{self.schema}_raw"}
+
+    def dbt_argv(self, argv: list[str]) -> list[str]:
+        from omphalos.run import MART_LAYERS
+
+        job = {
+            "settings": self.settings(),
+            "raw_schema": f"{self.schema}_raw",
+            "inputs": self.inputs,
+            "schema": self.schema,
+            "fetch": sorted(f"{layer}.{name}" for name, layer in MART_LAYERS.items()),
+            "results": str((self.root / "results").resolve()),
+        }
+        job_path = self.root / "job.json"
+        job_path.parent.mkdir(parents=True, exist_ok=True)
+        job_path.write_text(json.dumps(job, sort_keys=True, indent=1), encoding="utf-8")
+        return [sys.executable, "-m", "omphalos.spark_driver", str(job_path), "--", *argv[1:]]
+
+    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
+        path = self.root / "results" / f"{layer}.{name}.parquet"
+        if not path.exists():
+            raise EngineError(f"the Spark run did not return {layer}.{name}")
+        table = pq.read_table(path)
+        if schema is not None:
+            table = table.select(schema.names).cast(schema)
+        return table
+
+    def count(self, layer: str, name: str) -> int | None:
+        if self._counts is None:
+            path = self.root / "results" / "counts.json"
+            if not path.exists():
+                return None
+            self._counts = json.loads(path.read_text(encoding="utf-8"))
+        return self._counts.get(layer, {}).get(name)
+
+    def describe(self) -> dict[str, Any]:
+        master = self.master
+        return {
+            "target": "spark",
+            "threads": self.threads,
+            "master": master if master.startswith("local") else "cluster",
+            "spark_version": _dist_version("pyspark"),
+            "warehouse": "warehouse/spark",
+        }
+
+    def finish(self) -> None:
+        return None
+
+
+def _dist_version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"

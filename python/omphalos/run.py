@@ -30,7 +30,7 @@ from omphalos.admit import AdmittedInput, InputError, admit_all
 from omphalos.canonical import write_canonical_json
 from omphalos.catalog import CatalogError, execute_catalog_into_run, validate_catalog_queries
 from omphalos.config import RunConfig, load_config
-from omphalos.engines import ENGINES, DuckDBEngine, Engine, PostgresEngine
+from omphalos.engines import ENGINES, DuckDBEngine, Engine, PostgresEngine, SparkEngine
 from omphalos.export import conform, contracts, logical_fingerprint, write_table
 from omphalos.keys import load_signing_key
 from omphalos.lineage import LineageLog, utc_now
@@ -113,7 +113,7 @@ def _dbt_command(
     env = dict(os.environ)
     env.update(engine.dbt_env())
     env.update({"OMPHALOS_THREADS": str(threads), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-    return argv, env
+    return engine.dbt_argv(argv), env
 
 
 def _portable_argv(argv: list[str], tmp: Path) -> list[str]:
@@ -215,6 +215,8 @@ def make_engine(target: str, tmp: Path, run_id: str, threads: int, keep_warehous
         return DuckDBEngine(tmp / "warehouse" / "warehouse.duckdb", threads)
     if target == "postgres":
         return PostgresEngine(run_id, threads, keep=keep_warehouse)
+    if target == "spark":
+        return SparkEngine(tmp, run_id, threads)
     raise InputError(f"unknown target {target!r}; known: {', '.join(ENGINES)}")
 
 

@@ -195,12 +195,14 @@ final as (
             when best.final_score >= {{ var('review_threshold') }} then 'REVIEW'
             else 'NO_MATCH'
         end as match_status,
-        'name ' || cast(best.name_score as varchar)
-        || ' (token alignment ' || cast(best.alignment as varchar) || ')'
+        'name ' || cast(best.name_score as {{ omphalos.string_type() }})
+        || ' (token alignment ' || cast(best.alignment as {{ omphalos.string_type() }}) || ')'
         || case when best.compact_equal then '; names equal after normalization' else '' end
         || case
             when not best.compact_equal and best.compact_similarity >= 0.90
-                then '; names alike without spaces (' || cast(best.compact_similarity as varchar) || ')'
+                then
+                    '; names alike without spaces ('
+                    || cast(best.compact_similarity as {{ omphalos.string_type() }}) || ')'
             else ''
         end
         || case when not best.numbers_agree then '; numbers in names disagree (veto)' else '' end

@@ -27,7 +27,7 @@ shipments as (
 
 controlled as (
 
-    select cast(hs_chapter as varchar) as hs_chapter
+    select cast(hs_chapter as {{ omphalos.string_type() }}) as hs_chapter
     from {{ ref('controlled_hs_chapters') }}
 
 ),
@@ -101,7 +101,7 @@ scored as (
         case
             when matched_value_usd = 0 then cast(0 as decimal(9, 4))
             else {{ omphalos.round4(
-                "cast(controlled_value_usd as double precision) / cast(matched_value_usd as double precision)"
+                "cast(controlled_value_usd as " ~ omphalos.double_type() ~ ") / cast(matched_value_usd as " ~ omphalos.double_type() ~ ")"
             ) }}
         end as controlled_share,
         case
@@ -120,9 +120,9 @@ with_exposure as (
     select
         *,
         {{ omphalos.round4(
-            "0.5 * least(1, log10(1 + cast(matched_value_usd as double precision)) / 7)
-            + 0.3 * cast(controlled_share as double precision)
-            + 0.2 * least(1, cast(match_shipments as double precision) / 20)"
+            "0.5 * least(1, log10(1 + cast(matched_value_usd as " ~ omphalos.double_type() ~ ")) / 7)
+            + 0.3 * cast(controlled_share as " ~ omphalos.double_type() ~ ")
+            + 0.2 * least(1, cast(match_shipments as " ~ omphalos.double_type() ~ ") / 20)"
         ) }} as exposure_score
     from scored
 

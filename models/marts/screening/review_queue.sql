@@ -15,7 +15,7 @@ matches as (
 
 controlled as (
 
-    select cast(hs_chapter as varchar) as hs_chapter
+    select cast(hs_chapter as {{ omphalos.string_type() }}) as hs_chapter
     from {{ ref('controlled_hs_chapters') }}
 
 ),
@@ -26,9 +26,9 @@ prioritized as (
         matches.*,
         controlled.hs_chapter is not null as controlled_goods,
         {{ omphalos.round4(
-            "0.5 * cast(matches.score as double precision)
+            "0.5 * cast(matches.score as " ~ omphalos.double_type() ~ ")
             + 0.25 * case when controlled.hs_chapter is not null then 1 else 0 end
-            + 0.25 * least(1, log10(1 + cast(matches.value_usd as double precision)) / 7)"
+            + 0.25 * least(1, log10(1 + cast(matches.value_usd as " ~ omphalos.double_type() ~ ")) / 7)"
         ) }} as priority_score
     from matches
     left join controlled

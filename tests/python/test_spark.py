@@ -1,0 +1,220 @@
+"""Apache Spark target: the same screening, evidence and answers as DuckDB.
+
+Needs the optional `spark` extra (pyspark, dbt-spark: `pip install -e ".[spark]"` or
+`make setup-spark`) and Java 17. With CI=true they are required; elsewhere the tests skip with a
+message when pyspark is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import re
+import socket
+import subprocess
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from omphalos.certify import certify
+from omphalos.engines import spark_available
+from omphalos.paths import project_root
+from omphalos.run import execute_run
+
+if not spark_available():
+    if os.environ.get("CI") == "true":
+        pytest.fail(
+            "CI=true requires the spark extra (pyspark, dbt-spark), which is not installed",
+            pytrace=False,
+        )
+    pytest.skip(
+        "pyspark/dbt-spark not installed: `make setup-spark` (pip install -e '.[spark]') "
+        "enables the Spark tests",
+        allow_module_level=True,
+    )
+
+
+def _macro_expression(name: str, a: str, b: str) -> str:
+    """The SQL of a two-argument spark__ macro of macros/cross_engine.sql, applied to a and b."""
+    src = (project_root() / "macros" / "cross_engine.sql").read_text(encoding="utf-8")
+    match = re.search(
+        r"\{% macro " + re.escape(name) + r"\(a, b\) -%\}\n(.*?)\{%- endmacro %\}", src, re.S
+    )
+    assert match, name
+    return match.group(1).replace("{{ a }}", a).replace("{{ b }}", b)
+
+
+@pytest.fixture(scope="module")
+def spark() -> Any:
+    from pyspark.sql import SparkSession
+
+    session = (
+        SparkSession.builder.master("local[2]")
+        .appName("omphalos-test")
+        .config("spark.ui.enabled", "false")
+        .config("spark.sql.shuffle.partitions", "2")
+        .getOrCreate()
+    )
+    yield session
+    session.stop()
+
+
+def test_similarity_expressions_agree_with_duckdb(spark: Any) -> None:
+    """Jaro-Winkler and Damerau-Levenshtein, written for Spark as SQL higher-order functions,
+    against DuckDB's built-ins on random strings (as the PostgreSQL functions are tested)."""
+    rnd = random.Random(5)
+    words = ["orion", "oriyon", "petro", "machinery", "mashinery", "ivanov", "samsung", "samsun"]
+    pairs = [(a, b) for a in words for b in words]
+    pairs += [("martha", "marhta"), ("tolid", "toild"), ("ca", "abc"), ("", "abc"), ("", "")]
+    for _ in range(1500):
+        a = "".join(rnd.choice("abcde") for _ in range(rnd.randint(0, 9)))
+        b = "".join(rnd.choice("abcde") for _ in range(rnd.randint(0, 9)))
+        pairs.append((a, b))
+    spark.createDataFrame(pairs, "a string, b string").createOrReplaceTempView("omphalos_pairs")
+    jw = _macro_expression("spark__jaro_winkler", "a", "b")
+    dl = _macro_expression("spark__damerau_levenshtein", "a", "b")
+    rows = spark.sql(f"select a, b, {jw} as jw, {dl} as dl from omphalos_pairs").collect()
+    assert len(rows) == len(pairs)
+    con = duckdb.connect()
+    worst = 0.0
+    for row in rows:
+        expected_jw, expected_dl = con.execute(
+            "select jaro_winkler_similarity(?, ?), damerau_levenshtein(?, ?)",
+            [row.a, row.b, row.a, row.b],
+        ).fetchall()[0]
+        assert row.dl == expected_dl, (row.a, row.b, row.dl, expected_dl)
+        worst = max(worst, abs(expected_jw - row.jw))
+        # scores are kept to 4 decimals: they must agree there, and within float rounding
+        assert round(expected_jw, 4) == round(row.jw, 4), (row.a, row.b, row.jw, expected_jw)
+    assert worst < 1e-12
+
+
+def test_spark_run_certifies_equivalent_to_duckdb(
+    small_inputs: Path, sealed_run: Path, tmp_path: Path
+) -> None:
+    spark_run = execute_run(small_inputs / "test.yaml", runs_root=tmp_path, target="spark")
+    manifest = json.loads((spark_run / "run_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["engine"]["target"] == "spark"
+    duck = json.loads((sealed_run / "run_manifest.json").read_text(encoding="utf-8"))
+    assert {t["name"]: t["logical_sha256"] for t in manifest["tables"]} == {
+        t["name"]: t["logical_sha256"] for t in duck["tables"]
+    }
+    assert manifest["merkle"]["payload_root"] == duck["merkle"]["payload_root"]
+    outcome = certify(sealed_run, spark_run)
+    assert outcome.report["verdict"] == "equivalent", outcome.report["summary"]
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(check: Any, what: str, timeout: float = 90.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(1.0)
+    pytest.fail(f"Spark standalone cluster: timed out waiting for {what}")
+
+
+@pytest.fixture(scope="module")
+def standalone_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A Spark standalone master and two workers (1 core, 1 GB each) on 127.0.0.1, started from
+    the pyspark installation; everything started here is stopped afterwards."""
+    import pyspark
+
+    home = Path(pyspark.__file__).parent
+    spark_class = str(home / "bin" / "spark-class")
+    work = tmp_path_factory.mktemp("spark-cluster")
+    env = {**os.environ, "SPARK_HOME": str(home), "SPARK_LOCAL_IP": "127.0.0.1"}
+    port, ui_port = _free_port(), _free_port()
+    procs: list[subprocess.Popen[bytes]] = []
+
+    def start(name: str, args: list[str]) -> None:
+        log = (work / f"{name}.log").open("wb")
+        procs.append(
+            subprocess.Popen(
+                [spark_class, *args], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work
+            )
+        )
+
+    try:
+        start(
+            "master",
+            [
+                "org.apache.spark.deploy.master.Master",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--webui-port",
+                str(ui_port),
+            ],
+        )
+        _wait_for(
+            lambda: socket.create_connection(("127.0.0.1", port), 1).close() is None, "master"
+        )
+        for i in range(2):
+            start(
+                f"worker{i}",
+                [
+                    "org.apache.spark.deploy.worker.Worker",
+                    f"spark://127.0.0.1:{port}",
+                    "--host",
+                    "127.0.0.1",
+                    "--cores",
+                    "1",
+                    "--memory",
+                    "1g",
+                    "--webui-port",
+                    str(_free_port()),
+                    "--work-dir",
+                    str(work / f"worker{i}"),
+                ],
+            )
+
+        def workers_alive() -> bool:
+            with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/json/", timeout=2) as resp:
+                return int(json.loads(resp.read()).get("aliveworkers", 0)) >= 2
+
+        _wait_for(workers_alive, "two workers")
+        yield f"spark://127.0.0.1:{port}"
+    finally:
+        for proc in reversed(procs):
+            proc.terminate()
+        for proc in procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@pytest.mark.slow
+def test_spark_cluster_run_certifies_equivalent_to_duckdb(
+    standalone_cluster: str,
+    small_inputs: Path,
+    sealed_run: Path,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("OMPHALOS_SPARK_MASTER", standalone_cluster)
+    monkeypatch.setenv("OMPHALOS_SPARK_DRIVER_HOST", "127.0.0.1")
+    spark_run = execute_run(small_inputs / "test.yaml", runs_root=tmp_path, target="spark")
+    manifest = json.loads((spark_run / "run_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["engine"]["master"] == "cluster"
+    duck = json.loads((sealed_run / "run_manifest.json").read_text(encoding="utf-8"))
+    assert manifest["merkle"]["payload_root"] == duck["merkle"]["payload_root"]
+    outcome = certify(sealed_run, spark_run)
+    assert outcome.report["verdict"] == "equivalent", outcome.report["summary"]
