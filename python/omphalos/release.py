@@ -64,7 +64,7 @@ from omphalos.merkle import (
     verify_inclusion,
 )
 from omphalos.problems import Problem
-from omphalos.sign import parse_signature, signing_input
+from omphalos.sign import parse_signature, parse_signature_record, signing_input
 from omphalos.verify import LINEAGE_PATH, _check_manifest, _display, _Tree, verify_run
 
 __all__ = [
@@ -208,43 +208,14 @@ def _decode_signature(value: str) -> bytes | None:
 def _parse_release_signature(
     raw: bytes, where: str
 ) -> tuple[dict[str, str] | None, Problem | None]:
-    def bad(code: str, message: str) -> tuple[None, Problem]:
-        return None, Problem(code, where, message)
-
-    try:
-        obj = loads_strict(raw)
-    except (UnicodeDecodeError, ValueError) as exc:
-        return bad("signature_malformed", f"not valid JSON ({exc})")
-    if not isinstance(obj, dict):
-        return bad("signature_malformed", "not a JSON object")
-    if obj.get("schema_version") != RELEASE_SIGNATURE_SCHEMA:
-        return bad(
-            "signature_unknown_schema",
-            f"schema_version {obj.get('schema_version')!r}; this reader knows only "
-            f"{RELEASE_SIGNATURE_SCHEMA!r}",
-        )
-    if set(obj) != _RELEASE_SIGNATURE_FIELDS:
-        return bad(
-            "signature_malformed",
-            f"fields missing {sorted(_RELEASE_SIGNATURE_FIELDS - set(obj))}, unexpected "
-            f"{sorted(set(obj) - _RELEASE_SIGNATURE_FIELDS)}",
-        )
-    if not all(isinstance(v, str) for v in obj.values()):
-        return bad("signature_malformed", "every field must be a string")
-    if raw != canonical_bytes(obj) + b"\n":
-        return bad(
-            "signature_malformed",
-            "file is not the canonical JSON bytes of its content plus one newline",
-        )
-    if obj["algorithm"] != KEY_ALGORITHM:
-        return bad(
-            "signature_malformed", f"algorithm {obj['algorithm']!r} is not {KEY_ALGORITHM!r}"
-        )
-    if obj["signed"] != RELEASE_MANIFEST_NAME:
-        return bad("signature_malformed", f"signs {obj['signed']!r}, not {RELEASE_MANIFEST_NAME!r}")
-    if not _HEX64.fullmatch(obj["signed_sha256"]):
-        return bad("signature_malformed", "signed_sha256 is not 64 lowercase hex digits")
-    return {k: str(v) for k, v in obj.items()}, None
+    return parse_signature_record(
+        raw,
+        where=where,
+        schema=RELEASE_SIGNATURE_SCHEMA,
+        fields=_RELEASE_SIGNATURE_FIELDS,
+        signed_name=RELEASE_MANIFEST_NAME,
+        hex_fields=("signed_sha256",),
+    )
 
 
 def _verify_with(

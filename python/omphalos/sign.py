@@ -209,10 +209,31 @@ def _read_signature_file(path: Path) -> bytes:
 
 
 def parse_signature(raw: bytes) -> tuple[dict[str, str] | None, Problem | None]:
-    """Parse and shape-check a signature file; exactly one of the pair is None."""
+    """Parse and shape-check a run signature file; exactly one of the pair is None."""
+    return parse_signature_record(
+        raw,
+        where=SIGNATURE_NAME,
+        schema=SIGNATURE_SCHEMA,
+        fields=_FIELDS,
+        signed_name=MANIFEST_NAME,
+        hex_fields=("signed_sha256", "metadata_sha256", "payload_root"),
+    )
+
+
+def parse_signature_record(
+    raw: bytes,
+    *,
+    where: str,
+    schema: str,
+    fields: frozenset[str] | set[str],
+    signed_name: str,
+    hex_fields: tuple[str, ...],
+) -> tuple[dict[str, str] | None, Problem | None]:
+    """Shape-check any detached signature record (run or release): schema version, exact field
+    set, string values, canonical bytes, algorithm, the file it signs, hex digests."""
 
     def bad(code: str, message: str) -> tuple[None, Problem]:
-        return None, Problem(code, SIGNATURE_NAME, message)
+        return None, Problem(code, where, message)
 
     try:
         obj = loads_strict(raw)
@@ -220,16 +241,15 @@ def parse_signature(raw: bytes) -> tuple[dict[str, str] | None, Problem | None]:
         return bad("signature_malformed", f"not valid JSON ({exc})")
     if not isinstance(obj, dict):
         return bad("signature_malformed", "not a JSON object")
-    if obj.get("schema_version") != SIGNATURE_SCHEMA:
+    if obj.get("schema_version") != schema:
         return bad(
             "signature_unknown_schema",
-            f"schema_version {obj.get('schema_version')!r}; this reader knows only "
-            f"{SIGNATURE_SCHEMA!r}",
+            f"schema_version {obj.get('schema_version')!r}; this reader knows only {schema!r}",
         )
-    if set(obj) != _FIELDS:
+    if set(obj) != set(fields):
         return bad(
             "signature_malformed",
-            f"fields missing {sorted(_FIELDS - set(obj))}, unexpected {sorted(set(obj) - _FIELDS)}",
+            f"fields missing {sorted(set(fields) - set(obj))}, unexpected {sorted(set(obj) - set(fields))}",
         )
     if not all(isinstance(v, str) for v in obj.values()):
         return bad("signature_malformed", "every field must be a string")
@@ -243,9 +263,9 @@ def parse_signature(raw: bytes) -> tuple[dict[str, str] | None, Problem | None]:
         return bad("signature_malformed", str(exc))
     if obj["algorithm"] != ALGORITHM:
         return bad("signature_malformed", f"algorithm {obj['algorithm']!r} is not {ALGORITHM!r}")
-    if obj["signed"] != MANIFEST_NAME:
-        return bad("signature_malformed", f"signs {obj['signed']!r}, not {MANIFEST_NAME!r}")
-    for name in ("signed_sha256", "metadata_sha256", "payload_root"):
+    if obj["signed"] != signed_name:
+        return bad("signature_malformed", f"signs {obj['signed']!r}, not {signed_name!r}")
+    for name in hex_fields:
         if not _HEX64.fullmatch(obj[name]):
             return bad("signature_malformed", f"{name} is not 64 lowercase hex digits")
     return {k: str(v) for k, v in obj.items()}, None
