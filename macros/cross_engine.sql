@@ -106,7 +106,10 @@
     {{ return(adapter.dispatch('string_agg_sorted', 'omphalos')(expr, delimiter)) }}
 {% endmacro %}
 {% macro default__string_agg_sorted(expr, delimiter) %}{{ omphalos._unsupported('string_agg_sorted') }}{% endmacro %}
-{% macro duckdb__string_agg_sorted(expr, delimiter) %}string_agg(distinct {{ expr }}, '{{ delimiter }}' order by {{ expr }}){% endmacro %}
+{#- duckdb: an ordered string_agg(distinct ...) is several times slower than sorting a list -#}
+{% macro duckdb__string_agg_sorted(expr, delimiter) -%}
+array_to_string(list_sort(list_distinct(list({{ expr }}) filter (where ({{ expr }}) is not null))), '{{ delimiter }}')
+{%- endmacro %}
 {% macro postgres__string_agg_sorted(expr, delimiter) %}string_agg(distinct ({{ expr }}) collate "C", '{{ delimiter }}' order by ({{ expr }}) collate "C"){% endmacro %}
 
 {#- sha256 hex digest of a text expression. -#}

@@ -279,180 +279,358 @@
     The numbers in parentheses are the defaults in dbt_project.yml. Similarities and weights are
     4-decimal exact decimals, so sums do not depend on row order.
 -#}
-{% macro score_name_pairs(pairs, token_weights) %}
-    a_tokens as (
+{% macro score_name_pairs(pairs, token_weights, min_score=none) %}
+    name_keys_a as (
+        -- each party name once (party_key determines the a_ columns), numbered: the work below
+        -- is keyed by integers, and tokenizes a name once, not once per candidate pair
         select
             party_key,
+            a_core,
+            cast(row_number() over (order by party_key) as integer) as a_id
+        from (select distinct party_key, a_core from {{ pairs }}) as distinct_a
+    ),
+
+    name_keys_b as (
+        select
             name_key,
+            b_core,
+            cast(row_number() over (order by name_key) as integer) as b_id
+        from (select distinct name_key, b_core from {{ pairs }}) as distinct_b
+    ),
+
+    pair_ids as (
+        select
+            name_keys_a.a_id,
+            name_keys_b.b_id,
+            -- the compact-name rules of the name score can apply (see components)
+            coalesce(pair_keys.a_compact <> '' and (
+                pair_keys.a_compact = pair_keys.b_compact
+                or replace(pair_keys.a_clean, ' ', '') = replace(pair_keys.b_clean, ' ', '')
+                or (
+                    least(pair_keys.a_token_count, pair_keys.b_token_count) = 1
+                    and pair_keys.a_token_count <> pair_keys.b_token_count
+                )
+            ), false) as compact_rules_apply
+        from (
+            select distinct
+                party_key,
+                name_key,
+                a_compact,
+                b_compact,
+                a_clean,
+                b_clean,
+                a_token_count,
+                b_token_count
+            from {{ pairs }}
+        ) as pair_keys
+        inner join name_keys_a
+            on pair_keys.party_key = name_keys_a.party_key
+        inner join name_keys_b
+            on pair_keys.name_key = name_keys_b.name_key
+    ),
+
+    a_tokens as (
+        select
+            a_id,
             token,
             count(*) as occurrences
         from (
             select
-                party_key,
-                name_key,
+                a_id,
                 {{ omphalos.unnest_tokens('a_core') }} as token
-            from {{ pairs }}
+            from name_keys_a
             where a_core <> ''
         ) as split_a
-        group by party_key, name_key, token
+        group by a_id, token
     ),
 
     b_tokens as (
         select
-            party_key,
-            name_key,
+            b_id,
             token,
             count(*) as occurrences
         from (
             select
-                party_key,
-                name_key,
+                b_id,
                 {{ omphalos.unnest_tokens('b_core') }} as token
-            from {{ pairs }}
+            from name_keys_b
             where b_core <> ''
         ) as split_b
-        group by party_key, name_key, token
+        group by b_id, token
+    ),
+
+    vocabulary as (
+        -- every token of both sides, numbered, with its class and weight (a token missing from
+        -- token_weights is a word of weight 1)
+        select
+            tokens.token,
+            cast(row_number() over (order by tokens.token) as integer) as token_id,
+            coalesce(weights.token_class, 'word') as token_class,
+            coalesce(weights.weight, 1) as weight,
+            coalesce(weights.token_class in ('particle', 'legal_form'), false) as is_minor,
+            coalesce(weights.is_patronymic, false) as is_patronymic,
+            weights.variant_group
+        from (
+            select token from a_tokens
+            union
+            select token from b_tokens
+        ) as tokens
+        left join {{ token_weights }} as weights
+            on tokens.token = weights.token
     ),
 
     a_weighted as (
         select
-            a_tokens.*,
-            coalesce(weights.token_class, 'word') as token_class,
-            coalesce(weights.weight, 1) as weight,
-            coalesce(weights.token_class in ('particle', 'legal_form'), false) as is_minor,
-            coalesce(weights.is_patronymic, false) as is_patronymic,
-            weights.variant_group
+            a_tokens.a_id,
+            a_tokens.occurrences,
+            vocabulary.*
         from a_tokens
-        left join {{ token_weights }} as weights
-            on a_tokens.token = weights.token
+        inner join vocabulary
+            on a_tokens.token = vocabulary.token
     ),
 
     b_weighted as (
         select
-            b_tokens.*,
-            coalesce(weights.token_class, 'word') as token_class,
-            coalesce(weights.weight, 1) as weight,
-            coalesce(weights.token_class in ('particle', 'legal_form'), false) as is_minor,
-            coalesce(weights.is_patronymic, false) as is_patronymic,
-            weights.variant_group
+            b_tokens.b_id,
+            b_tokens.occurrences,
+            vocabulary.*
         from b_tokens
-        left join {{ token_weights }} as weights
-            on b_tokens.token = weights.token
+        inner join vocabulary
+            on b_tokens.token = vocabulary.token
     ),
 
-    equal_tokens as (
-        -- tokens found as they are on the other side: they are not available as an approximate
-        -- counterpart of another token (BASIR matches BASIR, so BASEER cannot match BASIR too)
+    a_names as (
         select
-            a_weighted.party_key,
-            a_weighted.name_key,
-            a_weighted.token
+            a_id,
+            max(case when is_patronymic then 1 else 0 end) as has_patronymic
         from a_weighted
-        inner join b_weighted
-            on
-                a_weighted.party_key = b_weighted.party_key
-                and a_weighted.name_key = b_weighted.name_key
-                and a_weighted.token = b_weighted.token
+        group by a_id
     ),
 
-    token_pairs_compared as (
+    b_names as (
         select
-            a_weighted.party_key,
-            a_weighted.name_key,
-            a_weighted.token as a_token,
-            b_weighted.token as b_token,
+            b_id,
+            max(case when is_patronymic then 1 else 0 end) as has_patronymic
+        from b_weighted
+        group by b_id
+    ),
+
+    token_id_pairs as {{ omphalos.materialized_cte() }} (
+        -- every (party token, registry token) of every candidate pair, as integers
+        select
+            pair_ids.a_id,
+            pair_ids.b_id,
+            a_weighted.token_id as a_token_id,
+            b_weighted.token_id as b_token_id
+        from pair_ids
+        inner join a_weighted
+            on pair_ids.a_id = a_weighted.a_id
+        inner join b_weighted
+            on pair_ids.b_id = b_weighted.b_id
+    ),
+
+    token_similarities as (
+        -- each distinct (party token, registry token) compared once; only the pairs that count
+        -- for something (similarity > 0) are kept: unrelated words, the great majority, count for
+        -- nothing (token_similarity)
+        select
+            a_token_id,
+            b_token_id,
+            derived_form,
+            sim
+        from (
+            select
+                distinct_token_pairs.a_token_id,
+                distinct_token_pairs.b_token_id,
+                -- an approximate match where one word looks derived from the other: a different
+                -- ending (SAMSUN ~ SAMSUNG, ZENIT ~ ZENITH) rather than a slip inside the word
+                a_vocabulary.token <> b_vocabulary.token and (
+                    substr(a_vocabulary.token, length(a_vocabulary.token), 1)
+                    <> substr(b_vocabulary.token, length(b_vocabulary.token), 1)
+                    or substr(a_vocabulary.token, 1, length(b_vocabulary.token)) = b_vocabulary.token
+                    or substr(b_vocabulary.token, 1, length(a_vocabulary.token)) = a_vocabulary.token
+                ) as derived_form,
+                {{ omphalos.sim4(omphalos.token_similarity(
+                    'a_vocabulary.token', 'b_vocabulary.token',
+                    'a_vocabulary.token_class', 'b_vocabulary.token_class',
+                    'a_vocabulary.variant_group', 'b_vocabulary.variant_group',
+                    omphalos.token_distance(
+                        'a_vocabulary.token', 'b_vocabulary.token',
+                        'a_vocabulary.token_class', 'b_vocabulary.token_class',
+                        'a_vocabulary.variant_group', 'b_vocabulary.variant_group'
+                    )
+                )) }} as sim
+            from (select distinct a_token_id, b_token_id from token_id_pairs) as distinct_token_pairs
+            inner join vocabulary as a_vocabulary
+                on distinct_token_pairs.a_token_id = a_vocabulary.token_id
+            inner join vocabulary as b_vocabulary
+                on distinct_token_pairs.b_token_id = b_vocabulary.token_id
+        ) as compared
+        where sim > 0
+    ),
+
+    token_matches as (
+        -- the token pairs of each candidate pair that count for something. A token found as it is
+        -- on the other side is nobody else's approximate counterpart (BASIR matches BASIR, so
+        -- BASEER cannot match BASIR too).
+        select
+            token_id_pairs.a_id,
+            token_id_pairs.b_id,
+            token_id_pairs.a_token_id,
+            token_id_pairs.b_token_id,
             a_weighted.occurrences as a_occurrences,
             b_weighted.occurrences as b_occurrences,
-            a_weighted.weight as a_weight,
-            b_weighted.weight as b_weight,
-            a_weighted.token_class as a_class,
-            b_weighted.token_class as b_class,
-            a_weighted.variant_group as a_group,
-            b_weighted.variant_group as b_group,
-            a_weighted.is_minor as a_minor,
-            b_weighted.is_minor as b_minor,
-            a_weighted.is_patronymic as a_patronymic,
-            b_weighted.is_patronymic as b_patronymic,
-            a_equal.token is not null or b_equal.token is not null as either_equal,
-            {{ omphalos.token_distance(
-                'a_weighted.token', 'b_weighted.token', 'a_weighted.token_class', 'b_weighted.token_class',
-                'a_weighted.variant_group', 'b_weighted.variant_group'
-            ) }} as distance
-        from a_weighted
+            least(a_weighted.weight, b_weighted.weight) as pair_weight,
+            token_similarities.derived_form,
+            token_similarities.sim
+        from token_id_pairs
+        inner join token_similarities
+            on
+                token_id_pairs.a_token_id = token_similarities.a_token_id
+                and token_id_pairs.b_token_id = token_similarities.b_token_id
+        inner join a_weighted
+            on token_id_pairs.a_id = a_weighted.a_id and token_id_pairs.a_token_id = a_weighted.token_id
         inner join b_weighted
-            on
-                a_weighted.party_key = b_weighted.party_key
-                and a_weighted.name_key = b_weighted.name_key
-        left join equal_tokens as a_equal
-            on
-                a_weighted.party_key = a_equal.party_key
-                and a_weighted.name_key = a_equal.name_key
-                and a_weighted.token = a_equal.token
-        left join equal_tokens as b_equal
-            on
-                b_weighted.party_key = b_equal.party_key
-                and b_weighted.name_key = b_equal.name_key
-                and b_weighted.token = b_equal.token
+            on token_id_pairs.b_id = b_weighted.b_id and token_id_pairs.b_token_id = b_weighted.token_id
+        left join a_weighted as a_has_b_token
+            on token_id_pairs.a_id = a_has_b_token.a_id and token_id_pairs.b_token_id = a_has_b_token.token_id
+        left join b_weighted as b_has_a_token
+            on token_id_pairs.b_id = b_has_a_token.b_id and token_id_pairs.a_token_id = b_has_a_token.token_id
+        where
+            token_id_pairs.a_token_id = token_id_pairs.b_token_id
+            or (a_has_b_token.token_id is null and b_has_a_token.token_id is null)
     ),
 
-    token_pairs as (
+    scoring_pairs as (
+        {%- if min_score is none %}
+        select * from pair_ids
+        {%- else %}
+        -- Only the pairs that can reach min_score are scored in full. Coverage of a side is at
+        -- most the share of its own weight held by tokens with any counterpart (similarities are
+        -- at most 1, and a matched token's weight is at most its own), and the name score is at
+        -- most the better coverage unless the compact-name rules apply; a pair below that bound
+        -- (less a margin for 4-decimal rounding) and outside those rules cannot be kept.
+        select pair_ids.*
+        from pair_ids
+        left join (
+            select
+                matched.a_id,
+                matched.b_id,
+                sum(a_weighted.weight * a_weighted.occurrences) as matched_weight
+            from (select distinct a_id, b_id, a_token_id from token_matches) as matched
+            inner join a_weighted
+                on matched.a_id = a_weighted.a_id and matched.a_token_id = a_weighted.token_id
+            group by matched.a_id, matched.b_id
+        ) as a_matched
+            on pair_ids.a_id = a_matched.a_id and pair_ids.b_id = a_matched.b_id
+        left join (
+            select
+                matched.a_id,
+                matched.b_id,
+                sum(b_weighted.weight * b_weighted.occurrences) as matched_weight
+            from (select distinct a_id, b_id, b_token_id from token_matches) as matched
+            inner join b_weighted
+                on matched.b_id = b_weighted.b_id and matched.b_token_id = b_weighted.token_id
+            group by matched.a_id, matched.b_id
+        ) as b_matched
+            on pair_ids.a_id = b_matched.a_id and pair_ids.b_id = b_matched.b_id
+        left join (
+            select
+                a_id,
+                sum(weight * occurrences) as total_weight
+            from a_weighted
+            group by a_id
+        ) as a_totals
+            on pair_ids.a_id = a_totals.a_id
+        left join (
+            select
+                b_id,
+                sum(weight * occurrences) as total_weight
+            from b_weighted
+            group by b_id
+        ) as b_totals
+            on pair_ids.b_id = b_totals.b_id
+        where
+            pair_ids.compact_rules_apply
+            or coalesce(a_matched.matched_weight / a_totals.total_weight, 0) >= {{ min_score }} - 0.001
+            or coalesce(b_matched.matched_weight / b_totals.total_weight, 0) >= {{ min_score }} - 0.001
+        {%- endif %}
+    ),
+
+    best_a_matches as (
         select
-            *,
-            max(case when a_patronymic then 1 else 0 end) over (partition by party_key, name_key)
-                as a_has_patronymic,
-            max(case when b_patronymic then 1 else 0 end) over (partition by party_key, name_key)
-                as b_has_patronymic,
-            -- an approximate match where one word looks derived from the other: a different
-            -- ending (SAMSUN ~ SAMSUNG, ZENIT ~ ZENITH) rather than a slip inside the word
-            a_token <> b_token and (
-                substr(a_token, length(a_token), 1) <> substr(b_token, length(b_token), 1)
-                or substr(a_token, 1, length(b_token)) = b_token
-                or substr(b_token, 1, length(a_token)) = a_token
-            ) as derived_form,
-            case
-                when a_token <> b_token and either_equal then 0
-                else {{ omphalos.sim4(omphalos.token_similarity(
-                    'a_token', 'b_token', 'a_class', 'b_class', 'a_group', 'b_group', 'distance'
-                )) }}
-            end as sim
-        from token_pairs_compared
+            a_id,
+            b_id,
+            a_token_id as token_id,
+            max(sim) as best,
+            max(case when a_token_id = b_token_id then b_occurrences end) as equal_occurrences,
+            min(pair_weight) as weight
+        from token_matches
+        group by a_id, b_id, a_token_id
+    ),
+
+    best_b_matches as (
+        select
+            a_id,
+            b_id,
+            b_token_id as token_id,
+            max(sim) as best,
+            max(case when sim < 1 and derived_form then 1 else 0 end) = 1 as derived_form,
+            max(case when a_token_id = b_token_id then a_occurrences end) as equal_occurrences,
+            min(pair_weight) as weight
+        from token_matches
+        group by a_id, b_id, b_token_id
     ),
 
     best_a as (
+        -- every token of the party name with its best counterpart in the registry name (0 when
+        -- none); a token that resembles another counts with the lesser weight of the two (a
+        -- misspelt word is not a rare word). Particles, legal-form words and a patronymic the
+        -- other name has none of are never "missing": leaving them out does not make another name.
         select
-            party_key,
-            name_key,
-            a_token as token,
-            max(a_occurrences) as occurrences,
-            max(sim) as best,
-            max(case when a_token = b_token then b_occurrences end) as equal_occurrences,
-            coalesce(min(case when sim > 0 then least(a_weight, b_weight) end), max(a_weight)) as weight,
-            -- particles, legal-form words and a patronymic the other name has none of are never
-            -- "missing": leaving them out does not make another name
-            max(case when a_minor then 1 else 0 end) = 1 as minor,
-            max(case when a_minor or (a_patronymic and b_has_patronymic = 0) then 1 else 0 end) = 1
-                as optional
-        from token_pairs
-        group by party_key, name_key, a_token
+            pair_ids.a_id,
+            pair_ids.b_id,
+            a_weighted.token_id,
+            a_weighted.occurrences,
+            coalesce(best_a_matches.best, 0) as best,
+            best_a_matches.equal_occurrences,
+            coalesce(best_a_matches.weight, a_weighted.weight) as weight,
+            a_weighted.is_minor as minor,
+            a_weighted.is_minor or (a_weighted.is_patronymic and b_names.has_patronymic = 0) as optional
+        from scoring_pairs as pair_ids
+        inner join a_weighted
+            on pair_ids.a_id = a_weighted.a_id
+        inner join b_names
+            on pair_ids.b_id = b_names.b_id
+        left join best_a_matches
+            on
+                pair_ids.a_id = best_a_matches.a_id
+                and pair_ids.b_id = best_a_matches.b_id
+                and a_weighted.token_id = best_a_matches.token_id
     ),
 
     best_b as (
         select
-            party_key,
-            name_key,
-            b_token as token,
-            max(b_occurrences) as occurrences,
-            max(sim) as best,
-            max(case when sim > 0 and sim < 1 and derived_form then 1 else 0 end) = 1 as derived_form,
-            max(case when a_token = b_token then a_occurrences end) as equal_occurrences,
-            coalesce(min(case when sim > 0 then least(a_weight, b_weight) end), max(b_weight)) as weight,
-            -- particles, legal-form words and a patronymic the other name has none of are never
-            -- "missing": leaving them out does not make another name
-            max(case when b_minor then 1 else 0 end) = 1 as minor,
-            max(case when b_minor or (b_patronymic and a_has_patronymic = 0) then 1 else 0 end) = 1
-                as optional
-        from token_pairs
-        group by party_key, name_key, b_token
+            pair_ids.a_id,
+            pair_ids.b_id,
+            b_weighted.token_id,
+            b_weighted.occurrences,
+            coalesce(best_b_matches.best, 0) as best,
+            coalesce(best_b_matches.derived_form, false) as derived_form,
+            best_b_matches.equal_occurrences,
+            coalesce(best_b_matches.weight, b_weighted.weight) as weight,
+            b_weighted.is_minor as minor,
+            b_weighted.is_minor or (b_weighted.is_patronymic and a_names.has_patronymic = 0) as optional
+        from scoring_pairs as pair_ids
+        inner join b_weighted
+            on pair_ids.b_id = b_weighted.b_id
+        inner join a_names
+            on pair_ids.a_id = a_names.a_id
+        left join best_b_matches
+            on
+                pair_ids.a_id = best_b_matches.a_id
+                and pair_ids.b_id = best_b_matches.b_id
+                and b_weighted.token_id = best_b_matches.token_id
     ),
 
     matched_a as (
@@ -479,21 +657,20 @@
 
     coverage_a as (
         select
-            party_key,
-            name_key,
+            a_id,
+            b_id,
             sum(weight * best * matched_occurrences) / sum(weight * occurrences) as coverage,
             sum(case when optional then 0 else weight * (occurrences - matched_occurrences) end)
             / sum(weight * occurrences) as missing,
-            {{ omphalos.string_agg_sorted("case when best >= 0.9 then token end", ' ') }} as matched_tokens,
             sum(case when minor then 0 else occurrences end) as major_tokens
         from matched_a
-        group by party_key, name_key
+        group by a_id, b_id
     ),
 
     coverage_b as (
         select
-            party_key,
-            name_key,
+            a_id,
+            b_id,
             sum(weight * best * matched_occurrences) / sum(weight * occurrences) as coverage,
             sum(case when optional then 0 else weight * (occurrences - matched_occurrences) end)
             / sum(weight * occurrences) as missing,
@@ -501,18 +678,18 @@
             / sum(weight * occurrences) as derived_share,
             sum(case when minor then 0 else occurrences end) as major_tokens
         from matched_b
-        group by party_key, name_key
+        group by a_id, b_id
     ),
 
     components as (
         select
             pairs.*,
-            {{ omphalos.sim4(omphalos.jaro_winkler('pairs.a_sorted', 'pairs.b_sorted')) }} as jw_sorted,
+            name_keys_a.a_id,
+            name_keys_b.b_id,
             {{ omphalos.sim4('coalesce(coverage_a.coverage, 0)') }} as align_ab,
             {{ omphalos.sim4('coalesce(coverage_b.coverage, 0)') }} as align_ba,
             {{ omphalos.sim4('coalesce(coverage_a.missing, 1)') }} as missing_ab,
             {{ omphalos.sim4('coalesce(coverage_b.missing, 1)') }} as missing_ba,
-            coverage_a.matched_tokens,
             coalesce(pairs.a_compact <> '' and (
                 pairs.a_compact = pairs.b_compact
                 or replace(pairs.a_clean, ' ', '') = replace(pairs.b_clean, ' ', '')
@@ -551,10 +728,16 @@
                 else {{ var('name_extra_token_cost_organization') }}
             end as extra_token_cost
         from {{ pairs }} as pairs
+        inner join name_keys_a
+            on pairs.party_key = name_keys_a.party_key
+        inner join name_keys_b
+            on pairs.name_key = name_keys_b.name_key
+        inner join scoring_pairs
+            on name_keys_a.a_id = scoring_pairs.a_id and name_keys_b.b_id = scoring_pairs.b_id
         left join coverage_a
-            on pairs.party_key = coverage_a.party_key and pairs.name_key = coverage_a.name_key
+            on name_keys_a.a_id = coverage_a.a_id and name_keys_b.b_id = coverage_a.b_id
         left join coverage_b
-            on pairs.party_key = coverage_b.party_key and pairs.name_key = coverage_b.name_key
+            on name_keys_a.a_id = coverage_b.a_id and name_keys_b.b_id = coverage_b.b_id
     ),
 
     base_scores as (
@@ -570,7 +753,7 @@
         from components
     ),
 
-    name_scores as (
+    scored as (
         select
             *,
             cast(greatest(0, least(
@@ -591,5 +774,38 @@
                 - case when legal_form_conflict then {{ var('legal_form_conflict_penalty') }} else 0 end
             )) as decimal(9, 4)) as name_score
         from base_scores
+    ),
+
+    kept_scores as (
+        select * from scored
+        {%- if min_score is not none %}
+        where name_score >= {{ min_score }}
+        {%- endif %}
+    ),
+
+    matched_token_lists as (
+        -- the party name's tokens with a counterpart of similarity 0.9 or more, for the reviewer
+        -- (only for the pairs kept)
+        select
+            token_matches.a_id,
+            token_matches.b_id,
+            {{ omphalos.string_agg_sorted("vocabulary.token", ' ') }} as matched_tokens
+        from token_matches
+        inner join (select distinct a_id, b_id from kept_scores) as kept
+            on token_matches.a_id = kept.a_id and token_matches.b_id = kept.b_id
+        inner join vocabulary
+            on token_matches.a_token_id = vocabulary.token_id
+        where token_matches.sim >= 0.9
+        group by token_matches.a_id, token_matches.b_id
+    ),
+
+    name_scores as (
+        select
+            kept_scores.*,
+            {{ omphalos.sim4(omphalos.jaro_winkler('kept_scores.a_sorted', 'kept_scores.b_sorted')) }} as jw_sorted,
+            matched_token_lists.matched_tokens
+        from kept_scores
+        left join matched_token_lists
+            on kept_scores.a_id = matched_token_lists.a_id and kept_scores.b_id = matched_token_lists.b_id
     )
 {% endmacro %}

@@ -61,7 +61,7 @@ pairs as (
 
 ),
 
-{{ omphalos.score_name_pairs('pairs', 'token_weights') }}
+{{ omphalos.score_name_pairs('pairs', 'token_weights', min_score=var('candidate_floor') ~ ' - 0.10') }}
 
 select
     party_key as party_name,
@@ -88,4 +88,3 @@ select
     legal_form_conflict,
     name_score
 from name_scores
-where name_score >= {{ var('candidate_floor') }} - 0.10

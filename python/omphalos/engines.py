@@ -12,7 +12,9 @@ import io
 import json
 import os
 import re
+import shutil
 import sys
+import tempfile
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -22,6 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from omphalos.admit import SPECS, AdmittedInput
+from omphalos.limits import duckdb_memory_limit
 
 ENGINES = ("duckdb", "postgres", "spark")
 
@@ -55,13 +58,28 @@ class DuckDBEngine:
 
     target = "duckdb"
 
-    def __init__(self, warehouse: Path, threads: int) -> None:
+    def __init__(self, warehouse: Path, threads: int, memory_limit: str | None = None) -> None:
         self.warehouse = warehouse
         self.threads = threads
+        self.memory_limit = memory_limit or duckdb_memory_limit()
+        # Spill files of queries larger than memory_limit: outside the run directory, removed by
+        # finish(), never part of a run.
+        self.spill_dir = Path(tempfile.mkdtemp(prefix="omphalos-spill-"))
+
+    def _connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(
+            str(self.warehouse),
+            read_only=read_only,
+            config={
+                "threads": self.threads,
+                "memory_limit": self.memory_limit,
+                "temp_directory": str(self.spill_dir),
+            },
+        )
 
     def load_raw(self, records: list[AdmittedInput]) -> None:
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(str(self.warehouse))
+        con = self._connect()
         try:
             con.execute("create schema if not exists raw")
             for rec in records:
@@ -72,7 +90,12 @@ class DuckDBEngine:
             con.close()
 
     def dbt_env(self) -> dict[str, str]:
-        return {"OMPHALOS_DUCKDB_PATH": str(self.warehouse), "OMPHALOS_TARGET": "duckdb"}
+        return {
+            "OMPHALOS_DUCKDB_PATH": str(self.warehouse),
+            "OMPHALOS_TARGET": "duckdb",
+            "OMPHALOS_DUCKDB_MEMORY_LIMIT": self.memory_limit,
+            "OMPHALOS_DUCKDB_TEMP_DIR": str(self.spill_dir),
+        }
 
     def dbt_vars(self) -> dict[str, str]:
         return {"raw_schema": "raw"}
@@ -84,14 +107,14 @@ class DuckDBEngine:
         return f"main_{layer}.{name}" if layer else f"main.{name}"
 
     def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
-        con = duckdb.connect(str(self.warehouse), read_only=True)
+        con = self._connect(read_only=True)
         try:
             return con.sql(f"select * from {self._relation(layer, name)}").to_arrow_table()
         finally:
             con.close()
 
     def count(self, layer: str, name: str) -> int | None:
-        con = duckdb.connect(str(self.warehouse), read_only=True)
+        con = self._connect(read_only=True)
         try:
             rows = con.execute(
                 "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
@@ -108,11 +131,12 @@ class DuckDBEngine:
         return {
             "target": "duckdb",
             "threads": self.threads,
+            "memory_limit": self.memory_limit,
             "warehouse": "warehouse/warehouse.duckdb",
         }
 
     def finish(self) -> None:
-        return None
+        shutil.rmtree(self.spill_dir, ignore_errors=True)
 
 
 def pg_conninfo() -> str:

@@ -30,9 +30,16 @@ from omphalos.admit import AdmittedInput, InputError, admit_all
 from omphalos.canonical import write_canonical_json
 from omphalos.catalog import CatalogError, execute_catalog_into_run, validate_catalog_queries
 from omphalos.config import RunConfig, load_config
-from omphalos.engines import ENGINES, DuckDBEngine, Engine, PostgresEngine, SparkEngine
+from omphalos.engines import (
+    ENGINES,
+    DuckDBEngine,
+    Engine,
+    PostgresEngine,
+    SparkEngine,
+)
 from omphalos.export import conform, contracts, logical_fingerprint, write_table
 from omphalos.keys import load_signing_key
+from omphalos.limits import duckdb_memory_limit
 from omphalos.lineage import LineageLog, utc_now
 from omphalos.manifest import build_manifest, write_manifest
 from omphalos.packets import write_packets
@@ -105,6 +112,10 @@ def _dbt_command(
         str(tmp / "dbt" / "logs"),
         "--vars",
         json.dumps(dbt_vars, sort_keys=True),
+        # unit tests check the SQL logic on fixed fixtures, not the run's data: they run in
+        # `make test` and `make dbt-build`, not in every sealed run (dbt Labs' advice for builds)
+        "--exclude-resource-type",
+        "unit_test",
         "--threads",
         str(threads),
         "--no-partial-parse",
@@ -243,6 +254,8 @@ def execute_run(
         raise InputError(str(exc)) from exc
     if target not in ENGINES:
         raise InputError(f"unknown target {target!r}; known: {', '.join(ENGINES)}")
+    if target == "duckdb":
+        duckdb_memory_limit()  # a bad OMPHALOS_DUCKDB_MEMORY_LIMIT stops the run before it starts
     signer = load_signing_key(sign_key) if sign_key is not None else None
     runs_root = (runs_root or project_root() / "artifacts" / "runs").resolve()
     runs_root.mkdir(parents=True, exist_ok=True)
@@ -469,7 +482,11 @@ def load_warehouse(
     themselves (no sealed run). Returns the admission summary; rejects are counted, not written."""
     cfg = load_config(config_path)
     records, rejects = admit_all(cfg.inputs, cfg.input_labels, progress=progress)
-    DuckDBEngine(warehouse, threads=2).load_raw(records)
+    engine = DuckDBEngine(warehouse, threads=2)
+    try:
+        engine.load_raw(records)
+    finally:
+        engine.finish()
     return {
         "warehouse": str(warehouse),
         "inputs": [r.summary() for r in records],
