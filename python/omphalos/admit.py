@@ -5,7 +5,9 @@ name exactly the declared columns; every row is checked per column (required val
 decimals, country codes, HS codes, enumerations), for duplicate keys and for references to other
 inputs. Rows that fail are rejected with file, row, column and reason, and kept in the rejects
 table; admitted rows are typed and written in canonical key order. The checks run as vectorised
-SQL in DuckDB over Arrow data: no Python loop touches rows.
+SQL in DuckDB: an input is streamed in batches into DuckDB (never whole into Python memory; DuckDB
+spills to disk beyond its memory limit), checked there, and the admitted rows are streamed out to Parquet. No Python loop touches
+rows.
 
 Row numbers follow spreadsheet convention: the header is row 1, the first data row is row 2.
 """
@@ -14,17 +16,21 @@ from __future__ import annotations
 
 import csv
 import dataclasses
+import itertools
 import os
-from collections.abc import Callable, Mapping, Sequence
+import tempfile
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from omphalos.canonical import sha256_file
+from omphalos.limits import duckdb_memory_limit
 
 
 class InputError(Exception):
@@ -169,7 +175,11 @@ class AdmittedInput:
     rows_read: int
     rows_admitted: int
     rows_rejected: int
-    table: pa.Table
+    parquet: Path  # the admitted rows, typed, in key order (the spec's Arrow schema)
+
+    def read(self) -> pa.Table:
+        """The admitted rows as one Arrow table (small inputs; engines stream the file)."""
+        return pq.read_table(self.parquet)
 
     def summary(self) -> dict[str, Any]:
         return {
@@ -182,6 +192,12 @@ class AdmittedInput:
             "rows_admitted": self.rows_admitted,
             "rows_rejected": self.rows_rejected,
         }
+
+
+# Rows per batch read from an input and appended to the admission database: the only part of an
+# input ever held in Python memory.
+BATCH_ROWS = 65_536
+CSV_BLOCK_BYTES = 8 << 20
 
 
 def _check_file(path: Path, label: str) -> None:
@@ -212,8 +228,31 @@ def _check_header(label: str, spec: InputSpec, names: Sequence[str]) -> None:
         )
 
 
-def _read_csv(path: Path, label: str, spec: InputSpec) -> tuple[pa.Table, list[dict[str, Any]]]:
-    """Read every column as bytes; rows with the wrong number of fields become rejects."""
+class _RowNumbers:
+    """Spreadsheet row numbers of the rows a CSV reader returns, in order: 2, 3, ... skipping the
+    malformed rows (reported by the reader before the batch that follows them is returned)."""
+
+    def __init__(self, malformed: list[dict[str, Any]]) -> None:
+        self.malformed = malformed
+        self.next_row = 2
+
+    def take(self, count: int) -> pa.Array:
+        bad = sorted({m["row"] for m in self.malformed if m["row"] >= self.next_row})
+        candidates = pa.array(range(self.next_row, self.next_row + count + len(bad)), pa.int64())
+        if bad:
+            keep = pc.invert(pc.is_in(candidates, value_set=pa.array(bad, pa.int64())))
+            candidates = candidates.filter(keep)
+        rows = candidates.slice(0, count)
+        if count:
+            self.next_row = rows[-1].as_py() + 1
+        return rows
+
+
+def _csv_batches(
+    path: Path, label: str, spec: InputSpec, malformed: list[dict[str, Any]]
+) -> Iterator[pa.RecordBatch]:
+    """Every column as bytes, batch by batch, with its row number in `_row`; rows with the wrong
+    number of fields are appended to `malformed` instead."""
     try:
         with path.open("rb") as fh:
             first = fh.readline()
@@ -224,8 +263,6 @@ def _read_csv(path: Path, label: str, spec: InputSpec) -> tuple[pa.Table, list[d
         raise InputError(f"{label}: empty file or empty header row")
     names = [n.strip() for n in next(csv.reader([header_text]))]
     _check_header(label, spec, names)
-
-    malformed: list[dict[str, Any]] = []
 
     def on_invalid(row: Any) -> str:
         malformed.append(
@@ -238,10 +275,16 @@ def _read_csv(path: Path, label: str, spec: InputSpec) -> tuple[pa.Table, list[d
         )
         return "skip"
 
+    numbers = _RowNumbers(malformed)
     try:
-        table = pacsv.read_csv(
+        reader = pacsv.open_csv(
             path,
-            read_options=pacsv.ReadOptions(use_threads=False, column_names=names, skip_rows=1),
+            read_options=pacsv.ReadOptions(
+                use_threads=False,
+                column_names=names,
+                skip_rows=1,
+                block_size=CSV_BLOCK_BYTES,
+            ),
             parse_options=pacsv.ParseOptions(
                 newlines_in_values=True, invalid_row_handler=on_invalid
             ),
@@ -251,39 +294,120 @@ def _read_csv(path: Path, label: str, spec: InputSpec) -> tuple[pa.Table, list[d
                 quoted_strings_can_be_null=False,
             ),
         )
+        for batch in reader:
+            columns = [batch.column(n) for n in spec.column_names]
+            yield pa.RecordBatch.from_arrays(
+                [*columns, numbers.take(batch.num_rows)], names=[*spec.column_names, "_row"]
+            )
     except pa.ArrowInvalid as exc:
         raise InputError(f"{label}: cannot parse as CSV: {exc}") from exc
-    # pyarrow numbers records from 1 counting the skipped header, as spreadsheets do.
-    bad_rows = {m["row"] for m in malformed}
-    total = table.num_rows + len(malformed)
-    row_numbers = [r for r in range(2, total + 2) if r not in bad_rows] if bad_rows else None
-    rows = pa.array(row_numbers if row_numbers is not None else range(2, total + 2), pa.int64())
-    return table.append_column("_row", rows), malformed
 
 
-def _read_parquet(path: Path, label: str, spec: InputSpec) -> pa.Table:
+def _parquet_batches(path: Path, label: str, spec: InputSpec) -> Iterator[pa.RecordBatch]:
     try:
-        table = pq.read_table(path)
+        source = pq.ParquetFile(path)
+        _check_header(label, spec, source.schema_arrow.names)
+        types = {f.name: f.type for f in source.schema_arrow}
     except (pa.ArrowInvalid, OSError) as exc:
         raise InputError(f"{label}: cannot read as Parquet: {exc}") from exc
-    _check_header(label, spec, table.column_names)
-    cols = []
-    for name in spec.column_names:
-        col = table.column(name)
-        if (
-            pa.types.is_decimal(col.type)
-            or pa.types.is_date(col.type)
-            or pa.types.is_integer(col.type)
-        ):
-            col = col.cast(pa.string())
-        elif pa.types.is_floating(col.type):
+    for name, dtype in types.items():
+        if pa.types.is_floating(dtype):
             raise InputError(
-                f"{label}: column {name}: floating-point type {col.type} is not admitted; "
+                f"{label}: column {name}: floating-point type {dtype} is not admitted; "
                 "write money as decimal or text"
             )
-        cols.append(col.cast(pa.binary()))
-    out = pa.table(cols, names=spec.column_names)
-    return out.append_column("_row", pa.array(range(2, out.num_rows + 2), pa.int64()))
+    next_row = 2
+    try:
+        for batch in source.iter_batches(batch_size=BATCH_ROWS, columns=list(spec.column_names)):
+            cols = []
+            for name in spec.column_names:
+                col = batch.column(name)
+                if (
+                    pa.types.is_decimal(col.type)
+                    or pa.types.is_date(col.type)
+                    or pa.types.is_integer(col.type)
+                ):
+                    col = col.cast(pa.string())
+                cols.append(col.cast(pa.binary()))
+            rows = pa.array(range(next_row, next_row + batch.num_rows), pa.int64())
+            next_row += batch.num_rows
+            yield pa.RecordBatch.from_arrays([*cols, rows], names=[*spec.column_names, "_row"])
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(f"{label}: cannot read as Parquet: {exc}") from exc
+
+
+def _load_decoded(
+    con: duckdb.DuckDBPyConnection, batches: Iterator[pa.RecordBatch], spec: InputSpec
+) -> int:
+    """Create table `decoded` from the batches in one streaming statement (DuckDB pulls the
+    batches; Python holds one at a time): per column the text value (null when empty or not
+    UTF-8), a flag for bytes that are not UTF-8 and the bytes themselves. Returns its rows."""
+    failure: list[BaseException] = []
+
+    def guarded() -> Iterator[pa.RecordBatch]:
+        try:
+            yield from batches
+        except BaseException as exc:  # surfaced below: DuckDB sees only a broken stream
+            failure.append(exc)
+            raise
+
+    stream = guarded()
+    first = next(stream, None)  # reads the header: a bad header fails here, plainly
+    schema = pa.schema(
+        [*(pa.field(c, pa.binary()) for c in spec.column_names), pa.field("_row", pa.int64())]
+    )
+    reader = pa.RecordBatchReader.from_batches(
+        schema, itertools.chain([first] if first is not None else [], stream)
+    )
+    decoded = ",\n".join(
+        f"case when octet_length({c.name}) = 0 then null else try(decode({c.name})) end as {c.name},\n"
+        f"octet_length({c.name}) > 0 and try(decode({c.name})) is null as {c.name}__bad_utf8,\n"
+        f"{c.name} as {c.name}__bytes"
+        for c in spec.columns
+    )
+    con.register("raw_input", reader)
+    try:
+        con.execute(f"create or replace table decoded as select _row, {decoded} from raw_input")
+    except duckdb.Error:
+        if failure:
+            raise failure[0] from None
+        raise
+    finally:
+        con.unregister("raw_input")
+    rows = con.execute("select count(*) from decoded").fetchall()
+    return int(rows[0][0])
+
+
+def _write_admitted(
+    con: duckdb.DuckDBPyConnection, query: str, schema: pa.Schema, out: Path
+) -> int:
+    """Stream a query's rows into a Parquet file with the fixed writer settings, in row groups
+    of exactly PARQUET_SETTINGS' row_group_size rows (so the bytes do not depend on how DuckDB
+    batches its output). Returns the rows written."""
+    from omphalos.export import PARQUET_SETTINGS
+
+    settings = dict(PARQUET_SETTINGS)
+    group = int(settings.pop("row_group_size"))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    reader = con.sql(query).to_arrow_reader(group)
+    written = 0
+    pending: list[pa.RecordBatch] = []
+    pending_rows = 0
+    with pq.ParquetWriter(out, schema, **settings) as writer:
+        for batch in reader:
+            pending.append(batch.cast(schema))
+            pending_rows += batch.num_rows
+            while pending_rows >= group:
+                table = pa.Table.from_batches(pending, schema)
+                writer.write_table(table.slice(0, group), row_group_size=group)
+                rest = table.slice(group)
+                pending = rest.to_batches()
+                pending_rows = rest.num_rows
+                written += group
+        if pending_rows or written == 0:
+            writer.write_table(pa.Table.from_batches(pending, schema), row_group_size=group)
+            written += pending_rows
+    return written
 
 
 def _check_sql(col: Column) -> list[tuple[str, str]]:
@@ -332,26 +456,26 @@ def admit_one(
     spec: InputSpec,
     path: Path,
     file_label: str,
-    admitted_keys: Mapping[str, pa.Table],
+    out_dir: Path,
+    admitted_keys: Mapping[str, str] | None = None,
 ) -> tuple[AdmittedInput, pa.Table]:
-    """Admit one input file. Returns the admission record and its rejects (REJECTS_SCHEMA)."""
+    """Admit one input file into ``out_dir/<name>.parquet``. The file is read batch by batch
+    into ``con`` (give it a memory limit and a temp_directory for large inputs, as admit_all
+    does), checked there, and the admitted rows are streamed out in key order.
+
+    ``admitted_keys`` maps an input already admitted to the table in ``con`` holding its keys
+    (column ``k``), for reference checks. Returns the admission record and its rejects
+    (REJECTS_SCHEMA)."""
     _check_file(path, file_label)
     fmt = "parquet" if path.suffix.lower() == ".parquet" else "csv"
-    if fmt == "csv":
-        raw, malformed = _read_csv(path, file_label, spec)
-    else:
-        raw, malformed = _read_parquet(path, file_label, spec), []
-    digest, size = sha256_file(path)
-
-    con.register("raw_input", raw)
-    decoded = ",\n".join(
-        f"case when octet_length({c.name}) = 0 then null else try(decode({c.name})) end as {c.name},\n"
-        f"octet_length({c.name}) > 0 and try(decode({c.name})) is null as {c.name}__bad_utf8,\n"
-        f"{c.name} as {c.name}__bytes"
-        for c in spec.columns
+    malformed: list[dict[str, Any]] = []
+    batches = (
+        _csv_batches(path, file_label, spec, malformed)
+        if fmt == "csv"
+        else _parquet_batches(path, file_label, spec)
     )
-    con.execute(f"create or replace temp table decoded as select _row, {decoded} from raw_input")
-    con.unregister("raw_input")
+    rows_loaded = _load_decoded(con, batches, spec)
+    digest, size = sha256_file(path)
 
     reject_selects = []
     for c in spec.columns:
@@ -370,26 +494,24 @@ def admit_one(
                 f"from decoded where not {c.name}__bad_utf8 and ({cond_sql})"
             )
     reject_selects.append(
-        f"select _row as row, '{spec.key}' as col, "
-        f"'duplicate key {spec.key} (first at row ' || first_row || ')' as reason, {spec.key} as value "
-        f"from (select _row, {spec.key}, min(_row) over (partition by {spec.key}) as first_row "
-        f"from decoded where {spec.key} is not null) where _row <> first_row"
+        f"select decoded._row as row, '{spec.key}' as col, "
+        f"'duplicate key {spec.key} (first at row ' || firsts.first_row || ')' as reason, "
+        f"decoded.{spec.key} as value from decoded inner join ("
+        f"select {spec.key}, min(_row) as first_row from decoded where {spec.key} is not null "
+        f"group by {spec.key} having count(*) > 1) as firsts on decoded.{spec.key} = firsts.{spec.key} "
+        "where decoded._row <> firsts.first_row"
     )
     for ref in spec.references:
-        if ref.to_input not in admitted_keys:
+        keys_table = (admitted_keys or {}).get(ref.to_input)
+        if keys_table is None:
             continue
-        con.register("ref_keys", admitted_keys[ref.to_input])
-        con.execute("create or replace temp table ref_keys_t as select * from ref_keys")
-        con.unregister("ref_keys")
         reject_selects.append(
             f"select _row as row, '{ref.column}' as col, "
             f"'unknown {ref.column}: no admitted {ref.to_input} row has this {ref.to_column}' as reason, "
             f"{ref.column} as value from decoded "
-            f"where {ref.column} is not null and {ref.column} not in (select k from ref_keys_t)"
+            f"where {ref.column} is not null and {ref.column} not in (select k from {keys_table})"
         )
-    con.execute(
-        "create or replace temp table row_rejects as " + "\nunion all\n".join(reject_selects)
-    )
+    con.execute("create or replace table row_rejects as " + "\nunion all\n".join(reject_selects))
     rejects_rel = con.sql(
         f"select '{spec.name}' as input, $file as file, row, col as \"column\", reason, value "
         "from row_rejects order by row, col, reason",
@@ -423,14 +545,23 @@ def admit_one(
             typed.append(f"lower({c.name}) as {c.name}")
         else:
             typed.append(c.name)
-    admitted = con.sql(
-        f"select {', '.join(typed)} from decoded "
-        "where _row not in (select row from row_rejects) "
-        f"order by {spec.key}"
-    ).to_arrow_table()
-    admitted = admitted.cast(spec.arrow_schema)
+    con.execute(
+        f"create or replace table admitted_{spec.name} as select {', '.join(typed)} from decoded "
+        "where _row not in (select row from row_rejects)"
+    )
     con.execute("drop table decoded")
     con.execute("drop table row_rejects")
+    parquet = out_dir / f"{spec.name}.parquet"
+    admitted_rows = _write_admitted(
+        con,
+        f"select * from admitted_{spec.name} order by {spec.key}",
+        spec.arrow_schema,
+        parquet,
+    )
+    con.execute(
+        f"create or replace table keys_{spec.name} as select {spec.key} as k from admitted_{spec.name}"
+    )
+    con.execute(f"drop table admitted_{spec.name}")
 
     rejected_rows = len(set(rejects.column("row").to_pylist()))
     record = AdmittedInput(
@@ -440,10 +571,10 @@ def admit_one(
         fmt=fmt,
         source_sha256=digest,
         source_size=size,
-        rows_read=raw.num_rows + len(malformed),
-        rows_admitted=admitted.num_rows,
+        rows_read=rows_loaded + len(malformed),
+        rows_admitted=admitted_rows,
         rows_rejected=rejected_rows,
-        table=admitted,
+        parquet=parquet,
     )
     return record, rejects
 
@@ -451,9 +582,15 @@ def admit_one(
 def admit_all(
     inputs: Mapping[str, Path],
     labels: Mapping[str, str],
+    out_dir: Path,
     progress: Callable[[str], None] | None = None,
 ) -> tuple[list[AdmittedInput], pa.Table]:
-    """Admit every declared input. Raises InputError when an input is missing or unusable."""
+    """Admit every declared input into ``out_dir`` (one Parquet file each). Raises InputError
+    when an input is missing or unusable.
+
+    The work happens in DuckDB under its memory limit (omphalos.limits), spilling to a temporary
+    directory that is never inside a run, so an input of any size is admitted in bounded memory:
+    Python holds one batch of it at a time."""
     unknown = sorted(set(inputs) - set(SPECS))
     if unknown:
         raise InputError(
@@ -462,20 +599,27 @@ def admit_all(
     missing = [n for n in ADMISSION_ORDER if n not in inputs]
     if missing:
         raise InputError(f"config names no file for input(s): {', '.join(missing)}")
-    con = duckdb.connect()
     records: list[AdmittedInput] = []
     rejects: list[pa.Table] = []
-    keys: dict[str, pa.Table] = {}
-    try:
-        for name in ADMISSION_ORDER:
-            if progress:
-                progress(f"admitting {name} from {labels[name]}")
-            record, rej = admit_one(con, SPECS[name], inputs[name], labels[name], keys)
-            records.append(record)
-            rejects.append(rej)
-            spec = SPECS[name]
-            keys[name] = pa.table({"k": record.table.column(spec.key)})
-    finally:
-        con.close()
+    keys: dict[str, str] = {}
+    with tempfile.TemporaryDirectory(prefix="omphalos-admit-") as work:
+        con = duckdb.connect(
+            ":memory:",
+            config={
+                "memory_limit": duckdb_memory_limit(),
+                "temp_directory": str(Path(work) / "spill"),
+                "threads": 2,
+            },
+        )
+        try:
+            for name in ADMISSION_ORDER:
+                if progress:
+                    progress(f"admitting {name} from {labels[name]}")
+                record, rej = admit_one(con, SPECS[name], inputs[name], labels[name], out_dir, keys)
+                records.append(record)
+                rejects.append(rej)
+                keys[name] = f"keys_{name}"
+        finally:
+            con.close()
     all_rejects = pa.concat_tables(rejects) if rejects else REJECTS_SCHEMA.empty_table()
     return records, all_rejects

@@ -83,9 +83,10 @@ class DuckDBEngine:
         try:
             con.execute("create schema if not exists raw")
             for rec in records:
-                con.register("admitted", rec.table)
-                con.execute(f"create or replace table raw.{rec.name} as select * from admitted")
-                con.unregister("admitted")
+                con.execute(
+                    f"create or replace table raw.{rec.name} as select * from read_parquet(?)",
+                    [str(rec.parquet)],
+                )
         finally:
             con.close()
 
@@ -207,13 +208,17 @@ class PostgresEngine:
             cols = ", ".join(f'"{c.name}" {_PG_TYPES.get(c.kind, "text")}' for c in spec.columns)
             self.conn.execute(f'drop table if exists "{raw}"."{rec.name}"')
             self.conn.execute(f'create table "{raw}"."{rec.name}" ({cols})')
-            buf = io.BytesIO()
-            pacsv.write_csv(rec.table, buf, write_options=pacsv.WriteOptions(include_header=False))
             names = ", ".join(f'"{c}"' for c in spec.column_names)
             with self.conn.cursor().copy(
                 f'copy "{raw}"."{rec.name}" ({names}) from stdin with (format csv)'
             ) as copy:
-                copy.write(buf.getvalue())
+                # batch by batch: the input is never whole in memory
+                for batch in pq.ParquetFile(rec.parquet).iter_batches(batch_size=65_536):
+                    buf = io.BytesIO()
+                    pacsv.write_csv(
+                        batch, buf, write_options=pacsv.WriteOptions(include_header=False)
+                    )
+                    copy.write(buf.getvalue())
 
     def dbt_env(self) -> dict[str, str]:
         return {"OMPHALOS_PG_SCHEMA": self.schema, "OMPHALOS_TARGET": "postgres"}
@@ -347,7 +352,7 @@ class SparkEngine:
         for rec in records:
             path = raw_dir / rec.name / "part-0.parquet"
             path.parent.mkdir(parents=True, exist_ok=True)
-            pq.write_table(rec.table, path)
+            shutil.copyfile(rec.parquet, path)
             self.inputs[rec.name] = str(path.parent.resolve())
 
     def dbt_env(self) -> dict[str, str]:

@@ -14,6 +14,7 @@ import secrets
 import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -283,11 +284,9 @@ def execute_run(
         (tmp / "config" / "run_config.yaml").write_bytes(cfg.raw_bytes)
 
         with timer.phase("admit"):
-            records, rejects = admit_all(cfg.inputs, cfg.input_labels, progress=say)
-            admitted_dir = tmp / "inputs" / "admitted"
-            for rec in records:
-                write_table(rec.table, admitted_dir, rec.name)
-                (admitted_dir / f"{rec.name}.csv").unlink()
+            records, rejects = admit_all(
+                cfg.inputs, cfg.input_labels, tmp / "inputs" / "admitted", progress=say
+            )
             _write_rejects(rejects, tmp / "inputs" / "rejects.csv")
         for rec in records:
             lineage.append("input_admitted", rec.summary())
@@ -481,12 +480,15 @@ def load_warehouse(
     """Admit a config's inputs into a standalone warehouse for analysts who run `dbt build`
     themselves (no sealed run). Returns the admission summary; rejects are counted, not written."""
     cfg = load_config(config_path)
-    records, rejects = admit_all(cfg.inputs, cfg.input_labels, progress=progress)
-    engine = DuckDBEngine(warehouse, threads=2)
-    try:
-        engine.load_raw(records)
-    finally:
-        engine.finish()
+    with tempfile.TemporaryDirectory(prefix="omphalos-load-") as admitted_dir:
+        records, rejects = admit_all(
+            cfg.inputs, cfg.input_labels, Path(admitted_dir), progress=progress
+        )
+        engine = DuckDBEngine(warehouse, threads=2)
+        try:
+            engine.load_raw(records)
+        finally:
+            engine.finish()
     return {
         "warehouse": str(warehouse),
         "inputs": [r.summary() for r in records],

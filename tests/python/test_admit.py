@@ -35,7 +35,7 @@ def _admit_shipments(tmp: Path, body: bytes) -> tuple[object, pa.Table]:
     path.write_bytes(body)
     con = duckdb.connect()
     try:
-        return admit_one(con, SPECS["shipments"], path, "shipments.csv", {})
+        return admit_one(con, SPECS["shipments"], path, "shipments.csv", tmp / "admitted")
     finally:
         con.close()
 
@@ -48,7 +48,7 @@ def test_good_rows_are_admitted_typed_and_sorted(tmp_path: Path) -> None:
     body = f"{HEADER}\n{GOOD.replace('S1', 'S2')}\n{GOOD}\n".encode()
     record, rejects = _admit_shipments(tmp_path, body)
     assert rejects.num_rows == 0
-    table = record.table  # type: ignore[attr-defined]
+    table = record.read()  # type: ignore[attr-defined]
     assert table.column("shipment_id").to_pylist() == ["S1", "S2"]
     assert table.schema.field("value_usd").type == pa.decimal128(18, 2)
     assert table.schema.field("ship_date").type == pa.date32()
@@ -71,7 +71,7 @@ def test_malformed_row_is_rejected_with_its_row_number(tmp_path: Path) -> None:
     body = f"{HEADER}\n{GOOD}\nonly,two\n{GOOD.replace('S1', 'S3')}\n".encode()
     record, rejects = _admit_shipments(tmp_path, body)
     assert _rows(rejects) == [(3, None, "expected 16 fields, found 2")]
-    assert record.table.column("shipment_id").to_pylist() == ["S1", "S3"]  # type: ignore[attr-defined]
+    assert record.read().column("shipment_id").to_pylist() == ["S1", "S3"]  # type: ignore[attr-defined]
 
 
 def test_invalid_utf8_is_rejected_with_hex_value(tmp_path: Path) -> None:
@@ -110,13 +110,13 @@ def test_missing_and_extra_columns_stop_admission_naming_them(tmp_path: Path) ->
 def test_missing_file_is_an_input_error(tmp_path: Path) -> None:
     con = duckdb.connect()
     with pytest.raises(InputError, match="file not found"):
-        admit_one(con, SPECS["shipments"], tmp_path / "nope.csv", "nope.csv", {})
+        admit_one(con, SPECS["shipments"], tmp_path / "nope.csv", "nope.csv", tmp_path / "out")
 
 
 def test_directory_instead_of_file_is_an_input_error(tmp_path: Path) -> None:
     con = duckdb.connect()
     with pytest.raises(InputError, match="not a regular file"):
-        admit_one(con, SPECS["shipments"], tmp_path, "dir", {})
+        admit_one(con, SPECS["shipments"], tmp_path, "dir", tmp_path / "out")
 
 
 def test_names_must_reference_admitted_entities(tmp_path: Path) -> None:
@@ -128,7 +128,7 @@ def test_names_must_reference_admitted_entities(tmp_path: Path) -> None:
     shipments = tmp_path / "shipments.csv"
     shipments.write_text(f"{HEADER}\n{GOOD}\n", encoding="utf-8")
     files["shipments"] = shipments
-    records, rejects = admit_all(files, {k: v.name for k, v in files.items()})
+    records, rejects = admit_all(files, {k: v.name for k, v in files.items()}, tmp_path / "out")
     got = [(r["input"], r["row"], r["column"]) for r in rejects.to_pylist()]
     assert got == [("registry_names", 3, "entity_id")]
     assert {r.name: r.rows_admitted for r in records}["registry_names"] == 1
@@ -147,7 +147,9 @@ def test_parquet_input_is_checked_the_same_way(tmp_path: Path) -> None:
     path = tmp_path / "names.parquet"
     pq.write_table(table, path)
     con = duckdb.connect()
-    record, rejects = admit_one(con, SPECS["registry_names"], path, "names.parquet", {})
+    record, rejects = admit_one(
+        con, SPECS["registry_names"], path, "names.parquet", tmp_path / "out"
+    )
     got = sorted(_rows(rejects))
     assert got == [
         (3, "name_id", "duplicate key name_id (first at row 2)"),
@@ -163,4 +165,61 @@ def test_float_money_in_parquet_is_refused(tmp_path: Path) -> None:
     pq.write_table(pa.table(cols), path)
     con = duckdb.connect()
     with pytest.raises(InputError, match="value_usd: floating-point"):
-        admit_one(con, SPECS["shipments"], path, "s.parquet", {})
+        admit_one(con, SPECS["shipments"], path, "s.parquet", tmp_path / "out")
+
+
+def test_row_numbers_hold_across_batches_and_malformed_rows(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The feed is read in small blocks (many batches): malformed rows in different batches and
+    bad values after them are reported at their own spreadsheet rows."""
+    import omphalos.admit as admit
+
+    monkeypatch.setattr(admit, "CSV_BLOCK_BYTES", 2048)
+    lines = [HEADER]
+    malformed_at: list[int] = []
+    bad_date_at: list[int] = []
+    for i in range(600):
+        row = len(lines) + 1  # spreadsheet row of the line about to be added
+        if i % 97 == 13:
+            lines.append("only,two")
+            malformed_at.append(row)
+        elif i % 89 == 40:
+            lines.append(GOOD.replace("S1", f"S{i:04d}").replace("2026-01-02", "2026-02-30"))
+            bad_date_at.append(row)
+        else:
+            lines.append(GOOD.replace("S1", f"S{i:04d}"))
+    record, rejects = _admit_shipments(tmp_path, ("\n".join(lines) + "\n").encode())
+    got = _rows(rejects)
+    assert [r for r, c, _ in got if c is None] == malformed_at
+    assert [r for r, c, _ in got if c == "ship_date"] == bad_date_at
+    assert record.rows_admitted == 600 - len(malformed_at) - len(bad_date_at)  # type: ignore[attr-defined]
+    assert record.rows_read == 600  # type: ignore[attr-defined]
+
+
+def test_error_while_streaming_is_reported_as_itself(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """DuckDB pulls the batches; an InputError raised by the reader after the first batch (a
+    file that breaks half-way) reaches the caller as that InputError, not as a stream error."""
+    import omphalos.admit as admit
+
+    real = admit._csv_batches
+
+    def breaks_after_one(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        batches = real(*args, **kwargs)  # type: ignore[arg-type]
+        yield next(batches)
+        raise InputError("shipments.csv: cannot parse as CSV: broken half-way")
+
+    monkeypatch.setattr(admit, "_csv_batches", breaks_after_one)
+    body = f"{HEADER}\n{GOOD}\n".encode()
+    with pytest.raises(InputError, match="broken half-way"):
+        _admit_shipments(tmp_path, body)
+
+
+def test_unclosed_quote_at_the_end_is_a_located_reject(tmp_path: Path) -> None:
+    good = [GOOD.replace("S1", f"S{i:04d}") for i in range(200)]
+    body = "\n".join([HEADER, *good, 'S9999,2026-01-02,"never closed']) + "\n"
+    record, rejects = _admit_shipments(tmp_path, body.encode())
+    assert [(r, c) for r, c, _ in _rows(rejects)] == [(202, None)]
+    assert record.rows_admitted == 200  # type: ignore[attr-defined]

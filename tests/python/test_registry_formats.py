@@ -98,7 +98,7 @@ def admit_registry(folder: Path, tmp: Path) -> tuple[list[object], list[dict[str
         "registry_identifiers": folder / IDENTIFIERS_FILE,
         "shipments": ship,
     }
-    records, rejects = admit_all(inputs, {k: v.name for k, v in inputs.items()})
+    records, rejects = admit_all(inputs, {k: v.name for k, v in inputs.items()}, tmp / "admitted")
     return list(records), rejects.to_pylist()
 
 
