@@ -83,6 +83,25 @@
     where length(long_tokens.token) >= 5 and {{ omphalos.regexp_matches('long_tokens.token', '^[a-z]+$') }}
 {% endmacro %}
 
+{#-
+    usable_registry_block_keys(relation, key_column): rows (name_key, block_key) of the registry
+    names' blocking keys that at most max_block_key_names registry names share: a key shared by
+    more is too common to block on.
+-#}
+{% macro usable_registry_block_keys(relation, key_column) %}
+    select
+        name_key,
+        block_key
+    from (
+        select
+            registry_keys.name_key,
+            registry_keys.block_key,
+            count(*) over (partition by registry_keys.block_key) as registry_names_with_key
+        from ({{ omphalos.block_keys(relation, key_column) }}) as registry_keys
+    ) as counted
+    where registry_names_with_key <= {{ var('max_block_key_names') }}
+{% endmacro %}
+
 {#- A similarity rounded to 4 decimals as an exact decimal, so sums are order-independent. -#}
 {% macro sim4(expr) %}{{ omphalos.round4(expr) }}{% endmacro %}
 
@@ -237,12 +256,18 @@
 {% endmacro %}
 
 {#-
-    score_name_pairs(pairs, token_weights): CTEs ending in `name_scores`, one row per
-    (party_key, name_key) of the pairs relation, which must have columns party_key, name_key,
-    b_kind (the listed entity's kind: person, organization, vessel, aircraft) and for each side
-    (a_ = party, b_ = registry): clean, core, sorted, compact, numbers, token_count, legal_form,
-    own, father (see normalized_names).
-    token_weights is a relation as token_weights() returns it (every token of both sides).
+    score_name_pairs(candidates, a_names, b_names, token_weights, min_score=none): CTEs ending
+    in `name_scores`, one row per candidate pair (party_key, name_key) whose name_score is at
+    least min_score (every pair when min_score is none).
+        candidates  relation of distinct (party_key, name_key) pairs;
+        a_names     one row per party_key: a_clean, a_core, a_sorted, a_compact, a_numbers,
+                    a_token_count, a_legal_form, a_own, a_father (see normalized_names);
+        b_names     one row per name_key: b_kind (the listed entity's kind: person,
+                    organization, vessel, aircraft) and the same columns with b_;
+        token_weights a relation as token_weights() returns it (every token of both sides).
+    name_scores holds both names' columns, the components below and name_score. Names are
+    tokenized once each, each distinct token pair is compared once, and with min_score a pair
+    that provably cannot reach it is not scored in full (docs/matching.md, 4.4).
 
     Token alignment, weighted by rarity (see docs/matching.md):
         every token of one name is compared with every token of the other (token_similarity),
@@ -279,23 +304,21 @@
     The numbers in parentheses are the defaults in dbt_project.yml. Similarities and weights are
     4-decimal exact decimals, so sums do not depend on row order.
 -#}
-{% macro score_name_pairs(pairs, token_weights, min_score=none) %}
+{% macro score_name_pairs(candidates, a_names, b_names, token_weights, min_score=none) %}
     name_keys_a as (
-        -- each party name once (party_key determines the a_ columns), numbered: the work below
-        -- is keyed by integers, and tokenizes a name once, not once per candidate pair
+        -- each party name once, numbered: the work below is keyed by integers, and tokenizes a
+        -- name once, not once per candidate pair
         select
-            party_key,
-            a_core,
-            cast(row_number() over (order by party_key) as integer) as a_id
-        from (select distinct party_key, a_core from {{ pairs }}) as distinct_a
+            a_names.*,
+            cast(row_number() over (order by a_names.party_key) as integer) as a_id
+        from {{ a_names }} as a_names
     ),
 
     name_keys_b as (
         select
-            name_key,
-            b_core,
-            cast(row_number() over (order by name_key) as integer) as b_id
-        from (select distinct name_key, b_core from {{ pairs }}) as distinct_b
+            b_names.*,
+            cast(row_number() over (order by b_names.name_key) as integer) as b_id
+        from {{ b_names }} as b_names
     ),
 
     pair_ids as (
@@ -303,30 +326,19 @@
             name_keys_a.a_id,
             name_keys_b.b_id,
             -- the compact-name rules of the name score can apply (see components)
-            coalesce(pair_keys.a_compact <> '' and (
-                pair_keys.a_compact = pair_keys.b_compact
-                or replace(pair_keys.a_clean, ' ', '') = replace(pair_keys.b_clean, ' ', '')
+            coalesce(name_keys_a.a_compact <> '' and (
+                name_keys_a.a_compact = name_keys_b.b_compact
+                or replace(name_keys_a.a_clean, ' ', '') = replace(name_keys_b.b_clean, ' ', '')
                 or (
-                    least(pair_keys.a_token_count, pair_keys.b_token_count) = 1
-                    and pair_keys.a_token_count <> pair_keys.b_token_count
+                    least(name_keys_a.a_token_count, name_keys_b.b_token_count) = 1
+                    and name_keys_a.a_token_count <> name_keys_b.b_token_count
                 )
             ), false) as compact_rules_apply
-        from (
-            select distinct
-                party_key,
-                name_key,
-                a_compact,
-                b_compact,
-                a_clean,
-                b_clean,
-                a_token_count,
-                b_token_count
-            from {{ pairs }}
-        ) as pair_keys
+        from {{ candidates }} as candidates
         inner join name_keys_a
-            on pair_keys.party_key = name_keys_a.party_key
+            on candidates.party_key = name_keys_a.party_key
         inner join name_keys_b
-            on pair_keys.name_key = name_keys_b.name_key
+            on candidates.name_key = name_keys_b.name_key
     ),
 
     a_tokens as (
@@ -399,7 +411,7 @@
             on b_tokens.token = vocabulary.token
     ),
 
-    a_names as (
+    a_name_flags as (
         select
             a_id,
             max(case when is_patronymic then 1 else 0 end) as has_patronymic
@@ -407,7 +419,7 @@
         group by a_id
     ),
 
-    b_names as (
+    b_name_flags as (
         select
             b_id,
             max(case when is_patronymic then 1 else 0 end) as has_patronymic
@@ -415,11 +427,10 @@
         group by b_id
     ),
 
-    token_id_pairs as {{ omphalos.materialized_cte() }} (
-        -- every (party token, registry token) of every candidate pair, as integers
-        select
-            pair_ids.a_id,
-            pair_ids.b_id,
+    distinct_token_pairs as (
+        -- each distinct (party token, registry token) of the candidate pairs that are not the same
+        -- token, streamed once through an aggregate (never held per pair)
+        select distinct
             a_weighted.token_id as a_token_id,
             b_weighted.token_id as b_token_id
         from pair_ids
@@ -427,12 +438,12 @@
             on pair_ids.a_id = a_weighted.a_id
         inner join b_weighted
             on pair_ids.b_id = b_weighted.b_id
+        where a_weighted.token_id <> b_weighted.token_id
     ),
 
     token_similarities as (
-        -- each distinct (party token, registry token) compared once; only the pairs that count
-        -- for something (similarity > 0) are kept: unrelated words, the great majority, count for
-        -- nothing (token_similarity)
+        -- each of them compared once; only the pairs that count for something (similarity > 0)
+        -- are kept: unrelated words, the great majority, count for nothing (token_similarity)
         select
             a_token_id,
             b_token_id,
@@ -444,7 +455,7 @@
                 distinct_token_pairs.b_token_id,
                 -- an approximate match where one word looks derived from the other: a different
                 -- ending (SAMSUN ~ SAMSUNG, ZENIT ~ ZENITH) rather than a slip inside the word
-                a_vocabulary.token <> b_vocabulary.token and (
+                (
                     substr(a_vocabulary.token, length(a_vocabulary.token), 1)
                     <> substr(b_vocabulary.token, length(b_vocabulary.token), 1)
                     or substr(a_vocabulary.token, 1, length(b_vocabulary.token)) = b_vocabulary.token
@@ -460,7 +471,7 @@
                         'a_vocabulary.variant_group', 'b_vocabulary.variant_group'
                     )
                 )) }} as sim
-            from (select distinct a_token_id, b_token_id from token_id_pairs) as distinct_token_pairs
+            from distinct_token_pairs
             inner join vocabulary as a_vocabulary
                 on distinct_token_pairs.a_token_id = a_vocabulary.token_id
             inner join vocabulary as b_vocabulary
@@ -469,92 +480,121 @@
         where sim > 0
     ),
 
-    token_matches as (
-        -- the token pairs of each candidate pair that count for something. A token found as it is
-        -- on the other side is nobody else's approximate counterpart (BASIR matches BASIR, so
-        -- BASEER cannot match BASIR too).
+    token_matches as {{ omphalos.materialized_cte() }} (
+        -- the token pairs of each candidate pair that count for something: the same token on both
+        -- sides (similarity 1), and different tokens with a similarity above 0, unless either is
+        -- found as it is on the other side: a token matched exactly is nobody else's approximate
+        -- counterpart (BASIR matches BASIR, so BASEER cannot match BASIR too)
         select
-            token_id_pairs.a_id,
-            token_id_pairs.b_id,
-            token_id_pairs.a_token_id,
-            token_id_pairs.b_token_id,
-            a_weighted.occurrences as a_occurrences,
-            b_weighted.occurrences as b_occurrences,
-            least(a_weighted.weight, b_weighted.weight) as pair_weight,
+            pair_ids.a_id,
+            pair_ids.b_id,
+            a_weighted.token_id as a_token_id,
+            b_weighted.token_id as b_token_id,
+            false as derived_form,
+            cast(1 as decimal(9, 4)) as sim
+        from pair_ids
+        inner join a_weighted
+            on pair_ids.a_id = a_weighted.a_id
+        inner join b_weighted
+            on pair_ids.b_id = b_weighted.b_id and a_weighted.token_id = b_weighted.token_id
+
+        union all
+
+        select
+            pair_ids.a_id,
+            pair_ids.b_id,
+            token_similarities.a_token_id,
+            token_similarities.b_token_id,
             token_similarities.derived_form,
             token_similarities.sim
-        from token_id_pairs
-        inner join token_similarities
-            on
-                token_id_pairs.a_token_id = token_similarities.a_token_id
-                and token_id_pairs.b_token_id = token_similarities.b_token_id
+        from pair_ids
         inner join a_weighted
-            on token_id_pairs.a_id = a_weighted.a_id and token_id_pairs.a_token_id = a_weighted.token_id
+            on pair_ids.a_id = a_weighted.a_id
+        inner join token_similarities
+            on a_weighted.token_id = token_similarities.a_token_id
         inner join b_weighted
-            on token_id_pairs.b_id = b_weighted.b_id and token_id_pairs.b_token_id = b_weighted.token_id
+            on pair_ids.b_id = b_weighted.b_id and token_similarities.b_token_id = b_weighted.token_id
         left join a_weighted as a_has_b_token
-            on token_id_pairs.a_id = a_has_b_token.a_id and token_id_pairs.b_token_id = a_has_b_token.token_id
+            on pair_ids.a_id = a_has_b_token.a_id and token_similarities.b_token_id = a_has_b_token.token_id
         left join b_weighted as b_has_a_token
-            on token_id_pairs.b_id = b_has_a_token.b_id and token_id_pairs.a_token_id = b_has_a_token.token_id
-        where
-            token_id_pairs.a_token_id = token_id_pairs.b_token_id
-            or (a_has_b_token.token_id is null and b_has_a_token.token_id is null)
+            on pair_ids.b_id = b_has_a_token.b_id and token_similarities.a_token_id = b_has_a_token.token_id
+        where a_has_b_token.token_id is null and b_has_a_token.token_id is null
     ),
 
     scoring_pairs as (
         {%- if min_score is none %}
-        select * from pair_ids
+        select
+            a_id,
+            b_id
+        from pair_ids
         {%- else %}
         -- Only the pairs that can reach min_score are scored in full. Coverage of a side is at
         -- most the share of its own weight held by tokens with any counterpart (similarities are
-        -- at most 1, and a matched token's weight is at most its own), and the name score is at
-        -- most the better coverage unless the compact-name rules apply; a pair below that bound
-        -- (less a margin for 4-decimal rounding) and outside those rules cannot be kept.
-        select pair_ids.*
-        from pair_ids
-        left join (
+        -- at most 1, and a matched token's weight is at most its own; a token with several
+        -- counterparts is counted once for each, which only loosens the bound), and the name
+        -- score is at most the better coverage unless the compact-name rules apply; a pair below
+        -- that bound (less a margin for 4-decimal rounding) and outside those rules cannot be kept.
+        select
+            matched.a_id,
+            matched.b_id
+        from (
             select
-                matched.a_id,
-                matched.b_id,
-                sum(a_weighted.weight * a_weighted.occurrences) as matched_weight
-            from (select distinct a_id, b_id, a_token_id from token_matches) as matched
+                token_matches.a_id,
+                token_matches.b_id,
+                sum(a_weighted.weight * a_weighted.occurrences) as a_matched_weight,
+                sum(b_weighted.weight * b_weighted.occurrences) as b_matched_weight
+            from token_matches
             inner join a_weighted
-                on matched.a_id = a_weighted.a_id and matched.a_token_id = a_weighted.token_id
-            group by matched.a_id, matched.b_id
-        ) as a_matched
-            on pair_ids.a_id = a_matched.a_id and pair_ids.b_id = a_matched.b_id
-        left join (
-            select
-                matched.a_id,
-                matched.b_id,
-                sum(b_weighted.weight * b_weighted.occurrences) as matched_weight
-            from (select distinct a_id, b_id, b_token_id from token_matches) as matched
+                on token_matches.a_id = a_weighted.a_id and token_matches.a_token_id = a_weighted.token_id
             inner join b_weighted
-                on matched.b_id = b_weighted.b_id and matched.b_token_id = b_weighted.token_id
-            group by matched.a_id, matched.b_id
-        ) as b_matched
-            on pair_ids.a_id = b_matched.a_id and pair_ids.b_id = b_matched.b_id
-        left join (
+                on token_matches.b_id = b_weighted.b_id and token_matches.b_token_id = b_weighted.token_id
+            group by token_matches.a_id, token_matches.b_id
+        ) as matched
+        inner join (
             select
                 a_id,
                 sum(weight * occurrences) as total_weight
             from a_weighted
             group by a_id
         ) as a_totals
-            on pair_ids.a_id = a_totals.a_id
-        left join (
+            on matched.a_id = a_totals.a_id
+        inner join (
             select
                 b_id,
                 sum(weight * occurrences) as total_weight
             from b_weighted
             group by b_id
         ) as b_totals
-            on pair_ids.b_id = b_totals.b_id
+            on matched.b_id = b_totals.b_id
         where
-            pair_ids.compact_rules_apply
-            or coalesce(a_matched.matched_weight / a_totals.total_weight, 0) >= {{ min_score }} - 0.001
-            or coalesce(b_matched.matched_weight / b_totals.total_weight, 0) >= {{ min_score }} - 0.001
+            matched.a_matched_weight / a_totals.total_weight >= {{ min_score }} - 0.001
+            or matched.b_matched_weight / b_totals.total_weight >= {{ min_score }} - 0.001
+
+        union
+
+        select
+            a_id,
+            b_id
+        from pair_ids
+        where compact_rules_apply
         {%- endif %}
+    ),
+
+    scored_token_matches as (
+        -- the token matches of the pairs scored in full, with both tokens' occurrences and the
+        -- lesser of their weights
+        select
+            token_matches.*,
+            a_weighted.occurrences as a_occurrences,
+            b_weighted.occurrences as b_occurrences,
+            least(a_weighted.weight, b_weighted.weight) as pair_weight
+        from token_matches
+        inner join scoring_pairs
+            on token_matches.a_id = scoring_pairs.a_id and token_matches.b_id = scoring_pairs.b_id
+        inner join a_weighted
+            on token_matches.a_id = a_weighted.a_id and token_matches.a_token_id = a_weighted.token_id
+        inner join b_weighted
+            on token_matches.b_id = b_weighted.b_id and token_matches.b_token_id = b_weighted.token_id
     ),
 
     best_a_matches as (
@@ -565,7 +605,7 @@
             max(sim) as best,
             max(case when a_token_id = b_token_id then b_occurrences end) as equal_occurrences,
             min(pair_weight) as weight
-        from token_matches
+        from scored_token_matches
         group by a_id, b_id, a_token_id
     ),
 
@@ -578,7 +618,7 @@
             max(case when sim < 1 and derived_form then 1 else 0 end) = 1 as derived_form,
             max(case when a_token_id = b_token_id then a_occurrences end) as equal_occurrences,
             min(pair_weight) as weight
-        from token_matches
+        from scored_token_matches
         group by a_id, b_id, b_token_id
     ),
 
@@ -596,12 +636,12 @@
             best_a_matches.equal_occurrences,
             coalesce(best_a_matches.weight, a_weighted.weight) as weight,
             a_weighted.is_minor as minor,
-            a_weighted.is_minor or (a_weighted.is_patronymic and b_names.has_patronymic = 0) as optional
+            a_weighted.is_minor or (a_weighted.is_patronymic and b_name_flags.has_patronymic = 0) as optional
         from scoring_pairs as pair_ids
         inner join a_weighted
             on pair_ids.a_id = a_weighted.a_id
-        inner join b_names
-            on pair_ids.b_id = b_names.b_id
+        inner join b_name_flags
+            on pair_ids.b_id = b_name_flags.b_id
         left join best_a_matches
             on
                 pair_ids.a_id = best_a_matches.a_id
@@ -620,12 +660,12 @@
             best_b_matches.equal_occurrences,
             coalesce(best_b_matches.weight, b_weighted.weight) as weight,
             b_weighted.is_minor as minor,
-            b_weighted.is_minor or (b_weighted.is_patronymic and a_names.has_patronymic = 0) as optional
+            b_weighted.is_minor or (b_weighted.is_patronymic and a_name_flags.has_patronymic = 0) as optional
         from scoring_pairs as pair_ids
         inner join b_weighted
             on pair_ids.b_id = b_weighted.b_id
-        inner join a_names
-            on pair_ids.a_id = a_names.a_id
+        inner join a_name_flags
+            on pair_ids.a_id = a_name_flags.a_id
         left join best_b_matches
             on
                 pair_ids.a_id = best_b_matches.a_id
@@ -683,61 +723,58 @@
 
     components as (
         select
-            pairs.*,
-            name_keys_a.a_id,
-            name_keys_b.b_id,
+            pairs_a.*,
+            pairs_b.*,
             {{ omphalos.sim4('coalesce(coverage_a.coverage, 0)') }} as align_ab,
             {{ omphalos.sim4('coalesce(coverage_b.coverage, 0)') }} as align_ba,
             {{ omphalos.sim4('coalesce(coverage_a.missing, 1)') }} as missing_ab,
             {{ omphalos.sim4('coalesce(coverage_b.missing, 1)') }} as missing_ba,
-            coalesce(pairs.a_compact <> '' and (
-                pairs.a_compact = pairs.b_compact
-                or replace(pairs.a_clean, ' ', '') = replace(pairs.b_clean, ' ', '')
+            coalesce(pairs_a.a_compact <> '' and (
+                pairs_a.a_compact = pairs_b.b_compact
+                or replace(pairs_a.a_clean, ' ', '') = replace(pairs_b.b_clean, ' ', '')
             ), false) as compact_equal,
             case
                 when
-                    least(pairs.a_token_count, pairs.b_token_count) = 1
-                    and pairs.a_token_count <> pairs.b_token_count
-                    and abs(length(pairs.a_compact) - length(pairs.b_compact)) <= 2
-                    and {{ omphalos.regexp_matches('pairs.a_compact', '^[a-z]+$') }}
-                    and {{ omphalos.regexp_matches('pairs.b_compact', '^[a-z]+$') }}
+                    least(pairs_a.a_token_count, pairs_b.b_token_count) = 1
+                    and pairs_a.a_token_count <> pairs_b.b_token_count
+                    and abs(length(pairs_a.a_compact) - length(pairs_b.b_compact)) <= 2
+                    and {{ omphalos.regexp_matches('pairs_a.a_compact', '^[a-z]+$') }}
+                    and {{ omphalos.regexp_matches('pairs_b.b_compact', '^[a-z]+$') }}
                     then {{ omphalos.sim4(
-                        '1.0 - 1.0 * ' ~ omphalos.edit_distance('pairs.a_compact', 'pairs.b_compact')
-                        ~ ' / greatest(length(pairs.a_compact), length(pairs.b_compact))'
+                        '1.0 - 1.0 * ' ~ omphalos.edit_distance('pairs_a.a_compact', 'pairs_b.b_compact')
+                        ~ ' / greatest(length(pairs_a.a_compact), length(pairs_b.b_compact))'
                     ) }}
                 else cast(0 as decimal(9, 4))
             end as compact_similarity,
-            coalesce(pairs.a_numbers, '') = coalesce(pairs.b_numbers, '') as numbers_agree,
+            coalesce(pairs_a.a_numbers, '') = coalesce(pairs_b.b_numbers, '') as numbers_agree,
             coalesce(
-                pairs.a_own <> pairs.a_father and pairs.a_own = pairs.b_father and pairs.a_father = pairs.b_own,
+                pairs_a.a_own <> pairs_a.a_father and pairs_a.a_own = pairs_b.b_father and pairs_a.a_father = pairs_b.b_own,
                 false
             ) as father_swapped,
             least(
-                pairs.a_token_count, pairs.b_token_count,
+                pairs_a.a_token_count, pairs_b.b_token_count,
                 coalesce(coverage_a.major_tokens, 0), coalesce(coverage_b.major_tokens, 0)
             ) <= 1 as single_token,
-            coalesce(pairs.b_kind, '') <> 'person'
+            coalesce(pairs_b.b_kind, '') <> 'person'
             and coalesce(coverage_b.derived_share, 0) >= {{ var('near_brand_share') }} as near_brand,
             coalesce(
-                {{ omphalos.regexp_matches('pairs.a_legal_form', '(npo|soe)') }}
-                <> {{ omphalos.regexp_matches('pairs.b_legal_form', '(npo|soe)') }},
+                {{ omphalos.regexp_matches('pairs_a.a_legal_form', '(npo|soe)') }}
+                <> {{ omphalos.regexp_matches('pairs_b.b_legal_form', '(npo|soe)') }},
                 false
             ) as legal_form_conflict,
-            case when pairs.b_kind = 'person'
+            case when pairs_b.b_kind = 'person'
                 then {{ var('name_extra_token_cost_person') }}
                 else {{ var('name_extra_token_cost_organization') }}
             end as extra_token_cost
-        from {{ pairs }} as pairs
-        inner join name_keys_a
-            on pairs.party_key = name_keys_a.party_key
-        inner join name_keys_b
-            on pairs.name_key = name_keys_b.name_key
-        inner join scoring_pairs
-            on name_keys_a.a_id = scoring_pairs.a_id and name_keys_b.b_id = scoring_pairs.b_id
+        from scoring_pairs
+        inner join name_keys_a as pairs_a
+            on scoring_pairs.a_id = pairs_a.a_id
+        inner join name_keys_b as pairs_b
+            on scoring_pairs.b_id = pairs_b.b_id
         left join coverage_a
-            on name_keys_a.a_id = coverage_a.a_id and name_keys_b.b_id = coverage_a.b_id
+            on scoring_pairs.a_id = coverage_a.a_id and scoring_pairs.b_id = coverage_a.b_id
         left join coverage_b
-            on name_keys_a.a_id = coverage_b.a_id and name_keys_b.b_id = coverage_b.b_id
+            on scoring_pairs.a_id = coverage_b.a_id and scoring_pairs.b_id = coverage_b.b_id
     ),
 
     base_scores as (

@@ -36,12 +36,19 @@ token_weights as (
 
 ),
 
-scoring_input as (
+candidate_keys as (
+
+    select
+        pair_id as party_key,
+        pair_id as name_key
+    from pairs
+
+),
+
+a_names as (
 
     select
         pairs.pair_id as party_key,
-        pairs.pair_id as name_key,
-        case when pairs.name_schema = 'person' then 'person' else 'organization' end as b_kind,
         a.name_clean as a_clean,
         a.name_core as a_core,
         a.name_sorted as a_sorted,
@@ -50,25 +57,34 @@ scoring_input as (
         a.token_count as a_token_count,
         a.legal_form as a_legal_form,
         a.name_own as a_own,
-        a.name_father as a_father,
+        a.name_father as a_father
+    from pairs
+    inner join normalized as a
+        on pairs.name1 = a.name_key
+
+),
+
+b_names as (
+
+    select
+        pairs.pair_id as name_key,
+        case when pairs.name_schema = 'person' then 'person' else 'organization' end as b_kind,
         b.name_clean as b_clean,
         b.name_core as b_core,
         b.name_sorted as b_sorted,
         b.name_compact as b_compact,
         b.name_numbers as b_numbers,
         b.token_count as b_token_count,
+        b.legal_form as b_legal_form,
         b.name_own as b_own,
-        b.name_father as b_father,
-        b.legal_form as b_legal_form
+        b.name_father as b_father
     from pairs
-    inner join normalized as a
-        on pairs.name1 = a.name_key
     inner join normalized as b
         on pairs.name2 = b.name_key
 
 ),
 
-{{ omphalos.score_name_pairs('scoring_input', 'token_weights') }}
+{{ omphalos.score_name_pairs('candidate_keys', 'a_names', 'b_names', 'token_weights') }}
 
 select
     pairs.pair_id,

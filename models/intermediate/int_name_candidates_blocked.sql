@@ -1,6 +1,7 @@
 -- Candidate (party name, registry name) pairs: they share at least one usable blocking key.
 -- A key shared by more than max_block_key_names registry names is too common to block on, so the
--- candidate set grows with the data, not with feed x registry.
+-- candidate set grows with the data, not with feed x registry. Which keys a pair shares is listed
+-- for the pairs kept after scoring only (int_name_candidates_keyed).
 
 with
 
@@ -22,29 +23,9 @@ party_keys as (
 
 ),
 
-registry_keys as (
-
-    {{ omphalos.block_keys('registry_names', 'name_id') }}
-
-),
-
-key_frequency as (
-
-    select
-        block_key,
-        count(*) as registry_names_with_key
-    from registry_keys
-    group by 1
-
-),
-
 usable_registry_keys as (
 
-    select registry_keys.*
-    from registry_keys
-    inner join key_frequency
-        on registry_keys.block_key = key_frequency.block_key
-    where key_frequency.registry_names_with_key <= {{ var('max_block_key_names') }}
+    {{ omphalos.usable_registry_block_keys('registry_names', 'name_id') }}
 
 ),
 
@@ -53,8 +34,7 @@ candidates as (
     select
         party_keys.name_key as party_name,
         usable_registry_keys.name_key as name_id,
-        count(*) as shared_block_keys,
-        {{ omphalos.string_agg_sorted('party_keys.block_key', ' ') }} as block_keys
+        count(*) as shared_block_keys
     from party_keys
     inner join usable_registry_keys
         on party_keys.block_key = usable_registry_keys.block_key

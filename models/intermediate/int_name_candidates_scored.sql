@@ -1,5 +1,6 @@
--- Name similarity of every blocked candidate pair, with the components that explain it
--- (score_name_pairs in macros/matching.sql; token rarity from int_name_token_weights).
+-- Name similarity of every blocked candidate pair that can reach the candidate floor, with the
+-- components that explain it (score_name_pairs in macros/matching.sql; token rarity from
+-- int_name_token_weights).
 
 with
 
@@ -27,64 +28,78 @@ token_weights as (
 
 ),
 
-pairs as (
+candidate_keys as (
 
     select
-        candidates.party_name as party_key,
-        candidates.name_id as name_key,
-        candidates.shared_block_keys,
-        candidates.block_keys,
-        registry_names.entity_kind as b_kind,
-        party_names.name_clean as a_clean,
-        party_names.name_core as a_core,
-        party_names.name_sorted as a_sorted,
-        party_names.name_compact as a_compact,
-        party_names.name_numbers as a_numbers,
-        party_names.token_count as a_token_count,
-        party_names.legal_form as a_legal_form,
-        party_names.name_own as a_own,
-        party_names.name_father as a_father,
-        registry_names.name_clean as b_clean,
-        registry_names.name_core as b_core,
-        registry_names.name_sorted as b_sorted,
-        registry_names.name_compact as b_compact,
-        registry_names.name_numbers as b_numbers,
-        registry_names.token_count as b_token_count,
-        registry_names.name_own as b_own,
-        registry_names.name_father as b_father,
-        registry_names.legal_form as b_legal_form
+        party_name as party_key,
+        name_id as name_key
     from candidates
-    inner join party_names
-        on candidates.party_name = party_names.name_key
-    inner join registry_names
-        on candidates.name_id = registry_names.name_id
 
 ),
 
-{{ omphalos.score_name_pairs('pairs', 'token_weights', min_score=var('candidate_floor') ~ ' - 0.10') }}
+a_names as (
+
+    select
+        name_key as party_key,
+        name_clean as a_clean,
+        name_core as a_core,
+        name_sorted as a_sorted,
+        name_compact as a_compact,
+        name_numbers as a_numbers,
+        token_count as a_token_count,
+        legal_form as a_legal_form,
+        name_own as a_own,
+        name_father as a_father
+    from party_names
+
+),
+
+b_names as (
+
+    select
+        name_id as name_key,
+        entity_kind as b_kind,
+        name_clean as b_clean,
+        name_core as b_core,
+        name_sorted as b_sorted,
+        name_compact as b_compact,
+        name_numbers as b_numbers,
+        token_count as b_token_count,
+        legal_form as b_legal_form,
+        name_own as b_own,
+        name_father as b_father
+    from registry_names
+
+),
+
+{{ omphalos.score_name_pairs(
+    'candidate_keys', 'a_names', 'b_names', 'token_weights',
+    min_score=var('candidate_floor') ~ ' - 0.10'
+) }}
 
 select
-    party_key as party_name,
-    name_key as name_id,
-    shared_block_keys,
-    block_keys,
-    a_sorted as party_name_sorted,
-    b_sorted as registry_name_sorted,
-    a_legal_form as party_legal_form,
-    b_legal_form as registry_legal_form,
-    jw_sorted,
-    align_ab,
-    align_ba,
-    missing_ab,
-    missing_ba,
-    alignment,
-    matched_tokens,
-    compact_equal,
-    compact_similarity,
-    numbers_agree,
-    father_swapped,
-    single_token,
-    near_brand,
-    legal_form_conflict,
-    name_score
+    name_scores.party_key as party_name,
+    name_scores.name_key as name_id,
+    candidates.shared_block_keys,
+    name_scores.a_sorted as party_name_sorted,
+    name_scores.b_sorted as registry_name_sorted,
+    name_scores.a_legal_form as party_legal_form,
+    name_scores.b_legal_form as registry_legal_form,
+    name_scores.jw_sorted,
+    name_scores.align_ab,
+    name_scores.align_ba,
+    name_scores.missing_ab,
+    name_scores.missing_ba,
+    name_scores.alignment,
+    name_scores.matched_tokens,
+    name_scores.compact_equal,
+    name_scores.compact_similarity,
+    name_scores.numbers_agree,
+    name_scores.father_swapped,
+    name_scores.single_token,
+    name_scores.near_brand,
+    name_scores.legal_form_conflict,
+    name_scores.name_score
 from name_scores
+inner join candidates
+    on name_scores.party_key = candidates.party_name and name_scores.name_key = candidates.name_id

@@ -34,6 +34,12 @@ scored as (
 
 ),
 
+keyed as (
+
+    select * from {{ ref('int_name_candidates_keyed') }}
+
+),
+
 registry_names as (
 
     select * from {{ ref('int_registry_names_normalized') }}
@@ -67,7 +73,7 @@ joined as (
         scored.party_legal_form,
         scored.registry_legal_form,
         scored.matched_tokens,
-        scored.block_keys,
+        keyed.block_keys,
         scored.jw_sorted,
         scored.alignment,
         scored.compact_equal,
@@ -86,6 +92,8 @@ joined as (
     from parties
     inner join scored
         on parties.party_name = scored.party_name
+    left join keyed
+        on scored.party_name = keyed.party_name and scored.name_id = keyed.name_id
     inner join registry_names
         on scored.name_id = registry_names.name_id
     inner join entities

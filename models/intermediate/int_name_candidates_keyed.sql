@@ -1,0 +1,60 @@
+-- The blocking keys each kept candidate pair shares (evidence of why the pair was compared): the
+-- party name's keys that are also usable keys of the registry name (see
+-- int_name_candidates_blocked). Listed after scoring, for the few pairs kept, not for every
+-- candidate.
+
+with
+
+scored as (
+
+    select
+        party_name,
+        name_id
+    from {{ ref('int_name_candidates_scored') }}
+
+),
+
+party_names as (
+
+    select *
+    from {{ ref('int_party_names_normalized') }}
+    where name_key in (select party_name from scored)
+
+),
+
+registry_names as (
+
+    select * from {{ ref('int_registry_names_normalized') }}
+
+),
+
+party_keys as (
+
+    {{ omphalos.block_keys('party_names', 'name_key') }}
+
+),
+
+usable_registry_keys as (
+
+    {{ omphalos.usable_registry_block_keys('registry_names', 'name_id') }}
+
+),
+
+listed as (
+
+    select
+        scored.party_name,
+        scored.name_id,
+        {{ omphalos.string_agg_sorted('party_keys.block_key', ' ') }} as block_keys
+    from scored
+    inner join party_keys
+        on scored.party_name = party_keys.name_key
+    inner join usable_registry_keys
+        on
+            scored.name_id = usable_registry_keys.name_key
+            and party_keys.block_key = usable_registry_keys.block_key
+    group by scored.party_name, scored.name_id
+
+)
+
+select * from listed
