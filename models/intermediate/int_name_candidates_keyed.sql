@@ -16,9 +16,9 @@ scored as (
 
 party_names as (
 
-    select *
-    from {{ ref('int_party_names_normalized') }}
-    where name_key in (select party_name from scored)
+    select normalized.*
+    from {{ ref('int_party_names_normalized') }} as normalized
+    where normalized.name_key in (select scored.party_name from scored)
 
 ),
 
@@ -53,7 +53,7 @@ listed as (
         on
             scored.name_id = usable_registry_keys.name_key
             and party_keys.block_key = usable_registry_keys.block_key
-    group by scored.party_name, scored.name_id
+    group by 1, 2
 
 )
 
