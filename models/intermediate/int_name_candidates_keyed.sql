@@ -16,9 +16,9 @@ scored as (
 
 party_names as (
 
-    select normalized.*
-    from {{ ref('int_party_names_normalized') }} as normalized
-    where normalized.name_key in (select scored.party_name from scored)
+    select party_names_normalized.*
+    from {{ ref('int_party_names_normalized') }} as party_names_normalized
+    where party_names_normalized.name_key in (select scored.party_name from scored)
 
 ),
 
