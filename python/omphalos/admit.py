@@ -609,6 +609,8 @@ def admit_all(
                 "memory_limit": duckdb_memory_limit(),
                 "temp_directory": str(Path(work) / "spill"),
                 "threads": 2,
+                # admitted rows are written in key order (order by), never in insertion order
+                "preserve_insertion_order": False,
             },
         )
         try:

@@ -74,6 +74,7 @@ class DuckDBEngine:
                 "threads": self.threads,
                 "memory_limit": self.memory_limit,
                 "temp_directory": str(self.spill_dir),
+                "preserve_insertion_order": False,
             },
         )
 
