@@ -222,9 +222,18 @@ def _summary(engine: Engine, marts: dict[str, pa.Table], top: int = 10) -> dict[
 MART_LAYERS = {"entity_matches": "marts", "entity_scores": "marts", "review_queue": "marts"}
 
 
-def make_engine(target: str, tmp: Path, run_id: str, threads: int, keep_warehouse: bool) -> Engine:
+def make_engine(
+    target: str,
+    tmp: Path,
+    run_id: str,
+    threads: int,
+    keep_warehouse: bool,
+    shipments: int | None = None,
+) -> Engine:
     if target == "duckdb":
-        return DuckDBEngine(tmp / "warehouse" / "warehouse.duckdb", threads)
+        return DuckDBEngine(
+            tmp / "warehouse" / "warehouse.duckdb", threads, duckdb_memory_limit(shipments)
+        )
     if target == "postgres":
         return PostgresEngine(run_id, threads, keep=keep_warehouse)
     if target == "spark":
@@ -299,7 +308,8 @@ def execute_run(
             },
         )
 
-        engine = make_engine(target, tmp, run_id, threads, keep_warehouse)
+        shipments = sum(r.rows_admitted for r in records if r.name == "shipments")
+        engine = make_engine(target, tmp, run_id, threads, keep_warehouse, shipments)
         engine_closed = False
         try:
             with timer.phase("load"):

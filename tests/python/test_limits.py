@@ -1,0 +1,27 @@
+"""The DuckDB memory limit: the setting wins, otherwise it follows the feed, capped by the machine."""
+
+from __future__ import annotations
+
+import pytest
+
+from omphalos import limits
+from omphalos.admit import InputError
+
+
+def test_setting_wins_and_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("OMPHALOS_DUCKDB_MEMORY_LIMIT", "3GB")
+    assert limits.duckdb_memory_limit(10_000_000) == "3GB"
+    monkeypatch.setenv("OMPHALOS_DUCKDB_MEMORY_LIMIT", "lots")
+    with pytest.raises(InputError, match="OMPHALOS_DUCKDB_MEMORY_LIMIT='lots'"):
+        limits.duckdb_memory_limit()
+
+
+def test_default_follows_the_feed_and_the_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("OMPHALOS_DUCKDB_MEMORY_LIMIT", raising=False)
+    monkeypatch.setattr(limits, "_machine_mb", lambda: 24 * 1024)
+    assert limits.duckdb_memory_limit() == "2048MB"
+    assert limits.duckdb_memory_limit(1_000_000) == "2048MB"
+    assert limits.duckdb_memory_limit(10_000_000) == "6000MB"
+    assert limits.duckdb_memory_limit(100_000_000) == f"{12 * 1024}MB"  # half the machine
+    monkeypatch.setattr(limits, "_machine_mb", lambda: 2048)
+    assert limits.duckdb_memory_limit(10_000_000) == "1024MB"  # a small machine: half of it
