@@ -344,6 +344,9 @@ class SparkEngine:
             ),
             "spark.driver.memory": os.environ.get("OMPHALOS_SPARK_DRIVER_MEMORY", "2g"),
             "spark.ui.enabled": "false",
+            # the name-scoring query is deep (many CTEs): the analyzer's default 100 passes do
+            # not resolve it
+            "spark.sql.analyzer.maxIterations": "1000",
         }
 
     def load_raw(self, records: list[AdmittedInput]) -> None:
