@@ -323,8 +323,13 @@ def main() -> int:
             + [("postgres", size) for size in pg_sizes]
             + [("spark", size) for size in spark_sizes]
         )
+        out = ROOT / args.out
+        out.parent.mkdir(parents=True, exist_ok=True)
+        partial = out.with_suffix(".partial.json")
         for target, size in plan:
             results.append(bench_size(size, work, registry, target))
+            # results so far, in case a later size fails or is stopped
+            partial.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", "utf-8")
             if registry is not None and target == "duckdb" and size == sizes[0]:
                 # planted ground truth exists only for generated registries: measure it once
                 results.append(
@@ -353,8 +358,6 @@ def main() -> int:
             "sha256_gb_s": _sha256_throughput(work),
             "results": results,
         }
-    out = ROOT / args.out
-    out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(
         f"{'target':<9} {'shipments':>10} {'registry':<28} {'names':>7} {'end-to-end s':>12} "
@@ -373,6 +376,7 @@ def main() -> int:
                 f"          quality: MATCH P {q['match_precision']} R {q['match_recall']}; "
                 f"MATCH+REVIEW P {q['match_or_review_precision']} R {q['match_or_review_recall']}"
             )
+    partial.unlink(missing_ok=True)
     print(f"sha256 {doc['sha256_gb_s']} GB/s; results in {out}")
     return 0
 
