@@ -427,7 +427,7 @@
         group by b_id
     ),
 
-    distinct_token_pairs as (
+    distinct_token_pairs as {{ omphalos.materialized_cte() }} (
         -- each distinct (party token, registry token) of the candidate pairs that are not the same
         -- token, streamed once through an aggregate (never held per pair)
         select distinct
@@ -441,7 +441,7 @@
         where a_weighted.token_id <> b_weighted.token_id
     ),
 
-    token_similarities as (
+    token_similarities as {{ omphalos.materialized_cte() }} (
         -- each of them compared once; only the pairs that count for something (similarity > 0)
         -- are kept: unrelated words, the great majority, count for nothing (token_similarity)
         select
