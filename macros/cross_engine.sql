@@ -309,3 +309,11 @@ transform(array(named_struct('a', cast({{ a }} as string), 'b', cast({{ b }} as 
 {% macro duckdb__string_type() %}{{ return('varchar') }}{% endmacro %}
 {% macro postgres__string_type() %}{{ return('varchar') }}{% endmacro %}
 {% macro spark__string_type() %}{{ return('string') }}{% endmacro %}
+
+{#- Gather planner statistics for a table just built (a model's post_hook). Postgres: analyze;
+    other engines: none (an empty hook is not run). -#}
+{% macro analyze_table(relation) %}
+    {{ return(adapter.dispatch('analyze_table', 'omphalos')(relation)) }}
+{% endmacro %}
+{% macro default__analyze_table(relation) %}{% endmacro %}
+{% macro postgres__analyze_table(relation) %}analyze {{ relation }}{% endmacro %}
