@@ -33,7 +33,7 @@ def default_memory_limit(shipments: int | None) -> str:
         mb = max(mb, shipments * MB_PER_MILLION_SHIPMENTS // 1_000_000)
     machine = _machine_mb()
     if machine is not None:
-        mb = max(min(mb, machine // 2), min(BASE_LIMIT_MB, machine // 2))
+        mb = min(mb, machine // 2)
     return f"{mb}MB"
 
 
