@@ -40,7 +40,7 @@ class InputError(Exception):
 @dataclasses.dataclass(frozen=True)
 class Column:
     name: str
-    kind: str  # text | date | decimal | country | hs6 | enum
+    kind: str  # text | date | decimal | country | hs6 | imo | enum
     required: bool = False
     values: tuple[str, ...] = ()
 
@@ -86,6 +86,9 @@ def _c(name: str, required: bool = False) -> Column:
     return Column(name, "country", required)
 
 
+# The kinds a trade party can be (a vessel is named in its own columns, vessel_name / vessel_imo).
+PARTY_KINDS = ("person", "organization")
+
 SPECS: dict[str, InputSpec] = {
     "shipments": InputSpec(
         "shipments",
@@ -107,6 +110,13 @@ SPECS: dict[str, InputSpec] = {
             Column("hs_code", "hs6", True),
             _t("goods_description"),
             Column("value_usd", "decimal", True),
+            # Optional columns (docs/inputs.md): the kind of each party when the feed knows it,
+            # and the vessel that carried the goods (name and IMO number).
+            Column("shipper_kind", "enum", False, PARTY_KINDS),
+            Column("consignee_kind", "enum", False, PARTY_KINDS),
+            Column("notify_party_kind", "enum", False, PARTY_KINDS),
+            _t("vessel_name"),
+            Column("vessel_imo", "imo"),
         ),
     ),
     "registry_entities": InputSpec(
@@ -438,6 +448,20 @@ def _check_sql(col: Column) -> list[tuple[str, str]]:
             (
                 "{v} is not null and not regexp_full_match({v}, '[0-9]{{6}}')",
                 "not a 6-digit HS code",
+            )
+        )
+    elif col.kind == "imo":
+        # IMO ship identification number: 7 digits (optionally written "IMO 1234567"); the last
+        # is the check digit, the sum of the first six times 7, 6, 5, 4, 3, 2, modulo 10.
+        digits = "regexp_replace({v}, '^IMO ?', '')"
+        weighted = " + ".join(
+            f"try_cast(substr({digits}, {i + 1}, 1) as integer) * {7 - i}" for i in range(6)
+        )
+        checks.append(
+            (
+                "{v} is not null and (not regexp_full_match({v}, '(IMO ?)?[0-9]{{7}}')"
+                f" or ({weighted}) % 10 <> try_cast(substr({digits}, 7, 1) as integer))",
+                "not an IMO number (7 digits with a valid check digit)",
             )
         )
     elif col.kind == "enum":

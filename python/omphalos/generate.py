@@ -48,6 +48,13 @@ CHUNK_ROWS = 200_000
 TRUE_MATCH_RATE = 0.02  # noisy variants of listed names, spread over many entities
 LOOKALIKE_RATE = 0.01  # similar names of different parties
 HOT_MATCH_RATE = 0.002  # true matches concentrated on a handful of entities
+SEA_FREIGHT_RATE = 0.35  # shipments that name the vessel (vessel_name; IMO number for most)
+VESSEL_IMO_RATE = 0.9
+VESSEL_MATCH_RATE = 0.003  # shipments carried by a listed vessel
+VESSEL_LOOKALIKE_RATE = 0.001  # a ship of a listed vessel's name, with another IMO number
+# How a listed vessel appears in the feed: its name and IMO number, a new name under the same IMO
+# number (vessels are renamed, the number stays), or its name without a number.
+VESSEL_VARIATIONS = (("vessel_exact", 50), ("vessel_renamed", 25), ("vessel_name_only", 25))
 HOT_ENTITY_WEIGHTS = (5, 3, 2, 1, 1)
 
 ROLES = ("shipper", "consignee", "notify_party")
@@ -83,6 +90,11 @@ SHIPMENTS_SCHEMA = pa.schema(
         ("hs_code", pa.string()),
         ("goods_description", pa.string()),
         ("value_usd", pa.decimal128(18, 2)),
+        ("shipper_kind", pa.string()),
+        ("consignee_kind", pa.string()),
+        ("notify_party_kind", pa.string()),
+        ("vessel_name", pa.string()),
+        ("vessel_imo", pa.string()),
     ]
 )
 ENTITIES_SCHEMA = pa.schema(
@@ -1534,6 +1546,7 @@ VARIATION_FUNCS: dict[str, Callable[[_Name, _Entity, Random], str | None]] = {
     "punctuation_case": _punctuation_case,
 }
 VARIATION_NAMES = tuple(v for v, _ in VARIATIONS)
+ALL_VARIATION_NAMES = VARIATION_NAMES + tuple(v for v, _ in VESSEL_VARIATIONS)
 VARIATION_CUM = tuple(itertools.accumulate(w for _, w in VARIATIONS))
 
 
@@ -1629,6 +1642,9 @@ class _Pool:
     names: list[str] = field(default_factory=list)
     addresses: list[str | None] = field(default_factory=list)
     countries: list[str] = field(default_factory=list)
+    # clean (never listed) ships: names and IMO numbers, by index
+    vessel_names: list[str] = field(default_factory=list)
+    vessel_imos: list[str] = field(default_factory=list)
 
 
 def _clean_name(rng: Random, country: str) -> str:
@@ -1675,10 +1691,11 @@ class _Plant:
     role: str
     name: str
     address: str | None
-    country: str
+    country: str | None
     entity_id: str
     is_match: bool
     variation: str
+    imo: str | None = None  # role "vessel": the IMO number written in the feed
 
 
 @dataclass
@@ -1745,6 +1762,55 @@ def _plan_plants(rng: Random, n: int, reg: _Registry, pool: _Pool) -> _Plan:
     plants.sort(key=lambda p: p.row)
     planted = {p.entity_id for p in plants}
     return _Plan(plants, [e.entity_id for e in hot if e.entity_id in planted])
+
+
+def _add_clean_vessels(rng: Random, pool: _Pool, reg: _Registry, size: int) -> None:
+    """Ships that are not listed: names no listed vessel has, IMO numbers no entity holds."""
+    seen: set[str] = set()
+    attempts = 0
+    while len(pool.vessel_names) < size and attempts < 50 * size:
+        attempts += 1
+        name = _vessel_name(rng).render()
+        if _norm(name) in seen or reg.confusable(name):
+            continue
+        seen.add(_norm(name))
+        pool.vessel_names.append(name)
+        pool.vessel_imos.append(_unique_value(reg, lambda: _imo(rng)))
+
+
+def _vessel_plants(
+    rng: Random, n: int, reg: _Registry, pool: _Pool, party_plants: Sequence[_Plant]
+) -> list[_Plant]:
+    """Shipments carried by listed vessels (true matches) and by ships that only share a listed
+    vessel's name (another IMO number: look-alikes)."""
+    vessels = [e for e in reg.entities if e.kind == "vessel" and e.identifiers]
+    if n == 0 or not vessels or not pool.vessel_names:
+        return []
+    n_true = round(n * VESSEL_MATCH_RATE)
+    n_look = round(n * VESSEL_LOOKALIKE_RATE)
+    rows = rng.sample(range(n), min(n, n_true + n_look))
+    names = [v for v, _ in VESSEL_VARIATIONS]
+    weights = [w for _, w in VESSEL_VARIATIONS]
+    plants = []
+    for i, row in enumerate(rows):
+        ent = rng.choice(vessels)
+        imo = ent.identifiers[0][1]
+        listed = rng.choice([ent.primary, *ent.aliases]).render()
+        if i >= n_true:
+            other = _unique_value(reg, lambda: _imo(rng))
+            plants.append(
+                _Plant(row, "vessel", listed, None, None, ent.entity_id, False, "vessel_other_imo", other)
+            )
+            continue
+        variation = rng.choices(names, weights=weights)[0]
+        if variation == "vessel_renamed":
+            text, number = pool.vessel_names[rng.randrange(len(pool.vessel_names))], imo
+        elif variation == "vessel_name_only":
+            text, number = listed, None
+        else:
+            text, number = listed, imo
+        plants.append(_Plant(row, "vessel", text, None, None, ent.entity_id, True, variation, number))
+    return plants
 
 
 def _lookalike_plant(
@@ -1850,6 +1916,8 @@ class _Feed:
     descriptions: pa.Array
     goods_table: pa.Array
     id_width: int
+    vessel_names: pa.Array
+    vessel_imos: pa.Array
 
     @classmethod
     def build(cls, pool: _Pool, shipments: int) -> _Feed:
@@ -1865,6 +1933,8 @@ class _Feed:
             descriptions=pa.array([g[1] for g in GOODS], pa.string()),
             goods_table=_lookup_table([g[2] for g in GOODS]),
             id_width=max(7, len(str(shipments))),
+            vessel_names=pa.array(pool.vessel_names, pa.string()),
+            vessel_imos=pa.array(pool.vessel_imos, pa.string()),
         )
 
 
@@ -1938,8 +2008,28 @@ def _shipment_chunk(
         "hs_code": feed.hs_codes.take(goods),
         "goods_description": description,
         "value_usd": pc.round(value, 2).cast(pa.decimal128(18, 2)),
+        "shipper_kind": pa.nulls(n, pa.string()),
+        "consignee_kind": pa.nulls(n, pa.string()),
+        "notify_party_kind": pa.nulls(n, pa.string()),
+        **_vessel_columns(draw, feed, start, n, [p for p in plants if p.role == "vessel"]),
     }
     return pa.table(columns, schema=SHIPMENTS_SCHEMA)
+
+
+def _vessel_columns(
+    draw: _Draw, feed: _Feed, start: int, n: int, plants: Sequence[_Plant]
+) -> dict[str, pa.Array]:
+    """vessel_name and vessel_imo: a clean ship for sea freight, the planted listed vessels."""
+    null = pa.scalar(None, pa.string())
+    idx = draw.index(n, len(feed.vessel_names))
+    sea = draw.chance(n, SEA_FREIGHT_RATE)
+    with_imo = pc.and_(sea, draw.chance(n, VESSEL_IMO_RATE))
+    name = pc.if_else(sea, feed.vessel_names.take(idx), null)
+    imo = pc.if_else(with_imo, feed.vessel_imos.take(idx), null)
+    return {
+        "vessel_name": _overlay(name, plants, start, n, "name"),
+        "vessel_imo": _overlay(imo, plants, start, n, "imo"),
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -2058,6 +2148,14 @@ def generate(
     say(f"feed: building a pool of {pool_size:,} clean parties and planting listed names")
     pool = _clean_pool(rng, pool_size, registry)
     plan = _plan_plants(rng, shipments, registry, pool)
+    # Ships come from their own random stream, so the rest of the feed is what it was before the
+    # feed named vessels.
+    vessel_rng = Random(f"{seed}:vessels")
+    _add_clean_vessels(vessel_rng, pool, registry, max(200, shipments // 100))
+    plan.plants = sorted(
+        plan.plants + _vessel_plants(vessel_rng, shipments, registry, pool, plan.plants),
+        key=lambda p: (p.row, p.role),
+    )
     feed = _Feed.build(pool, shipments)
     files["shipments"] = _write_shipments(rng, out_dir, fmt, shipments, feed, plan.plants, say)
     files["truth"] = _write_table(out_dir, "truth", fmt, _truth_table(plan.plants, feed.id_width))
@@ -2068,7 +2166,7 @@ def generate(
 def _summary(
     reg: _Registry, plan: _Plan, files: dict[str, int], *, seed: int, fmt: str, out_dir: Path
 ) -> dict[str, object]:
-    by_variation = dict.fromkeys(VARIATION_NAMES, 0)
+    by_variation = dict.fromkeys(ALL_VARIATION_NAMES, 0)
     lookalikes = 0
     for p in plan.plants:
         if p.is_match:

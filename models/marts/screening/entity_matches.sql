@@ -5,7 +5,16 @@
 -- the entity for this party, then:
 --   party country among the entity's listed countries       +0.03
 --   party country known, entity countries known, no overlap  -0.05
---   listed person, but the party name carries a legal form   -0.10
+--   kinds (docs/matching.md, "Entity kinds"): the party's kind is the one the feed declares, else
+--   the one its name shows (int_party_kinds_inferred), else unknown.
+--     a listed vessel or aircraft and a trade party (person, organization), or a named vessel and
+--     a listed person or organization: never the same thing; the score is capped at
+--     candidate_floor (kept, NO_MATCH, with the reason)
+--     a person against a listed organization, or an organization against a listed person
+--                                                            -kind_mismatch_penalty (0.10)
+--   vessels: the IMO number the shipment gives equal to one of the listed vessel's is decisive
+--   (score 1, whatever the name: vessels are renamed, the number stays; the vessel is a candidate
+--   even when its name is not); both known and different: another ship, capped at candidate_floor
 --   weak alias: never alerts alone. At most REVIEW when the country corroborates it, otherwise
 --   kept below review_threshold.
 --   dominated: another entity has a name that the party name equals (name_score >= 0.98) and
@@ -52,6 +61,85 @@ entities as (
 
 ),
 
+party_kinds as (
+
+    select * from {{ ref('int_party_kinds_inferred') }}
+
+),
+
+vessel_imos as (
+
+    select * from {{ ref('int_registry_vessel_imos') }}
+
+),
+
+primary_names as (
+
+    select
+        entity_id,
+        min(name_id) as name_id
+    from registry_names
+    where name_type = 'primary'
+    group by 1
+
+),
+
+name_candidates as (
+
+    select
+        parties.shipment_id,
+        parties.party_role,
+        scored.name_id
+    from parties
+    inner join scored
+        on parties.party_name = scored.party_name
+
+),
+
+identifier_candidates as (
+
+    -- a named vessel whose IMO number is a listed vessel's, when no name of that vessel is a
+    -- candidate already: compared under the listed vessel's primary name
+    select
+        parties.shipment_id,
+        parties.party_role,
+        primary_names.name_id
+    from parties
+    inner join vessel_imos
+        on parties.party_imo = vessel_imos.imo
+    inner join primary_names
+        on vessel_imos.entity_id = primary_names.entity_id
+    where not exists (
+        select name_candidates.name_id
+        from name_candidates
+        inner join registry_names
+            on name_candidates.name_id = registry_names.name_id
+        where
+            name_candidates.shipment_id = parties.shipment_id
+            and name_candidates.party_role = parties.party_role
+            and registry_names.entity_id = vessel_imos.entity_id
+    )
+
+),
+
+candidates as (
+
+    select
+        shipment_id,
+        party_role,
+        name_id
+    from name_candidates
+
+    union all
+
+    select
+        shipment_id,
+        party_role,
+        name_id
+    from identifier_candidates
+
+),
+
 joined as (
 
     select
@@ -59,6 +147,13 @@ joined as (
         parties.party_role,
         parties.party_name,
         parties.party_country,
+        parties.party_imo,
+        coalesce(parties.party_kind_declared, party_kinds.inferred_kind) as party_kind,
+        case
+            when parties.party_kind_declared is not null then 'declared'
+            when party_kinds.inferred_kind is not null then 'inferred: ' || party_kinds.inferred_kind_reason
+            else 'unknown'
+        end as party_kind_source,
         entities.entity_id,
         entities.entity_kind,
         entities.primary_name as entity_primary_name,
@@ -83,21 +178,70 @@ joined as (
         scored.single_token,
         scored.near_brand,
         scored.legal_form_conflict,
-        scored.name_score,
+        coalesce(scored.name_score, cast(0 as decimal(9, 4))) as name_score,
         case
             when parties.party_country is null or entities.countries = '' then 'unknown'
             when ';' || entities.countries || ';' like '%;' || parties.party_country || ';%' then 'listed'
             else 'conflict'
         end as country_evidence
-    from parties
-    inner join scored
-        on parties.party_name = scored.party_name
+    from candidates
+    inner join parties
+        on candidates.shipment_id = parties.shipment_id and candidates.party_role = parties.party_role
+    left join scored
+        on parties.party_name = scored.party_name and candidates.name_id = scored.name_id
     left join keyed
         on scored.party_name = keyed.party_name and scored.name_id = keyed.name_id
+    left join party_kinds
+        on parties.party_name = party_kinds.name_key
     inner join registry_names
-        on scored.name_id = registry_names.name_id
+        on candidates.name_id = registry_names.name_id
     inner join entities
         on registry_names.entity_id = entities.entity_id
+
+),
+
+imo_agreement as (
+
+    -- per candidate vessel: is the shipment's IMO number one of the listed vessel's, or does the
+    -- listed vessel have numbers and none is it
+    select
+        joined.shipment_id,
+        joined.party_role,
+        joined.entity_id,
+        max(case when vessel_imos.imo = joined.party_imo then 1 else 0 end) as imo_equal,
+        count(vessel_imos.imo) as listed_imos
+    from joined
+    inner join vessel_imos
+        on joined.entity_id = vessel_imos.entity_id
+    where joined.party_imo is not null
+    group by 1, 2, 3
+
+),
+
+with_kinds as (
+
+    select
+        joined.*,
+        case
+            when joined.entity_kind in ('vessel', 'aircraft') and coalesce(joined.party_kind, '') <> joined.entity_kind
+                then 'listed ' || joined.entity_kind || ', party ' || coalesce(joined.party_kind, 'a trade party')
+            when joined.party_kind = 'vessel' and joined.entity_kind <> 'vessel'
+                then 'party is a vessel, listed ' || joined.entity_kind
+        end as kind_conflict,
+        joined.party_kind in ('person', 'organization')
+        and joined.entity_kind in ('person', 'organization')
+        and joined.party_kind <> joined.entity_kind as kind_mismatch,
+        case
+            when imo_agreement.imo_equal = 1 then 'equal'
+            when imo_agreement.listed_imos > 0 then 'differs'
+            else 'unknown'
+        end as imo_evidence
+    from joined
+    left join imo_agreement
+        on
+            joined.shipment_id = imo_agreement.shipment_id
+            and joined.party_role = imo_agreement.party_role
+            and joined.entity_id = imo_agreement.entity_id
 
 ),
 
@@ -105,12 +249,14 @@ adjusted as (
 
     select
         *,
-        entity_kind = 'person' and party_legal_form is not null as kind_conflict,
-        name_score
-        + case country_evidence when 'listed' then 0.03 when 'conflict' then -0.05 else 0 end
-        - case when entity_kind = 'person' and party_legal_form is not null then 0.10 else 0 end
-            as adjusted_score
-    from joined
+        case
+            when imo_evidence = 'equal' then 1.0
+            else
+                name_score
+                + case country_evidence when 'listed' then 0.03 when 'conflict' then -0.05 else 0 end
+                - case when kind_mismatch then {{ var('kind_mismatch_penalty') }} else 0 end
+        end as adjusted_score
+    from with_kinds
 
 ),
 
@@ -121,6 +267,9 @@ capped as (
         cast(greatest(0, least(
             1,
             case
+                when kind_conflict is not null or imo_evidence = 'differs'
+                    then least(adjusted_score, {{ var('candidate_floor') }})
+                when imo_evidence = 'equal' then adjusted_score
                 when matched_name_type <> 'weak_alias' then adjusted_score
                 when country_evidence = 'listed'
                     then least(adjusted_score, {{ var('match_threshold') }} - 0.0001)
@@ -157,8 +306,11 @@ dominance as (
 
     select
         *,
-        party_best_name_score >= 0.98 and name_score <= party_best_name_score - 0.03 as dominated,
+        imo_evidence <> 'equal'
+        and party_best_name_score >= 0.98
+        and name_score <= party_best_name_score - 0.03 as dominated,
         case
+            when imo_evidence = 'equal' then score
             when party_best_name_score >= 0.98 and name_score <= party_best_name_score - 0.03
                 then least(score, cast({{ var('match_threshold') }} - 0.0001 as decimal(9, 4)))
             else score
@@ -175,6 +327,9 @@ final as (
         best.party_role,
         best.party_name,
         best.party_country,
+        best.party_kind,
+        best.party_kind_source,
+        best.party_imo,
         shipments.ship_date,
         shipments.hs_code,
         shipments.value_usd,
@@ -197,13 +352,21 @@ final as (
         best.alignment,
         best.name_score,
         best.country_evidence,
+        best.kind_conflict,
+        best.kind_mismatch,
+        best.imo_evidence,
         best.final_score as score,
         case
             when best.final_score >= {{ var('match_threshold') }} then 'MATCH'
             when best.final_score >= {{ var('review_threshold') }} then 'REVIEW'
             else 'NO_MATCH'
         end as match_status,
-        'name ' || cast(best.name_score as {{ omphalos.string_type() }})
+        case
+            when best.imo_evidence = 'equal'
+                then 'IMO ' || best.party_imo || ' equal to the listed vessel''s (decisive); '
+            else ''
+        end
+        || 'name ' || cast(best.name_score as {{ omphalos.string_type() }})
         || ' (token alignment ' || cast(best.alignment as {{ omphalos.string_type() }}) || ')'
         || case when best.compact_equal then '; names equal after normalization' else '' end
         || case
@@ -235,7 +398,27 @@ final as (
         end
         || '; country ' || best.country_evidence
         || case best.country_evidence when 'listed' then ' (+0.03)' when 'conflict' then ' (-0.05)' else '' end
-        || case when best.kind_conflict then '; listed person but party has a legal form (-0.10)' else '' end
+        || case
+            when best.kind_conflict is not null
+                then
+                    '; kinds differ: ' || best.kind_conflict
+                    || ' (never the same; at most {{ var('candidate_floor') }})'
+            else ''
+        end
+        || case
+            when best.kind_mismatch
+                then
+                    '; kinds differ: party ' || best.party_kind || ' (' || best.party_kind_source
+                    || '), listed ' || best.entity_kind || ' (-{{ var('kind_mismatch_penalty') }})'
+            else ''
+        end
+        || case
+            when best.imo_evidence = 'differs'
+                then
+                    '; IMO ' || best.party_imo
+                    || ' is not the listed vessel''s: another ship (at most {{ var('candidate_floor') }})'
+            else ''
+        end
         || case when best.matched_name_type = 'weak_alias' then '; weak alias (cannot alert alone)' else '' end
         || case
             when best.dominated

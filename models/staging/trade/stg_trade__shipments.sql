@@ -25,7 +25,12 @@ renamed as (
         cast(hs_code as varchar(6)) as hs_code,
         substr(hs_code, 1, 2) as hs_chapter,
         goods_description,
-        cast(value_usd as decimal(18, 2)) as value_usd
+        cast(value_usd as decimal(18, 2)) as value_usd,
+        lower(shipper_kind) as shipper_kind,
+        lower(consignee_kind) as consignee_kind,
+        lower(notify_party_kind) as notify_party_kind,
+        vessel_name,
+        {{ omphalos.imo_digits('vessel_imo') }} as vessel_imo
 
     from source
 
