@@ -106,9 +106,11 @@
 {% macro sim4(expr) %}{{ omphalos.round4(expr) }}{% endmacro %}
 
 {#-
-    token_weights(names): one row per distinct token of the name_core column of `names` (a
-    relation or CTE holding every name in play, both sides), with
-        name_count  number of distinct names (name_core values) that contain the token;
+    token_weights(names, reference=none): one row per distinct token of the name_core column of
+    `names` (a relation or CTE: the registry's names, or every name in play), with
+        name_count  number of distinct names (name_core values) that contain the token (1 for
+                    every token when count_names is false: tokens of names that must not weigh
+                    each other, such as a feed's party names);
         token_class legal_form  a word of a legal form left in the name (OOO, COMPANY, JOINT), or a
                                 misspelling of one of 5+ letters (one edit, or one in seven:
                                 JOYNT, AKTIENGESELSCHAFT);
@@ -116,7 +118,10 @@
                     word        letters a-z;
                     number      has a digit;
                     other       letters of a script the seed does not transliterate;
-        weight      rarity: 1 / sqrt(name_count), at least name_weight_floor (0.05); legal-form
+        weight      rarity: 1 / sqrt(name_count + reference_count), at least name_weight_floor
+                    (0.05), where reference_count is the token's count in `reference` (a relation
+                    of token, reference_count: the seed name_token_frequencies, how many of 100,000
+                    people's names hold it), 0 when not given or not listed; legal-form
                     words weigh legal_form_token_weight (0.02) and particles particle_token_weight
                     (0.05) whatever their frequency: they never make two names the same party
                     (nor different ones);
@@ -124,7 +129,7 @@
         variant_group the group of the token in seed given_name_variants (JOHN, JUAN, IVAN, JEAN
                     are john; TED, THEODORE, FYODOR are theodore), null if none.
 -#}
-{% macro token_weights(names) %}
+{% macro token_weights(names, reference=none, count_names=true) %}
     {%- set legal_words = omphalos.legal_form_words() -%}
     {%- set long_legal_words = [] -%}
     {%- for w in legal_words -%}{%- if w | length >= 5 -%}{%- do long_legal_words.append(w) -%}{%- endif -%}{%- endfor -%}
@@ -139,7 +144,8 @@
             when counted.token_class = 'legal_form' or near_legal.token is not null
                 then {{ omphalos.sim4(var('legal_form_token_weight')) }}
             when counted.token_class = 'particle' then {{ omphalos.sim4(var('particle_token_weight')) }}
-            else {{ omphalos.sim4('greatest(' ~ var('name_weight_floor') ~ ', 1.0 / sqrt(counted.name_count))') }}
+            else {{ omphalos.sim4('greatest(' ~ var('name_weight_floor') ~ ', 1.0 / sqrt(counted.name_count'
+                ~ (' + coalesce(reference_counts.reference_count, 0)' if reference is not none else '') ~ '))') }}
         end as weight,
         counted.token_class = 'word'
         and {{ omphalos.regexp_matches('counted.token', '(ovich|evich|ovitch|evitch|ovna|evna|ichna|ogly|oglu|kyzy|qizi)$') }}
@@ -148,7 +154,7 @@
     from (
         select
             token,
-            count(*) as name_count,
+            {{ 'count(*)' if count_names else 'min(1)' }} as name_count,
             case
                 when token in {{ omphalos.sql_in_list(legal_words) }} then 'legal_form'
                 when token in {{ omphalos.sql_in_list(omphalos.name_particles()) }} then 'particle'
@@ -192,6 +198,10 @@
         on counted.token = near_legal.token
     left join {{ ref('given_name_variants') }} as variants
         on counted.token = variants.name
+    {%- if reference is not none %}
+    left join {{ reference }} as reference_counts
+        on counted.token = reference_counts.token
+    {%- endif %}
 {% endmacro %}
 
 {#-

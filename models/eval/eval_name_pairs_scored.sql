@@ -3,8 +3,8 @@
 -- depends_on: {{ ref('legal_forms') }}
 -- depends_on: {{ ref('name_particles') }}
 -- depends_on: {{ ref('given_name_variants') }}
--- Token rarity comes from the names of the pairs file (both sides), as screening takes it from the
--- registry and party names of a run.
+-- Token rarity comes from the reference table name_token_frequencies alone, never from the other
+-- pairs of the file: the same pair scores the same in any file.
 
 with
 
@@ -30,9 +30,20 @@ all_names as (
 
 {{ omphalos.normalized_names('all_names', 'name', 'name') }},
 
+reference as (
+
+    select
+        token,
+        reference_count
+    from {{ ref('name_token_frequencies') }}
+
+),
+
 token_weights as (
 
-    {{ omphalos.token_weights('normalized') }}
+    -- rarity from the fixed reference table alone: a pair's score is a function of the pair, the
+    -- same in any file (no registry here; a token the reference does not know is rare)
+    {{ omphalos.token_weights('normalized', reference='reference', count_names=false) }}
 
 ),
 

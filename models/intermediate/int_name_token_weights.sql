@@ -1,6 +1,9 @@
--- Rarity of every token of every name in play: the registry names and the distinct party names
--- of this run. A token found in many names (TRADING, ALLOYS, MOHAMMAD) weighs little in the name
--- score, a rare one (a brand, a family name) much (see token_weights in macros/matching.sql).
+-- Rarity of every token of the registry's names and of the party names (see token_weights in
+-- macros/matching.sql). Counts come from the registry names and the fixed reference table
+-- name_token_frequencies (how common a word is in people's names), never from the feed: a pair's
+-- score then depends only on the two names, the registry version and the rules, not on the other
+-- rows of the feed. A party token the registry does not hold has the reference count alone (a
+-- rare word unless the reference knows it: it can only add weight to the party side).
 -- depends_on: {{ ref('legal_forms') }}
 -- depends_on: {{ ref('name_particles') }}
 -- depends_on: {{ ref('given_name_variants') }}
@@ -19,17 +22,48 @@ registry_names as (
 
 ),
 
-names_in_play as (
+reference as (
 
+    select
+        token,
+        reference_count
+    from {{ ref('name_token_frequencies') }}
+
+),
+
+registry_weights as (
+
+    {{ omphalos.token_weights('registry_names', reference='reference') }}
+
+),
+
+party_only_names as (
+
+    -- party names that are no registry name: their tokens that the registry does not hold count
+    -- as held by one name (the party's own), whatever other party names hold them
     select name_core from party_names
-    union
+    except
     select name_core from registry_names
+
+),
+
+party_weights as (
+
+    {{ omphalos.token_weights('party_only_names', reference='reference', count_names=false) }}
 
 ),
 
 weights as (
 
-    {{ omphalos.token_weights('names_in_play') }}
+    select * from registry_weights
+
+    union all
+
+    select party_weights.*
+    from party_weights
+    left join registry_weights
+        on party_weights.token = registry_weights.token
+    where registry_weights.token is null
 
 )
 
