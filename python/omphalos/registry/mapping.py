@@ -350,7 +350,8 @@ class _Checker:
         spec = self.spec(value, key, fmt)
         if spec.table is None:
             raise self.fail(key, f"a value here needs a map to {', '.join(options)}")
-        for k, v in spec.table.items():
+        raw_map = value["map"] if isinstance(value, dict) else {}
+        for k, v in raw_map.items():
             if v not in options:
                 raise self.fail(f"{key}.map.{k}", f"expected one of {', '.join(options)}")
         if spec.default is not None and spec.default not in options:
