@@ -699,3 +699,28 @@ def test_combine_refuses_an_imported_folder_changed_after_import(tmp_path: Path)
     (changed / SOURCE_FILE).unlink()
     doc = combine_registries([changed, hand], tmp_path / "out")
     assert doc["outputs"][NAMES_FILE]["rows"] == 7
+
+
+def test_the_documented_mapping_example_is_valid_and_reads_a_list(tmp_path: Path) -> None:
+    import re
+
+    doc = (REPO / "docs" / "registries.md").read_text(encoding="utf-8")
+    found = re.search(r"```yaml\n(format: omphalos-registry-mapping/1.*?)```", doc, re.S)
+    assert found is not None
+    mapping = load_mapping(_mapping(tmp_path, found.group(1)))
+    data = tmp_path / "sema_20260820.csv"
+    data.write_text(
+        "Ref;Type;Name;Aliases;Country;Citizenship;Regime;Birth date;Notes;Passport;Address;"
+        "City;Province;Postcode\n1;I;Jean (a.k.a. Johnny) TEST a/k/a J. T.;Jo;Canada;FR,be;"
+        "RUSSIA;1970;weak: Jeannot;AB123 (France);1 rue;Paris;;75001\n",
+        encoding="utf-8",
+    )
+    (e,), _ = parse_with_mapping(mapping, data, None)
+    assert (e.entity_id, e.primary_name, e.list_date) == ("CA-1", "Jean TEST", "2026-08-20")
+    assert [(n.name, n.name_type) for n in e.names][1:] == [
+        ("Johnny", "alias"),
+        ("J. T.", "alias"),
+        ("Jo", "alias"),
+        ("Jeannot", "weak_alias"),
+    ]
+    assert sorted(e.countries) == ["BE", "CA", "FR"]
