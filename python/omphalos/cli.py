@@ -196,6 +196,9 @@ def build_parser() -> argparse.ArgumentParser:
     _add_module_command(
         sub, "registry", "omphalos.registry", "import, combine and compare official watchlists"
     )
+    _add_module_command(
+        sub, "review", "omphalos.review", "record and list reviewer decisions on candidates"
+    )
 
     p = sub.add_parser("verify", help="verify a sealed run from disk")
     from omphalos import verify

@@ -14,7 +14,7 @@ from omphalos.canonical import canonical_bytes
 
 __all__ = ["SOURCES", "add_arguments", "main_from_args", "run_import"]
 
-SOURCES = ("ofac-sdn", "ofac-cons", "ofac-sdn-csv", "un-xml", "csl", "bis-dpl")
+SOURCES = ("ofac-sdn", "ofac-cons", "ofac-sdn-csv", "un-xml", "csl", "bis-dpl", "ftm", "mapping")
 _RAW_OFAC = ("ofac-sdn", "ofac-cons")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 EXIT_OK = 0
@@ -48,12 +48,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--file",
         type=Path,
         help="ofac-sdn-csv: the packaged CSV; un-xml: the UN consolidated XML; csl: the trade.gov "
-        "CSV; bis-dpl: the tab-separated Denied Persons List",
+        "CSV; bis-dpl: the tab-separated Denied Persons List; ftm: FollowTheMoney entities (JSON "
+        "lines); mapping: the CSV, TSV or XML list the --mapping file describes",
+    )
+    p.add_argument(
+        "--mapping",
+        type=Path,
+        help="mapping: the YAML file that maps the list to the registry (docs/registries.md)",
     )
     p.add_argument(
         "--list-date",
         help="publication date of this list version, YYYY-MM-DD (un-xml: defaults to the file's "
-        "dateGenerated)",
+        "dateGenerated; mapping: to where the mapping's list_date says)",
     )
     p.add_argument("--out", required=True, type=Path, help="folder to write")
     p.add_argument("--force", action="store_true", help="replace registry files already in --out")
@@ -106,6 +112,13 @@ def run_import(args: argparse.Namespace) -> dict[str, Any]:
         raise RegistryError(f"--sdn/--prim and --alt are for ofac-sdn and ofac-cons, not {source}")
     if source not in (*_RAW_OFAC, "ofac-sdn-csv") and args.add is not None:
         raise RegistryError(f"--add is for the OFAC sources, not {source}")
+    mapping_file = getattr(args, "mapping", None)
+    if (source == "mapping") != (mapping_file is not None):
+        raise RegistryError(
+            "--source mapping needs --mapping FILE.yml"
+            if source == "mapping"
+            else f"--mapping is for --source mapping, not {source}"
+        )
     if source in _RAW_OFAC:
         main_file = args.sdn or args.file
         if main_file is None:
@@ -117,7 +130,13 @@ def run_import(args: argparse.Namespace) -> dict[str, Any]:
         main_file = args.file
         if main_file is None:
             raise RegistryError(f"{source} needs --file FILE")
-    list_date = _list_date(args.list_date, required=source != "un-xml")
+    list_date = _list_date(args.list_date, required=source not in ("un-xml", "mapping"))
+    mapping = None
+    if source == "mapping":
+        from omphalos.registry.mapping import load_mapping
+
+        assert isinstance(mapping_file, Path)
+        mapping = load_mapping(mapping_file)
     check_out_dir(args.out, args.force)
 
     if source in _RAW_OFAC:
@@ -140,6 +159,16 @@ def run_import(args: argparse.Namespace) -> dict[str, Any]:
         from omphalos.registry.un import parse_un_xml
 
         entities, record = parse_un_xml(main_file, list_date)
+    elif source == "ftm":
+        from omphalos.registry.ftm import parse_ftm
+
+        assert list_date is not None
+        entities, record = parse_ftm(main_file, list_date)
+    elif source == "mapping":
+        from omphalos.registry.mapping import parse_with_mapping
+
+        assert mapping is not None
+        entities, record = parse_with_mapping(mapping, main_file, list_date)
     elif source == "csl":
         from omphalos.registry.csl import parse_csl
 

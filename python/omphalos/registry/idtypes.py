@@ -13,7 +13,7 @@ import re
 
 from omphalos.registry.countries import to_iso2
 
-__all__ = ["LABELS", "id_type_of", "parse_labelled", "split_value"]
+__all__ = ["FTM_PROPERTIES", "ID_TYPES", "LABELS", "id_type_of", "parse_labelled", "split_value"]
 
 _LABEL_TABLE: dict[str, tuple[str, ...]] = {
     "PASSPORT": (
@@ -114,9 +114,40 @@ _LABEL_TABLE: dict[str, tuple[str, ...]] = {
     "CRYPTO_ADDRESS": ("Digital Currency Address -",),
 }
 
+# FollowTheMoney identifier properties (followthemoney/schema/*.yaml) -> id_type. Properties not
+# here (wikidataId, bvdId, kppCode, okvedCode, ticker, ...) identify no party in a screening
+# sense and are only counted. ``idNumber`` is NATIONAL_ID on a Person, OTHER_ID elsewhere;
+# ``registrationNumber`` is AIRCRAFT_TAIL on an Airplane (its registration mark).
+FTM_PROPERTIES: dict[str, str] = {
+    "passportNumber": "PASSPORT",
+    "idNumber": "NATIONAL_ID",
+    "socialSecurityNumber": "NATIONAL_ID",
+    "taxNumber": "TAX_ID",
+    "vatCode": "TAX_ID",
+    "innCode": "TAX_ID",
+    "irsCode": "TAX_ID",
+    "voenCode": "TAX_ID",
+    "registrationNumber": "REGISTRATION",
+    "ogrnCode": "REGISTRATION",
+    "okpoCode": "REGISTRATION",
+    "uscCode": "REGISTRATION",
+    "leiCode": "LEI",
+    "swiftBic": "SWIFT_BIC",
+    "isinCode": "ISIN",
+    "dunsCode": "DUNS",
+    "imoNumber": "IMO",
+    "mmsi": "MMSI",
+    "callSign": "CALL_SIGN",
+    "serialNumber": "AIRCRAFT_MSN",
+    "licenseNumber": "OTHER_ID",
+    "uniqueEntityId": "OTHER_ID",
+}
+
 LABELS: dict[str, str] = {
     label: id_type for id_type, labels in _LABEL_TABLE.items() for label in labels
 }
+# Every id_type a registry may hold (docs/registries.md): the table's types and OTHER_ID.
+ID_TYPES: frozenset[str] = frozenset(_LABEL_TABLE) | {"OTHER_ID"}
 # Longest label first, so "Identification Number IMO" wins over "Identification Number".
 _BY_LENGTH = sorted(LABELS, key=lambda label: (-len(label), label))
 # One alternation, longest label first: the regex engine picks the longest label that fits.
