@@ -1799,7 +1799,17 @@ def _vessel_plants(
         if i >= n_true:
             other = _unique_value(reg, lambda: _imo(rng))
             plants.append(
-                _Plant(row, "vessel", listed, None, None, ent.entity_id, False, "vessel_other_imo", other)
+                _Plant(
+                    row,
+                    "vessel",
+                    listed,
+                    None,
+                    None,
+                    ent.entity_id,
+                    False,
+                    "vessel_other_imo",
+                    other,
+                )
             )
             continue
         variation = rng.choices(names, weights=weights)[0]
@@ -1809,7 +1819,9 @@ def _vessel_plants(
             text, number = listed, None
         else:
             text, number = listed, imo
-        plants.append(_Plant(row, "vessel", text, None, None, ent.entity_id, True, variation, number))
+        plants.append(
+            _Plant(row, "vessel", text, None, None, ent.entity_id, True, variation, number)
+        )
     return plants
 
 

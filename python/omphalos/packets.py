@@ -87,7 +87,12 @@ RULE_LINES: tuple[str, ...] = (
     "state legal form against a company form loses 0.15.",
     "Country: the party country among the entity's listed countries adds 0.03; a known party "
     "country that is not listed takes 0.05 off; an unknown country changes nothing.",
-    "A listed person matched by a party name carrying a legal form loses 0.10.",
+    "Kinds: a listed vessel or aircraft and a trade party (or a shipment's vessel and a listed "
+    "person or organization) are never the same: capped at the candidate floor; a person against "
+    "a listed organization, or an organization against a listed person, loses 0.10 (the party's "
+    "kind is the one the feed declares, else the one its name shows).",
+    "Vessels: the shipment's IMO number equal to the listed vessel's is decisive (score 1); "
+    "another valid IMO number is another ship (capped at the candidate floor).",
     "A weak alias never alerts alone: at most just below MATCH when the country corroborates, "
     "otherwise just below REVIEW.",
     "Full statement of every rule, with its measured effect: docs/matching.md.",
@@ -217,6 +222,7 @@ class Evidence:
 
 _FOR = ("names equal after normalization", "country listed")
 _AGAINST = (
+    "kinds differ",
     "numbers in names disagree",
     "single-token name",
     "country conflict",
@@ -235,7 +241,11 @@ def split_evidence(evidence: str | None) -> Evidence:
         part = raw.strip()
         if not part:
             continue
-        if part.startswith("name "):
+        if part.startswith("IMO ") and "(decisive)" in part:
+            supporting.append(part)
+        elif part.startswith("IMO "):
+            against.append(part)
+        elif part.startswith("name "):
             supporting.append("name similarity " + part[len("name ") :])
         elif part.startswith(_FOR) or "(+" in part:
             supporting.append(part)
@@ -301,6 +311,11 @@ _CANDIDATE_COLUMNS = (
     "party_role",
     "party_name",
     "party_country",
+    "party_kind",
+    "party_kind_source",
+    "party_imo",
+    "entity_kind",
+    "imo_evidence",
     "ship_date",
     "hs_code",
     "value_usd",
@@ -490,6 +505,7 @@ def _load_candidates(
             cast(value_usd as varchar) as value_usd, controlled_goods,
             {ship_cols},
             party_name, party_country, party_name_sorted, party_legal_form,
+            party_kind, party_kind_source, party_imo, ranked.entity_kind, imo_evidence,
             entity_countries, matched_name, matched_name_id, matched_name_type, registry_name_sorted,
             registry_legal_form, matched_tokens, block_keys,
             cast(jw_sorted as varchar) as jw_sorted, cast(alignment as varchar) as alignment,
@@ -534,6 +550,9 @@ def _candidate(r: dict[str, Any]) -> dict[str, Any]:
             "country": r["party_country"],
             "normalized": r["party_name_sorted"],
             "legal_form": r["party_legal_form"],
+            "kind": r["party_kind"],
+            "kind_source": r["party_kind_source"],
+            "imo": r["party_imo"],
         },
         "registry": {
             "name": r["matched_name"],
@@ -542,7 +561,9 @@ def _candidate(r: dict[str, Any]) -> dict[str, Any]:
             "normalized": r["registry_name_sorted"],
             "legal_form": r["registry_legal_form"],
             "listed_countries": _split_list(r["entity_countries"]),
+            "kind": r["entity_kind"],
         },
+        "imo_evidence": r["imo_evidence"],
         "matched_tokens": (r["matched_tokens"] or "").split(),
         "block_keys": r["block_keys"],
         "similarity": {
@@ -938,6 +959,11 @@ def _candidate_md(c: Mapping[str, Any]) -> list[str]:
                 ["as written", md(p["name"]), md(g["name"])],
                 ["normalized", _code(p["normalized"]), _code(g["normalized"])],
                 ["legal form", md(p["legal_form"]), md(g["legal_form"])],
+                [
+                    "kind",
+                    md(f"{p['kind'] or 'unknown'} ({p['kind_source']})"),
+                    md(g["kind"]),
+                ],
                 ["country", md(p["country"]), md("; ".join(g["listed_countries"]))],
             ],
         ),

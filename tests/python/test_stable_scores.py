@@ -54,6 +54,8 @@ def test_adding_1000_unrelated_shipments_changes_no_existing_score(
     after = _matches(grown_run)
     assert before, "the small run has candidates to compare"
     changed = {k: (v, after.get(k)) for k, v in before.items() if after.get(k) != v}
-    assert not changed, f"{len(changed)} existing candidates changed, e.g. {next(iter(changed.items()))}"
+    assert not changed, (
+        f"{len(changed)} existing candidates changed, e.g. {next(iter(changed.items()))}"
+    )
     # and the new shipments did find candidates of their own (the feed really grew)
     assert any(k.startswith("EXTRA-") for k in after)

@@ -67,6 +67,12 @@ party_kinds as (
 
 ),
 
+party_names as (
+
+    select * from {{ ref('int_party_names_normalized') }}
+
+),
+
 vessel_imos as (
 
     select * from {{ ref('int_registry_vessel_imos') }}
@@ -163,10 +169,10 @@ joined as (
         registry_names.name_id as matched_name_id,
         registry_names.name_raw as matched_name,
         registry_names.name_type as matched_name_type,
-        scored.party_name_sorted,
-        scored.registry_name_sorted,
-        scored.party_legal_form,
-        scored.registry_legal_form,
+        coalesce(scored.party_name_sorted, party_names.name_sorted) as party_name_sorted,
+        coalesce(scored.registry_name_sorted, registry_names.name_sorted) as registry_name_sorted,
+        coalesce(scored.party_legal_form, party_names.legal_form) as party_legal_form,
+        coalesce(scored.registry_legal_form, registry_names.legal_form) as registry_legal_form,
         scored.matched_tokens,
         keyed.block_keys,
         scored.jw_sorted,
@@ -193,6 +199,8 @@ joined as (
         on scored.party_name = keyed.party_name and scored.name_id = keyed.name_id
     left join party_kinds
         on parties.party_name = party_kinds.name_key
+    left join party_names
+        on parties.party_name = party_names.name_key
     inner join registry_names
         on candidates.name_id = registry_names.name_id
     inner join entities
@@ -367,7 +375,10 @@ final as (
             else ''
         end
         || 'name ' || cast(best.name_score as {{ omphalos.string_type() }})
-        || ' (token alignment ' || cast(best.alignment as {{ omphalos.string_type() }}) || ')'
+        || coalesce(
+            ' (token alignment ' || cast(best.alignment as {{ omphalos.string_type() }}) || ')',
+            ' (not a name candidate)'
+        )
         || case when best.compact_equal then '; names equal after normalization' else '' end
         || case
             when not best.compact_equal and best.compact_similarity >= 0.90
@@ -402,7 +413,7 @@ final as (
             when best.kind_conflict is not null
                 then
                     '; kinds differ: ' || best.kind_conflict
-                    || ' (never the same; at most {{ var('candidate_floor') }})'
+                    || ' (never the same, at most {{ var('candidate_floor') }})'
             else ''
         end
         || case
