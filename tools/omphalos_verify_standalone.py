@@ -8,6 +8,8 @@ are the same as the package's, so the two verifiers can be compared on the same 
 
     python3 tools/omphalos_verify_standalone.py run DIR [--json] [--trusted-key FILE ...]
     python3 tools/omphalos_verify_standalone.py bundle X.tar.gz [--json] [--trusted-key FILE ...]
+    python3 tools/omphalos_verify_standalone.py certificates LOG [--head HASH|FILE] [--json]
+        [--trusted-key FILE ...]
     python3 tools/omphalos_verify_standalone.py vectors [DIR] [--json]
 
 Signatures are checked only when ``--trusted-key`` is given, and that needs the ``cryptography``
@@ -1791,7 +1793,9 @@ def declared_sizes(raw: bytes) -> dict[str, int] | None:
     }
 
 
-def read_headers(tar: tarfile.TarFile) -> tuple[list[tarfile.TarInfo], dict[str, str] | None]:
+def read_headers(
+    tar: tarfile.TarFile,
+) -> tuple[list[tarfile.TarInfo], list[dict[str, str]] | None]:
     """Headers one by one, against the release manifest's claims as soon as it is read; stop
     before skipping over unclaimed content, or past more members than were declared."""
     infos: list[tarfile.TarInfo] = []
@@ -1809,11 +1813,13 @@ def read_headers(tar: tarfile.TarFile) -> tuple[list[tarfile.TarInfo], dict[str,
                 if declared is not None
                 else f"{MAX_MEMBERS_BEFORE_RELEASE} without a release manifest"
             )
-            return infos, problem(
-                "too_many_members",
-                display(info.name),
-                f"more members than {what}; stopped reading at member {len(infos)}",
-            )
+            return infos, [
+                problem(
+                    "too_many_members",
+                    display(info.name),
+                    f"more members than {what}; stopped reading at member {len(infos)}",
+                )
+            ]
         if not info.isreg():
             continue
         rel = info.name[len(BUNDLE_ROOT) + 1 :] if info.name.startswith(BUNDLE_ROOT + "/") else ""
@@ -1835,12 +1841,30 @@ def read_headers(tar: tarfile.TarFile) -> tuple[list[tarfile.TarInfo], dict[str,
             claimed = min(info.size, declared.get(rel, 0))
         unclaimed += info.size - claimed
         if unclaimed > MAX_UNCLAIMED_BYTES:
-            return infos, problem(
-                "member_unclaimed",
+            stop = problem(
+                "bundle_read_stopped",
                 display(info.name),
-                f"{info.size} bytes the release manifest does not claim; stopped reading, "
-                "the content was not read",
+                f"more than {MAX_UNCLAIMED_BYTES} unclaimed member bytes: stopped reading, the "
+                "content was not read",
             )
+            if declared is not None and rel in declared:
+                return infos, [
+                    problem(
+                        "member_size_mismatch",
+                        display(info.name),
+                        f"release manifest says {declared[rel]} bytes, member has {info.size}; "
+                        "not read",
+                    ),
+                    stop,
+                ]
+            if declared is not None and rel != RELEASE_SIGNATURE_NAME:
+                return infos, [
+                    problem(
+                        "unlisted_member", display(info.name), "not listed in the release manifest"
+                    ),
+                    stop,
+                ]
+            return infos, [stop]
 
 
 def verify_bundle_file(path: Path, keys: Keys) -> dict[str, Any]:
@@ -1884,7 +1908,7 @@ def verify_bundle_file(path: Path, keys: Keys) -> dict[str, Any]:
                                 f"{len(structural) - MEMBER_SLACK} more member problems not listed",
                             )
                         )
-                    out["problems"].append(stopped)
+                    out["problems"].extend(stopped)
                     out["counts"] = {"members": len(infos), "bytes_hashed": 0}
                 else:
                     check_bundle_members(tar, infos, keys, out)
@@ -1914,6 +1938,257 @@ def verify_bundle_file(path: Path, keys: Keys) -> dict[str, Any]:
             )
     out["ok"] = not problems
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# certificates log (docs/evidence.md, "Certificates log" and "Signed head")
+
+CERTIFICATE_SCHEMA = "omphalos.certificate/1"
+HEAD_SCHEMA = "omphalos.certificates_head/1"
+GENESIS = "0" * 64
+CERT_FIELDS = frozenset(
+    {
+        "schema_version",
+        "seq",
+        "run_a",
+        "run_b",
+        "verdict",
+        "report_sha256",
+        "key_id",
+        "algorithm",
+        "issued_at",
+        "prev_certificate_sha256",
+        "signature",
+    }
+)
+CERT_RUN_FIELDS = frozenset({"run_id", "payload_root", "metadata_sha256"})
+HEAD_FIELDS = frozenset(
+    {"schema_version", "size", "root", "issued_at", "key_id", "algorithm", "signature"}
+)
+KEY_ID = re.compile(r"ed25519:[0-9a-f]{64}")
+
+
+def certificate_shape(obj: object) -> str | None:
+    if not isinstance(obj, dict):
+        return "not a JSON object"
+    if set(obj) != CERT_FIELDS:
+        return "fields are not exactly " + ", ".join(sorted(CERT_FIELDS))
+    for side in ("run_a", "run_b"):
+        ref = obj[side]
+        if not isinstance(ref, dict) or set(ref) != CERT_RUN_FIELDS:
+            return f"{side} must have exactly " + ", ".join(sorted(CERT_RUN_FIELDS))
+        if not isinstance(ref["run_id"], str):
+            return f"{side}.run_id is not a string"
+        if not (is_hex64(ref["payload_root"]) and is_hex64(ref["metadata_sha256"])):
+            return f"{side} digests are not 64 lowercase hex digits"
+    if obj["verdict"] not in ("equivalent", "different"):
+        return "verdict is not equivalent or different"
+    if not is_hex64(obj["report_sha256"]):
+        return "report_sha256 is not 64 lowercase hex digits"
+    if not isinstance(obj["key_id"], str) or not KEY_ID.fullmatch(obj["key_id"]):
+        return "key_id is not 'ed25519:' + 64 hex digits"
+    if obj["algorithm"] != KEY_ALGORITHM:
+        return f"algorithm is not {KEY_ALGORITHM!r}"
+    if not isinstance(obj["issued_at"], str) or not RFC3339_UTC.fullmatch(obj["issued_at"]):
+        return "issued_at is not an RFC 3339 UTC timestamp"
+    if not isinstance(obj["signature"], str):
+        return "signature is not a string"
+    return None
+
+
+def certificate_problem(
+    line: bytes, n: int, prev: str, where: str, keys: Keys
+) -> dict[str, str] | None:
+    def bad(code: str, message: str) -> dict[str, str]:
+        return problem(code, where, f"line {n}: {message}")
+
+    try:
+        obj = strict_loads(line)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return bad("certificate_bad_json", f"not a valid JSON certificate ({exc})")
+    if isinstance(obj, dict) and obj.get("schema_version") != CERTIFICATE_SCHEMA:
+        return bad("certificate_unknown_schema", f"schema_version {obj.get('schema_version')!r}")
+    shape = certificate_shape(obj)
+    if shape is not None:
+        return bad("certificate_malformed", shape)
+    assert isinstance(obj, dict)
+    if not is_count(obj["seq"]) or obj["seq"] != n - 1:
+        return bad("certificate_seq_gap", f"seq is {obj['seq']!r}, expected {n - 1}")
+    if obj["prev_certificate_sha256"] != prev:
+        return bad("certificate_prev_mismatch", f"does not link to the previous line's {prev}")
+    try:
+        if canonical(obj) != line:
+            return bad("certificate_not_canonical", "line is not in canonical JSON form")
+    except NotCanonical as exc:
+        return bad("certificate_not_canonical", str(exc))
+    if not keys:
+        return None
+    if obj["key_id"] not in keys.by_id:
+        return bad("certificate_untrusted_key", f"signed by {obj['key_id']}, not a trusted key")
+    sig = decode_signature(obj["signature"])
+    body = {k: v for k, v in obj.items() if k != "signature"}
+    if sig is None or not keys.verify(obj["key_id"], sig, canonical(body)):
+        return bad("certificate_signature_invalid", "the signature does not verify")
+    return None
+
+
+def prefix_roots(lines: Sequence[bytes]) -> list[str]:
+    """Root of every prefix (recomputed with the recursive definition of RFC 6962)."""
+    hashes = [leaf_hash(line) for line in lines]
+    return [mth(hashes[:k]).hex() for k in range(len(hashes) + 1)]
+
+
+def parse_head(raw: bytes, where: str, keys: Keys) -> tuple[dict[str, Any] | None, str | None]:
+    """(head, None) or (None, what is wrong); signature checked when keys are given."""
+    try:
+        obj = strict_loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return None, f"not a JSON head record ({exc})"
+    if not isinstance(obj, dict) or obj.get("schema_version") != HEAD_SCHEMA:
+        return None, f"not an {HEAD_SCHEMA} record"
+    if set(obj) != HEAD_FIELDS:
+        return None, "fields are not exactly " + ", ".join(sorted(HEAD_FIELDS))
+    if not is_count(obj["size"]) or not is_hex64(obj["root"]):
+        return None, "size is not a count or root is not 64 lowercase hex digits"
+    try:
+        if raw != canonical(obj) + b"\n":
+            return None, "not canonical JSON plus one newline"
+    except NotCanonical as exc:
+        return None, str(exc)
+    if keys:
+        if obj["key_id"] not in keys.by_id:
+            return None, f"signed by {obj['key_id']!r}, not a trusted key"
+        sig = decode_signature(str(obj["signature"]))
+        body = {k: v for k, v in obj.items() if k != "signature"}
+        if sig is None or not keys.verify(str(obj["key_id"]), sig, canonical(body)):
+            return None, "the head's signature does not verify"
+    return obj, None
+
+
+def against_head(
+    lines: Sequence[bytes], roots: Sequence[str], size: int, root: str, where: str, what: str
+) -> dict[str, str] | None:
+    if size > len(lines):
+        return problem(
+            "certificates_truncated",
+            where,
+            f"{what} has {size} certificate(s), the log only {len(lines)}: entries were removed",
+        )
+    if roots[size] != root:
+        return problem(
+            "certificates_forked",
+            where,
+            f"the first {size} certificate(s) have root {roots[size]}, {what} says {root}",
+        )
+    return None
+
+
+def head_file_of(log: Path) -> Path:
+    name = log.name[: -len(".jsonl")] if log.name.endswith(".jsonl") else log.name
+    return log.with_name(name + ".head.json")
+
+
+def verify_certificates_file(log: Path, keys: Keys, pinned: str | None) -> dict[str, Any]:
+    try:
+        raw = read_nofollow(os.fspath(log), 1 << 40)
+    except OSError as exc:
+        raise Unreadable(f"cannot read the log {log}: {exc}") from None
+    where = os.fspath(log)
+    problems: list[dict[str, str]] = []
+    parts = raw.split(b"\n")
+    tail = parts.pop() if raw else b""
+    lines = parts if raw else []
+    prev = GENESIS
+    checked = 0
+    for i, line in enumerate(lines):
+        found = certificate_problem(line, i + 1, prev, where, keys)
+        if found is not None:
+            problems.append(found)
+            break
+        prev = hashlib.sha256(line).hexdigest()
+        checked += 1
+    else:
+        if tail:
+            problems.append(
+                problem(
+                    "certificate_torn_line",
+                    where,
+                    f"line {len(lines) + 1}: last line has no newline (torn or truncated write)",
+                )
+            )
+    roots = prefix_roots(lines)
+    head: dict[str, Any] = {"size": len(lines), "root": roots[-1]}
+    signed_path = head_file_of(log)
+    signed: dict[str, Any] = {"file": os.fspath(signed_path), "status": "absent"}
+    if os.path.lexists(signed_path):
+        try:
+            record, bad = parse_head(
+                read_nofollow(os.fspath(signed_path), 64 * 1024), os.fspath(signed_path), keys
+            )
+        except OSError as exc:
+            record, bad = None, f"cannot read: {exc}"
+        if record is None:
+            signed["status"] = "invalid"
+            problems.append(problem("certificates_head_invalid", os.fspath(signed_path), f"{bad}"))
+        else:
+            signed.update(
+                status="valid" if keys else "unchecked",
+                size=record["size"],
+                root=record["root"],
+                issued_at=record["issued_at"],
+                key_id=record["key_id"],
+            )
+            found = against_head(
+                lines, roots, record["size"], record["root"], where, "the signed head"
+            )
+            if found is None and record["size"] < len(lines):
+                found = problem(
+                    "certificates_head_stale",
+                    os.fspath(signed_path),
+                    f"the signed head covers {record['size']} certificate(s), the log has "
+                    f"{len(lines)}",
+                )
+            if found is not None:
+                signed["status"] = "mismatch"
+                problems.append(found)
+    head["signed"] = signed
+    if pinned is not None:
+        if HEX64.fullmatch(pinned):
+            size = roots.index(pinned) if pinned in roots else None
+            head["pinned"] = {"root": pinned, "size": size}
+            found = (
+                None
+                if size is not None
+                else problem(
+                    "certificates_head_mismatch",
+                    where,
+                    f"no prefix of the log has the pinned root {pinned}: truncated or forked",
+                )
+            )
+        else:
+            try:
+                record, bad = parse_head(read_nofollow(pinned, 64 * 1024), pinned, keys)
+            except OSError as exc:
+                raise Unreadable(f"cannot read the head file {pinned}: {exc}") from None
+            if record is None:
+                raise Unreadable(f"{pinned}: {bad}")
+            head["pinned"] = {"root": record["root"], "size": record["size"]}
+            found = against_head(
+                lines, roots, record["size"], record["root"], where, f"the pinned head {pinned}"
+            )
+        head["pinned"]["status"] = "consistent" if found is None else "mismatch"
+        if found is not None:
+            problems.append(found)
+    return {
+        "ok": not problems,
+        "kind": "certificates",
+        "path": where,
+        "run_id": None,
+        "certificates_verified": checked,
+        "signatures_checked": bool(keys),
+        "head": head,
+        "problems": problems,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -2037,6 +2312,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             metavar="FILE",
             help="a trusted public key (NAME.pub or PEM); needs 'cryptography'",
         )
+    p = sub.add_parser("certificates", help="verify a certificates log and its signed head")
+    p.add_argument("path", type=Path)
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--head", default=None, metavar="HASH|FILE", help="a pinned head")
+    p.add_argument(
+        "--trusted-key",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="a trusted public key; needs 'cryptography' (without: links and heads only)",
+    )
     p = sub.add_parser("vectors", help="check the shared test vectors")
     p.add_argument(
         "path",
@@ -2056,6 +2343,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             keys = load_keys(args.trusted_key)
             if args.what == "run":
                 result = verify_run_dir(args.path, keys)
+            elif args.what == "certificates":
+                result = verify_certificates_file(args.path, keys, args.head)
             else:
                 result = verify_bundle_file(args.path, keys)
     except Unreadable as exc:
@@ -2066,7 +2355,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, sort_keys=True, ensure_ascii=False))
     elif result["ok"]:
-        extra = result.get("roots", {}).get("payload_root") or f"{result.get('checked')} vectors"
+        if result["kind"] == "certificates":
+            head = result["head"]
+            extra = (
+                f"{result['certificates_verified']} certificate(s) head size={head['size']} "
+                f"root={head['root']} signed_head={head['signed']['status']}"
+                + ("" if result["signatures_checked"] else " (signatures not checked)")
+            )
+        else:
+            extra = (
+                result.get("roots", {}).get("payload_root") or f"{result.get('checked')} vectors"
+            )
         statuses = ", ".join(f"{s['member']}: {s['status']}" for s in result.get("signatures", []))
         run_id = f" {result['run_id']}" if result.get("run_id") else ""
         print(

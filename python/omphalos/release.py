@@ -1299,7 +1299,7 @@ def _declared_sizes(raw: bytes) -> dict[str, int] | None:
     return out
 
 
-def _read_headers(tar: tarfile.TarFile) -> tuple[list[tarfile.TarInfo], Problem | None]:
+def _read_headers(tar: tarfile.TarFile) -> tuple[list[tarfile.TarInfo], list[Problem] | None]:
     """Member headers one at a time, checked against the release manifest's claims as soon as it
     is read; stop (and say why) before skipping over content nobody claimed, or past more members
     than were declared. No member content is hashed here."""
@@ -1320,12 +1320,14 @@ def _read_headers(tar: tarfile.TarFile) -> tuple[list[tarfile.TarInfo], Problem 
                 if declared is not None
                 else f"{MAX_MEMBERS_BEFORE_RELEASE} without a release manifest"
             )
-            return infos, Problem(
-                "too_many_members",
-                shown,
-                f"the archive holds more members than {what}; stopped reading at member "
-                f"{len(infos)}",
-            )
+            return infos, [
+                Problem(
+                    "too_many_members",
+                    shown,
+                    f"the archive holds more members than {what}; stopped reading at member "
+                    f"{len(infos)}",
+                )
+            ]
         if not info.isreg():
             continue
         rel = info.name[len(BUNDLE_ROOT) + 1 :] if info.name.startswith(BUNDLE_ROOT + "/") else ""
@@ -1345,18 +1347,34 @@ def _read_headers(tar: tarfile.TarFile) -> tuple[list[tarfile.TarInfo], Problem 
             claimed = min(info.size, declared.get(rel, 0))
         unclaimed += info.size - claimed
         if unclaimed > MAX_UNCLAIMED_BYTES:
-            return infos, Problem(
-                "member_unclaimed",
+            stop = Problem(
+                "bundle_read_stopped",
                 shown,
-                f"{info.size} bytes that the release manifest does not claim"
-                + (" (no release manifest read yet)" if declared is None else "")
-                + f"; more than {MAX_UNCLAIMED_BYTES} unclaimed bytes in all: stopped reading, "
-                "the content was not read",
+                f"more than {MAX_UNCLAIMED_BYTES} bytes in members the release manifest does "
+                "not claim"
+                + (" (none read yet)" if declared is None else "")
+                + f": stopped reading at member {len(infos)}; its content was not read",
             )
+            if declared is not None and rel in declared:
+                return infos, [
+                    Problem(
+                        "member_size_mismatch",
+                        shown,
+                        f"release manifest says {declared[rel]} bytes, the member has "
+                        f"{info.size}; not read",
+                    ),
+                    stop,
+                ]
+            if declared is not None and rel != RELEASE_SIGNATURE_NAME:
+                return infos, [
+                    Problem("unlisted_member", shown, "not listed in the release manifest"),
+                    stop,
+                ]
+            return infos, [stop]
 
 
 def _stopped_early(
-    infos: Sequence[tarfile.TarInfo], stopped: Problem, result: BundleResult
+    infos: Sequence[tarfile.TarInfo], stopped: list[Problem], result: BundleResult
 ) -> None:
     """Report what the headers read so far show, and why reading stopped."""
     _, structural = inspect_members(infos)
@@ -1369,7 +1387,7 @@ def _stopped_early(
                 f"{len(structural) - MEMBER_SLACK} more member problems not listed",
             )
         )
-    result.problems.append(stopped)
+    result.problems.extend(stopped)
     result.counts = {"members": len(infos), "bytes_hashed": 0}
 
 
