@@ -442,13 +442,9 @@ def shape_errors(
             props = sch.get("properties", {})
             extra = sorted(k for k in v if k not in props)
             more = sch.get("additionalProperties", True)
-            if more is False and extra:
-                shown = ", ".join(repr(k) for k in extra)
-                yield (
-                    at,
-                    "additionalProperties",
-                    f"unknown field(s) {shown} (the schema forbids them)",
-                )
+            if more is False:
+                for k in extra:
+                    yield (*at, k), "additionalProperties", "unknown field (the schema forbids it)"
             for k in v:
                 if k in props:
                     todo.append((v[k], props[k], (*at, k)))

@@ -404,6 +404,11 @@ def schema_problems(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
         parts = list(error.absolute_path)
         if _left_to_detailed_checks(parts, str(error.validator)):
             continue
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = set(error.schema.get("properties", {}))
+            for key in sorted(k for k in error.instance if k not in allowed):
+                found.setdefault(_pointer([*parts, key]), "unknown field (the schema forbids it)")
+            continue
         found.setdefault(_pointer(parts), _schema_message(error))
     for name in ("started_at", "sealed_at"):
         message = _timestamp_problem(manifest.get(name))
