@@ -8,6 +8,8 @@ are the same as the package's, so the two verifiers can be compared on the same 
 
     python3 tools/omphalos_verify_standalone.py run DIR [--json] [--trusted-key FILE ...]
     python3 tools/omphalos_verify_standalone.py bundle X.tar.gz [--json] [--trusted-key FILE ...]
+    python3 tools/omphalos_verify_standalone.py certificates LOG [--head HASH|FILE] [--json]
+        [--trusted-key FILE ...]
     python3 tools/omphalos_verify_standalone.py vectors [DIR] [--json]
 
 Signatures are checked only when ``--trusted-key`` is given, and that needs the ``cryptography``
@@ -21,6 +23,7 @@ from __future__ import annotations
 import argparse
 import base64
 import binascii
+import datetime
 import hashlib
 import json
 import os
@@ -29,7 +32,7 @@ import stat
 import sys
 import tarfile
 import zlib
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +59,9 @@ RELEASE_NAME = "release_manifest.json"
 RELEASE_SIGNATURE_NAME = "release_manifest.sig.json"
 RUN_PREFIX = "run/"
 MAX_IN_MEMORY = 64 * 1024 * 1024
+MAX_MEMBERS_BEFORE_RELEASE = 1000  # members allowed before the release manifest
+MEMBER_SLACK = 64  # members beyond the declared ones looked at before reading stops
+MAX_UNCLAIMED_BYTES = 1024 * 1024  # unclaimed member bytes skipped before reading stops
 MAX_SIGNATURE_FILE = 64 * 1024
 CHUNK = 1 << 20
 
@@ -71,7 +77,9 @@ META_FIELDS = (
     "tables",
 )
 SEALED_FIELDS = ("schema_version", "sealed_at", "artifacts", "merkle", "metadata_sha256")
-UNHASHED_FIELDS = ("metadata_sha256", "signatures")
+UNHASHED_FIELDS = ("metadata_sha256",)  # nothing else may stand outside the digest
+MAX_MANIFEST_BYTES = 64 * 1024 * 1024  # a manifest larger than this is not read
+TMP_PREFIX = ".tmp-"  # a run that was never renamed into place
 
 #: (pattern, role, kind): exact path, or a directory prefix ending with "/"; first match wins.
 ROLE_RULES = (
@@ -96,6 +104,10 @@ KEY_NAME_FIELDS = frozenset({"schema_version", "algorithm", "key_id", "name", "p
 
 class Unreadable(Exception):
     """The input cannot be read at all (exit 2)."""
+
+
+class TooLarge(OSError):
+    """A file is larger than a reader accepts; it is not read."""
 
 
 class NotCanonical(ValueError):
@@ -200,6 +212,308 @@ def same(a: object, b: object) -> bool:
 
 def utf8_key(path: str) -> bytes:
     return path.encode("utf-8", "surrogateescape")
+
+
+# --------------------------------------------------------------------------------------------
+# the run manifest's shape (contracts/run_manifest.schema.json without its descriptions; the
+# package validates with jsonschema, this is a small interpreter of the keywords it uses)
+
+RUN_MANIFEST_SHAPE: dict[str, Any] = {
+    "$defs": {
+        "artifact": {
+            "additionalProperties": False,
+            "properties": {
+                "kind": {
+                    "enum": [
+                        "admitted_input",
+                        "catalog_result",
+                        "config",
+                        "dbt",
+                        "export",
+                        "input",
+                        "lineage",
+                        "log",
+                        "other",
+                        "rejects",
+                        "report",
+                        "timings",
+                        "warehouse",
+                    ]
+                },
+                "path": {
+                    "minLength": 1,
+                    "pattern": "^(?!/)(?!.*//)(?!(.*/)?\\.\\.?(/|$))[^\\\\\\u0000]+(?<!/)$",
+                    "type": "string",
+                },
+                "role": {"enum": ["payload", "procedural"]},
+                "sha256": {"pattern": "^[0-9a-f]{64}$", "type": "string"},
+                "size": {"minimum": 0, "type": "integer"},
+            },
+            "required": ["path", "size", "sha256", "role", "kind"],
+            "type": "object",
+        },
+        "merkle": {
+            "additionalProperties": False,
+            "properties": {
+                "algorithm": {"const": "rfc6962-sha256"},
+                "all_leaves": {"minimum": 0, "type": "integer"},
+                "all_root": {"pattern": "^[0-9a-f]{64}$", "type": "string"},
+                "leaf": {"const": "omphalos.leaf/1"},
+                "payload_leaves": {"minimum": 0, "type": "integer"},
+                "payload_root": {"pattern": "^[0-9a-f]{64}$", "type": "string"},
+            },
+            "required": [
+                "algorithm",
+                "leaf",
+                "payload_root",
+                "payload_leaves",
+                "all_root",
+                "all_leaves",
+            ],
+            "type": "object",
+        },
+    },
+    "additionalProperties": False,
+    "properties": {
+        "artifacts": {"items": {"$ref": "#/$defs/artifact"}, "type": "array"},
+        "config": {
+            "additionalProperties": False,
+            "properties": {
+                "as_of_date": {"pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}$", "type": "string"},
+                "name": {"type": "string"},
+                "path": {
+                    "minLength": 1,
+                    "pattern": "^(?!/)(?!.*//)(?!(.*/)?\\.\\.?(/|$))[^\\\\\\u0000]+(?<!/)$",
+                    "type": "string",
+                },
+                "sha256": {"pattern": "^[0-9a-f]{64}$", "type": "string"},
+            },
+            "required": ["name", "path", "sha256", "as_of_date"],
+            "type": "object",
+        },
+        "dbt": {
+            "additionalProperties": False,
+            "properties": {
+                "command": {"items": {"type": "string"}, "type": "array"},
+                "vars": {"additionalProperties": {"type": "string"}, "type": "object"},
+            },
+            "required": ["command", "vars"],
+            "type": "object",
+        },
+        "dependencies": {"additionalProperties": {"type": "string"}, "type": "object"},
+        "engine": {
+            "additionalProperties": False,
+            "properties": {
+                "master": {"type": "string"},
+                "memory_limit": {"type": "string"},
+                "schemas": {"items": {"type": "string"}, "type": "array"},
+                "schemas_kept": {"type": "boolean"},
+                "server_version": {"type": "string"},
+                "spark_version": {"type": "string"},
+                "target": {"enum": ["duckdb", "postgres", "spark"]},
+                "threads": {"minimum": 1, "type": "integer"},
+                "warehouse": {"type": "string"},
+            },
+            "required": ["target", "threads"],
+            "type": "object",
+        },
+        "inputs": {
+            "items": {
+                "properties": {
+                    "file": {"type": "string"},
+                    "format": {"type": "string"},
+                    "name": {"type": "string"},
+                    "registry_source": {"type": "object"},
+                    "rows_admitted": {"minimum": 0, "type": "integer"},
+                    "rows_read": {"minimum": 0, "type": "integer"},
+                    "rows_rejected": {"minimum": 0, "type": "integer"},
+                    "source_sha256": {"pattern": "^[0-9a-f]{64}$", "type": "string"},
+                    "source_size": {"minimum": 0, "type": "integer"},
+                },
+                "required": [
+                    "name",
+                    "format",
+                    "source_sha256",
+                    "source_size",
+                    "rows_read",
+                    "rows_admitted",
+                    "rows_rejected",
+                ],
+                "type": "object",
+            },
+            "type": "array",
+        },
+        "merkle": {"$ref": "#/$defs/merkle"},
+        "metadata_sha256": {"pattern": "^[0-9a-f]{64}$", "type": "string"},
+        "run_id": {
+            "pattern": "^[a-z0-9][a-z0-9_-]{0,63}-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}$",
+            "type": "string",
+        },
+        "schema_version": {"const": "omphalos.run_manifest/1"},
+        "sealed_at": {
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$",
+            "type": "string",
+        },
+        "started_at": {
+            "pattern": "^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\\.[0-9]{1,9})?Z$",
+            "type": "string",
+        },
+        "tables": {
+            "items": {
+                "properties": {
+                    "columns": {"items": {"type": "string"}, "type": "array"},
+                    "key": {"items": {"type": "string"}, "minItems": 1, "type": "array"},
+                    "logical_sha256": {"pattern": "^[0-9a-f]{64}$", "type": "string"},
+                    "name": {"type": "string"},
+                    "rows": {"minimum": 0, "type": "integer"},
+                },
+                "required": ["name", "key", "rows", "columns", "logical_sha256"],
+                "type": "object",
+            },
+            "type": "array",
+        },
+        "tool": {
+            "additionalProperties": False,
+            "properties": {"name": {"const": "omphalos"}, "version": {"type": "string"}},
+            "required": ["name", "version"],
+            "type": "object",
+        },
+    },
+    "required": [
+        "schema_version",
+        "run_id",
+        "started_at",
+        "sealed_at",
+        "tool",
+        "dependencies",
+        "engine",
+        "config",
+        "inputs",
+        "dbt",
+        "artifacts",
+        "tables",
+        "merkle",
+        "metadata_sha256",
+    ],
+    "type": "object",
+}
+
+_TYPES = {
+    "object": lambda v: isinstance(v, dict),
+    "array": lambda v: isinstance(v, list),
+    "string": lambda v: isinstance(v, str),
+    "integer": lambda v: isinstance(v, int) and not isinstance(v, bool),
+    "boolean": lambda v: isinstance(v, bool),
+}
+
+
+def shape_errors(
+    value: object, schema: Mapping[str, Any], where: tuple[object, ...] = ()
+) -> Iterable[tuple[tuple[object, ...], str, str]]:
+    """(key path, keyword, message) for every violation; iterative over the nesting."""
+    todo: list[tuple[object, Mapping[str, Any], tuple[object, ...]]] = [(value, schema, where)]
+    while todo:
+        v, sch, at = todo.pop()
+        ref = sch.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/$defs/"):
+            sch = RUN_MANIFEST_SHAPE["$defs"][ref[len("#/$defs/") :]]
+        if "type" in sch and not _TYPES[sch["type"]](v):
+            yield at, "type", f"{short(v)} is not of type {sch['type']!r}"
+        if "const" in sch and not same(v, sch["const"]):
+            yield at, "const", f"{short(v)} is not {sch['const']!r}"
+        if "enum" in sch and not any(same(v, e) for e in sch["enum"]):
+            yield at, "enum", f"{short(v)} is not one of {sch['enum']!r}"
+        if isinstance(v, str):
+            if "pattern" in sch and re.search(sch["pattern"], v) is None:
+                yield at, "pattern", f"{short(v)} does not have the required form"
+            if len(v) < sch.get("minLength", 0):
+                yield at, "minLength", f"{short(v)} is too short"
+        if _TYPES["integer"](v) and "minimum" in sch and v < sch["minimum"]:  # type: ignore[operator]
+            yield at, "minimum", f"{v!r} is less than {sch['minimum']}"
+        if isinstance(v, list):
+            if len(v) < sch.get("minItems", 0):
+                yield at, "minItems", "too few items"
+            if "items" in sch:
+                todo.extend((item, sch["items"], (*at, i)) for i, item in enumerate(v))
+        if isinstance(v, dict):
+            missing = [k for k in sch.get("required", ()) if k not in v]
+            if missing:
+                yield at, "required", ", ".join(repr(k) for k in missing) + " is required"
+            props = sch.get("properties", {})
+            extra = sorted(k for k in v if k not in props)
+            more = sch.get("additionalProperties", True)
+            if more is False:
+                for k in extra:
+                    yield (*at, k), "additionalProperties", "unknown field (the schema forbids it)"
+            for k in v:
+                if k in props:
+                    todo.append((v[k], props[k], (*at, k)))
+                elif isinstance(more, dict):
+                    todo.append((v[k], more, (*at, k)))
+
+
+def short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+DETAILED_ENTRY_FIELDS = frozenset({"path", "size", "sha256", "role", "kind"})
+DETAILED_MERKLE_FIELDS = frozenset(
+    {"algorithm", "leaf", "payload_root", "payload_leaves", "all_root", "all_leaves"}
+)
+
+
+def checked_elsewhere(at: tuple[object, ...], keyword: str) -> bool:
+    """Violations that the manifest checks report with codes of their own (one problem each)."""
+    if not at:
+        return keyword == "required"  # manifest_missing_field
+    if at == ("schema_version",):
+        return True
+    if at[0] == "artifacts" and len(at) >= 2:
+        if len(at) == 2:
+            return keyword in ("type", "required")
+        return len(at) == 3 and at[2] in DETAILED_ENTRY_FIELDS
+    if at[0] == "merkle":
+        if len(at) == 1:
+            return keyword in ("type", "required")
+        return len(at) == 2 and at[1] in DETAILED_MERKLE_FIELDS
+    return at == ("artifacts",) and keyword == "type"
+
+
+def key_path(at: Iterable[object]) -> str:
+    return "$" + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in at)
+
+
+def real_time(value: object) -> str | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        datetime.datetime.strptime(value[:19], "%Y-%m-%dT%H:%M:%S")
+    except ValueError:
+        return f"{value!r} is not a real UTC date and time"
+    return None
+
+
+def manifest_shape_problems(manifest: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """One (key path, message) per key path the schema (or a real clock) refuses."""
+    found: dict[str, str] = {}
+    for at, keyword, message in shape_errors(manifest, RUN_MANIFEST_SHAPE):
+        if not checked_elsewhere(at, keyword):
+            found.setdefault(key_path(at), message)
+    for name in ("started_at", "sealed_at"):
+        message = real_time(manifest.get(name))
+        if message is not None:
+            found.setdefault(f"$.{name}", message)
+    started, sealed = manifest.get("started_at"), manifest.get("sealed_at")
+    if (
+        isinstance(started, str)
+        and isinstance(sealed, str)
+        and "$.started_at" not in found
+        and "$.sealed_at" not in found
+        and sealed < started
+    ):
+        found["$.sealed_at"] = f"{sealed!r} is before started_at {started!r}"
+    return sorted(found.items())
 
 
 # --------------------------------------------------------------------------------------------
@@ -652,6 +966,10 @@ def parse_run_manifest(
         obj = strict_loads(raw)
     except (UnicodeDecodeError, ValueError) as exc:
         return None, [problem("manifest_invalid_json", where, f"manifest is not valid JSON: {exc}")]
+    except RecursionError:
+        return None, [
+            problem("manifest_invalid_json", where, "manifest is not valid JSON: nested too deeply")
+        ]
     if not isinstance(obj, dict):
         return None, [problem("manifest_invalid", where, "manifest is not a JSON object")]
     if obj.get("schema_version") != RUN_MANIFEST_SCHEMA:
@@ -680,6 +998,8 @@ def check_manifest(
             problems.append(
                 problem("manifest_missing_field", MANIFEST_NAME, f"field {name!r} is missing")
             )
+    for where, message in manifest_shape_problems(manifest):
+        problems.append(problem("manifest_schema", MANIFEST_NAME, f"{where}: {message}"))
     try:
         if raw != canonical(manifest) + b"\n":
             problems.append(
@@ -796,9 +1116,13 @@ def read_nofollow(path: str, limit: int) -> bytes:
         if not stat.S_ISREG(st.st_mode):
             raise OSError("not a regular file")
         if st.st_size > limit:
-            raise OSError(f"larger than {limit} bytes")
+            raise TooLarge(f"{st.st_size} bytes, more than the {limit} accepted")
         chunks = []
+        size = 0
         while chunk := os.read(fd, CHUNK):
+            size += len(chunk)
+            if size > limit:
+                raise TooLarge(f"grew past the {limit} bytes accepted while being read")
             chunks.append(chunk)
         return b"".join(chunks)
     finally:
@@ -828,61 +1152,83 @@ def verify_run_dir(run_dir: Path, keys: Keys) -> dict[str, Any]:
     other: set[str] = set()
     has_signature = False
 
-    def walk(directory: str, prefix: str) -> None:
-        nonlocal has_signature
+    if run_dir.resolve().name.startswith(TMP_PREFIX):
+        problems.append(
+            problem(
+                "run_unfinished",
+                display(run_dir.resolve().name),
+                "a .tmp-<run_id> directory was never renamed into place: never a sealed run",
+            )
+        )
+
+    # iterative, in the order of a recursive walk (depth first, sorted by name): any depth of
+    # folders, never a RecursionError
+    def listing(directory: str, where: str) -> Iterator[os.DirEntry[str]] | None:
         try:
             with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                return iter(sorted(it, key=lambda e: e.name))
         except OSError as exc:
             problems.append(
-                problem(
-                    "unreadable", display(prefix.rstrip("/") or "."), f"cannot list: {exc.strerror}"
-                )
+                problem("unreadable", display(where or "."), f"cannot list: {exc.strerror}")
             )
-            return
-        for entry in entries:
-            rel = prefix + entry.name
-            try:
-                if entry.is_symlink():
-                    other.add(rel)
-                    problems.append(problem("symlink", display(rel), "symlink (never followed)"))
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    walk(entry.path, rel + "/")
-                    continue
-                is_file = entry.is_file(follow_symlinks=False)
-            except OSError as exc:
-                other.add(rel)
-                problems.append(problem("unreadable", display(rel), f"cannot stat: {exc.strerror}"))
-                continue
-            if not is_file:
-                other.add(rel)
-                problems.append(problem("not_regular_file", display(rel), "not a regular file"))
-            elif rel == MANIFEST_NAME:
-                continue
-            elif rel == SIGNATURE_NAME:
-                has_signature = True
-            elif not is_safe_relpath(rel):
-                other.add(rel)
-                problems.append(problem("unsafe_filename", display(rel), "not a safe UTF-8 path"))
-            else:
-                files.append(rel)
+            return None
 
-    walk(os.fspath(run_dir), "")
+    first = listing(os.fspath(run_dir), "")
+    stack: list[tuple[Iterator[os.DirEntry[str]], str]] = [] if first is None else [(first, "")]
+    while stack:
+        entries, prefix = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        rel = prefix + entry.name
+        try:
+            if entry.is_symlink():
+                other.add(rel)
+                problems.append(problem("symlink", display(rel), "symlink (never followed)"))
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                sub = listing(entry.path, rel)
+                if sub is not None:
+                    stack.append((sub, rel + "/"))
+                continue
+            is_file = entry.is_file(follow_symlinks=False)
+        except OSError as exc:
+            other.add(rel)
+            problems.append(problem("unreadable", display(rel), f"cannot stat: {exc.strerror}"))
+            continue
+        if not is_file:
+            other.add(rel)
+            problems.append(problem("not_regular_file", display(rel), "not a regular file"))
+        elif rel == MANIFEST_NAME:
+            continue
+        elif rel == SIGNATURE_NAME:
+            has_signature = True
+        elif not is_safe_relpath(rel):
+            other.add(rel)
+            problems.append(problem("unsafe_filename", display(rel), "not a safe UTF-8 path"))
+        else:
+            files.append(rel)
+
     disk: dict[str, tuple[str, int]] = {}
     for rel in files:
         try:
             disk[rel] = hash_nofollow(os.path.join(run_dir, rel))
         except OSError as exc:
-            problems.append(problem("unreadable", display(rel), f"cannot hash: {exc}"))
+            other.add(rel)  # present but unreadable: not also "missing"
+            problems.append(
+                problem("unreadable", display(rel), f"cannot hash: {exc.strerror or exc}")
+            )
     recomputed = merkle_of((p, s, d) for p, (d, s) in disk.items())
 
     manifest: dict[str, Any] | None = None
     raw = b""
     try:
-        raw = read_nofollow(os.path.join(run_dir, MANIFEST_NAME), 1 << 62)
+        raw = read_nofollow(os.path.join(run_dir, MANIFEST_NAME), MAX_MANIFEST_BYTES)
     except FileNotFoundError:
         problems.append(problem("manifest_missing", MANIFEST_NAME, "manifest not found"))
+    except TooLarge as exc:
+        problems.append(problem("manifest_too_large", MANIFEST_NAME, f"{exc}; not read"))
     except OSError as exc:
         problems.append(
             problem("manifest_unreadable", MANIFEST_NAME, f"cannot read the manifest: {exc}")
@@ -1428,6 +1774,95 @@ def check_bundle_members(
     problems.extend(check_proofs(release["inclusion_proofs"], manifest, shipped, selective))
 
 
+def declared_sizes(raw: bytes) -> dict[str, int] | None:
+    try:
+        obj = strict_loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        return None
+    members = obj.get("members") if isinstance(obj, dict) else None
+    if not isinstance(members, list):
+        return None
+    return {
+        m["path"]: m["size"]
+        for m in members
+        if isinstance(m, dict) and isinstance(m.get("path"), str) and is_count(m.get("size"))
+    }
+
+
+def read_headers(
+    tar: tarfile.TarFile,
+) -> tuple[list[tarfile.TarInfo], list[dict[str, str]] | None]:
+    """Headers one by one, against the release manifest's claims as soon as it is read; stop
+    before skipping over unclaimed content, or past more members than were declared."""
+    infos: list[tarfile.TarInfo] = []
+    declared: dict[str, int] | None = None
+    limit = MAX_MEMBERS_BEFORE_RELEASE
+    unclaimed = 0
+    while True:
+        info = tar.next()
+        if info is None:
+            return infos, None
+        infos.append(info)
+        if len(infos) > limit:
+            what = (
+                f"the {limit - MEMBER_SLACK} its release manifest declares"
+                if declared is not None
+                else f"{MAX_MEMBERS_BEFORE_RELEASE} without a release manifest"
+            )
+            return infos, [
+                problem(
+                    "too_many_members",
+                    display(info.name),
+                    f"more members than {what}; stopped reading at member {len(infos)}",
+                )
+            ]
+        if not info.isreg():
+            continue
+        rel = info.name[len(BUNDLE_ROOT) + 1 :] if info.name.startswith(BUNDLE_ROOT + "/") else ""
+        if declared is None and rel == RELEASE_NAME and info.size <= MAX_IN_MEMORY:
+            f = tar.extractfile(info)
+            declared = declared_sizes(f.read() if f is not None else b"")
+            if declared is not None:
+                names = [p for p in (*declared, RELEASE_NAME)]
+                dirs = {
+                    "/".join(n.split("/")[:i]) for n in names for i in range(1, n.count("/") + 1)
+                }
+                limit = len(infos) + len(declared) + len(dirs) + 1 + 2 + MEMBER_SLACK
+            continue
+        if declared is None:
+            claimed = 0
+        elif rel == RELEASE_SIGNATURE_NAME:
+            claimed = info.size if info.size <= MAX_IN_MEMORY else 0
+        else:
+            claimed = min(info.size, declared.get(rel, 0))
+        unclaimed += info.size - claimed
+        if unclaimed > MAX_UNCLAIMED_BYTES:
+            stop = problem(
+                "bundle_read_stopped",
+                display(info.name),
+                f"more than {MAX_UNCLAIMED_BYTES} unclaimed member bytes: stopped reading, the "
+                "content was not read",
+            )
+            if declared is not None and rel in declared:
+                return infos, [
+                    problem(
+                        "member_size_mismatch",
+                        display(info.name),
+                        f"release manifest says {declared[rel]} bytes, member has {info.size}; "
+                        "not read",
+                    ),
+                    stop,
+                ]
+            if declared is not None and rel != RELEASE_SIGNATURE_NAME:
+                return infos, [
+                    problem(
+                        "unlisted_member", display(info.name), "not listed in the release manifest"
+                    ),
+                    stop,
+                ]
+            return infos, [stop]
+
+
 def verify_bundle_file(path: Path, keys: Keys) -> dict[str, Any]:
     out: dict[str, Any] = {
         "ok": False,
@@ -1444,9 +1879,10 @@ def verify_bundle_file(path: Path, keys: Keys) -> dict[str, Any]:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
     except OSError as exc:
         raise Unreadable(f"cannot open {path}: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise Unreadable(f"{path} is not a regular file (a bundle is a .tar.gz file)")
     with os.fdopen(fd, "rb") as raw:
-        if not stat.S_ISREG(os.fstat(raw.fileno()).st_mode):
-            raise Unreadable(f"{path} is not a regular file")
         if raw.read(2) != b"\x1f\x8b":
             raise Unreadable(f"{path} is not gzip-compressed")
         raw.seek(0)
@@ -1454,10 +1890,24 @@ def verify_bundle_file(path: Path, keys: Keys) -> dict[str, Any]:
             with tarfile.open(
                 fileobj=raw, mode="r:gz", encoding="utf-8", errors="surrogateescape"
             ) as tar:
-                infos = tar.getmembers()
+                infos, stopped = read_headers(tar)
                 if not infos:
                     raise Unreadable(f"{path} is an empty archive, not a bundle")
-                check_bundle_members(tar, infos, keys, out)
+                if stopped is not None:
+                    _, structural = inspect_members(infos)
+                    out["problems"].extend(structural[:MEMBER_SLACK])
+                    if len(structural) > MEMBER_SLACK:
+                        out["problems"].append(
+                            problem(
+                                "too_many_problems",
+                                member(""),
+                                f"{len(structural) - MEMBER_SLACK} more member problems not listed",
+                            )
+                        )
+                    out["problems"].extend(stopped)
+                    out["counts"] = {"members": len(infos), "bytes_hashed": 0}
+                else:
+                    check_bundle_members(tar, infos, keys, out)
         except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
             raise Unreadable(
                 f"{path} is not a readable gzip-compressed tar archive: {exc}"
@@ -1484,6 +1934,257 @@ def verify_bundle_file(path: Path, keys: Keys) -> dict[str, Any]:
             )
     out["ok"] = not problems
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# certificates log (docs/evidence.md, "Certificates log" and "Signed head")
+
+CERTIFICATE_SCHEMA = "omphalos.certificate/1"
+HEAD_SCHEMA = "omphalos.certificates_head/1"
+GENESIS = "0" * 64
+CERT_FIELDS = frozenset(
+    {
+        "schema_version",
+        "seq",
+        "run_a",
+        "run_b",
+        "verdict",
+        "report_sha256",
+        "key_id",
+        "algorithm",
+        "issued_at",
+        "prev_certificate_sha256",
+        "signature",
+    }
+)
+CERT_RUN_FIELDS = frozenset({"run_id", "payload_root", "metadata_sha256"})
+HEAD_FIELDS = frozenset(
+    {"schema_version", "size", "root", "issued_at", "key_id", "algorithm", "signature"}
+)
+KEY_ID = re.compile(r"ed25519:[0-9a-f]{64}")
+
+
+def certificate_shape(obj: object) -> str | None:
+    if not isinstance(obj, dict):
+        return "not a JSON object"
+    if set(obj) != CERT_FIELDS:
+        return "fields are not exactly " + ", ".join(sorted(CERT_FIELDS))
+    for side in ("run_a", "run_b"):
+        ref = obj[side]
+        if not isinstance(ref, dict) or set(ref) != CERT_RUN_FIELDS:
+            return f"{side} must have exactly " + ", ".join(sorted(CERT_RUN_FIELDS))
+        if not isinstance(ref["run_id"], str):
+            return f"{side}.run_id is not a string"
+        if not (is_hex64(ref["payload_root"]) and is_hex64(ref["metadata_sha256"])):
+            return f"{side} digests are not 64 lowercase hex digits"
+    if obj["verdict"] not in ("equivalent", "different"):
+        return "verdict is not equivalent or different"
+    if not is_hex64(obj["report_sha256"]):
+        return "report_sha256 is not 64 lowercase hex digits"
+    if not isinstance(obj["key_id"], str) or not KEY_ID.fullmatch(obj["key_id"]):
+        return "key_id is not 'ed25519:' + 64 hex digits"
+    if obj["algorithm"] != KEY_ALGORITHM:
+        return f"algorithm is not {KEY_ALGORITHM!r}"
+    if not isinstance(obj["issued_at"], str) or not RFC3339_UTC.fullmatch(obj["issued_at"]):
+        return "issued_at is not an RFC 3339 UTC timestamp"
+    if not isinstance(obj["signature"], str):
+        return "signature is not a string"
+    return None
+
+
+def certificate_problem(
+    line: bytes, n: int, prev: str, where: str, keys: Keys
+) -> dict[str, str] | None:
+    def bad(code: str, message: str) -> dict[str, str]:
+        return problem(code, where, f"line {n}: {message}")
+
+    try:
+        obj = strict_loads(line)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return bad("certificate_bad_json", f"not a valid JSON certificate ({exc})")
+    if isinstance(obj, dict) and obj.get("schema_version") != CERTIFICATE_SCHEMA:
+        return bad("certificate_unknown_schema", f"schema_version {obj.get('schema_version')!r}")
+    shape = certificate_shape(obj)
+    if shape is not None:
+        return bad("certificate_malformed", shape)
+    assert isinstance(obj, dict)
+    if not is_count(obj["seq"]) or obj["seq"] != n - 1:
+        return bad("certificate_seq_gap", f"seq is {obj['seq']!r}, expected {n - 1}")
+    if obj["prev_certificate_sha256"] != prev:
+        return bad("certificate_prev_mismatch", f"does not link to the previous line's {prev}")
+    try:
+        if canonical(obj) != line:
+            return bad("certificate_not_canonical", "line is not in canonical JSON form")
+    except NotCanonical as exc:
+        return bad("certificate_not_canonical", str(exc))
+    if not keys:
+        return None
+    if obj["key_id"] not in keys.by_id:
+        return bad("certificate_untrusted_key", f"signed by {obj['key_id']}, not a trusted key")
+    sig = decode_signature(obj["signature"])
+    body = {k: v for k, v in obj.items() if k != "signature"}
+    if sig is None or not keys.verify(obj["key_id"], sig, canonical(body)):
+        return bad("certificate_signature_invalid", "the signature does not verify")
+    return None
+
+
+def prefix_roots(lines: Sequence[bytes]) -> list[str]:
+    """Root of every prefix (recomputed with the recursive definition of RFC 6962)."""
+    hashes = [leaf_hash(line) for line in lines]
+    return [mth(hashes[:k]).hex() for k in range(len(hashes) + 1)]
+
+
+def parse_head(raw: bytes, where: str, keys: Keys) -> tuple[dict[str, Any] | None, str | None]:
+    """(head, None) or (None, what is wrong); signature checked when keys are given."""
+    try:
+        obj = strict_loads(raw)
+    except (UnicodeDecodeError, ValueError, RecursionError) as exc:
+        return None, f"not a JSON head record ({exc})"
+    if not isinstance(obj, dict) or obj.get("schema_version") != HEAD_SCHEMA:
+        return None, f"not an {HEAD_SCHEMA} record"
+    if set(obj) != HEAD_FIELDS:
+        return None, "fields are not exactly " + ", ".join(sorted(HEAD_FIELDS))
+    if not is_count(obj["size"]) or not is_hex64(obj["root"]):
+        return None, "size is not a count or root is not 64 lowercase hex digits"
+    try:
+        if raw != canonical(obj) + b"\n":
+            return None, "not canonical JSON plus one newline"
+    except NotCanonical as exc:
+        return None, str(exc)
+    if keys:
+        if obj["key_id"] not in keys.by_id:
+            return None, f"signed by {obj['key_id']!r}, not a trusted key"
+        sig = decode_signature(str(obj["signature"]))
+        body = {k: v for k, v in obj.items() if k != "signature"}
+        if sig is None or not keys.verify(str(obj["key_id"]), sig, canonical(body)):
+            return None, "the head's signature does not verify"
+    return obj, None
+
+
+def against_head(
+    lines: Sequence[bytes], roots: Sequence[str], size: int, root: str, where: str, what: str
+) -> dict[str, str] | None:
+    if size > len(lines):
+        return problem(
+            "certificates_truncated",
+            where,
+            f"{what} has {size} certificate(s), the log only {len(lines)}: entries were removed",
+        )
+    if roots[size] != root:
+        return problem(
+            "certificates_forked",
+            where,
+            f"the first {size} certificate(s) have root {roots[size]}, {what} says {root}",
+        )
+    return None
+
+
+def head_file_of(log: Path) -> Path:
+    name = log.name[: -len(".jsonl")] if log.name.endswith(".jsonl") else log.name
+    return log.with_name(name + ".head.json")
+
+
+def verify_certificates_file(log: Path, keys: Keys, pinned: str | None) -> dict[str, Any]:
+    try:
+        raw = read_nofollow(os.fspath(log), 1 << 40)
+    except OSError as exc:
+        raise Unreadable(f"cannot read the log {log}: {exc}") from None
+    where = os.fspath(log)
+    problems: list[dict[str, str]] = []
+    parts = raw.split(b"\n")
+    tail = parts.pop() if raw else b""
+    lines = parts if raw else []
+    prev = GENESIS
+    checked = 0
+    for i, line in enumerate(lines):
+        found = certificate_problem(line, i + 1, prev, where, keys)
+        if found is not None:
+            problems.append(found)
+            break
+        prev = hashlib.sha256(line).hexdigest()
+        checked += 1
+    else:
+        if tail:
+            problems.append(
+                problem(
+                    "certificate_torn_line",
+                    where,
+                    f"line {len(lines) + 1}: last line has no newline (torn or truncated write)",
+                )
+            )
+    roots = prefix_roots(lines)
+    head: dict[str, Any] = {"size": len(lines), "root": roots[-1]}
+    signed_path = head_file_of(log)
+    signed: dict[str, Any] = {"file": os.fspath(signed_path), "status": "absent"}
+    if os.path.lexists(signed_path):
+        try:
+            record, bad = parse_head(
+                read_nofollow(os.fspath(signed_path), 64 * 1024), os.fspath(signed_path), keys
+            )
+        except OSError as exc:
+            record, bad = None, f"cannot read: {exc}"
+        if record is None:
+            signed["status"] = "invalid"
+            problems.append(problem("certificates_head_invalid", os.fspath(signed_path), f"{bad}"))
+        else:
+            signed.update(
+                status="valid" if keys else "unchecked",
+                size=record["size"],
+                root=record["root"],
+                issued_at=record["issued_at"],
+                key_id=record["key_id"],
+            )
+            found = against_head(
+                lines, roots, record["size"], record["root"], where, "the signed head"
+            )
+            if found is None and record["size"] < len(lines):
+                found = problem(
+                    "certificates_head_stale",
+                    os.fspath(signed_path),
+                    f"the signed head covers {record['size']} certificate(s), the log has "
+                    f"{len(lines)}",
+                )
+            if found is not None:
+                signed["status"] = "mismatch"
+                problems.append(found)
+    head["signed"] = signed
+    if pinned is not None:
+        if HEX64.fullmatch(pinned):
+            size = roots.index(pinned) if pinned in roots else None
+            head["pinned"] = {"root": pinned, "size": size}
+            found = (
+                None
+                if size is not None
+                else problem(
+                    "certificates_head_mismatch",
+                    where,
+                    f"no prefix of the log has the pinned root {pinned}: truncated or forked",
+                )
+            )
+        else:
+            try:
+                record, bad = parse_head(read_nofollow(pinned, 64 * 1024), pinned, keys)
+            except OSError as exc:
+                raise Unreadable(f"cannot read the head file {pinned}: {exc}") from None
+            if record is None:
+                raise Unreadable(f"{pinned}: {bad}")
+            head["pinned"] = {"root": record["root"], "size": record["size"]}
+            found = against_head(
+                lines, roots, record["size"], record["root"], where, f"the pinned head {pinned}"
+            )
+        head["pinned"]["status"] = "consistent" if found is None else "mismatch"
+        if found is not None:
+            problems.append(found)
+    return {
+        "ok": not problems,
+        "kind": "certificates",
+        "path": where,
+        "run_id": None,
+        "certificates_verified": checked,
+        "signatures_checked": bool(keys),
+        "head": head,
+        "problems": problems,
+    }
 
 
 # --------------------------------------------------------------------------------------------
@@ -1607,6 +2308,18 @@ def main(argv: Sequence[str] | None = None) -> int:
             metavar="FILE",
             help="a trusted public key (NAME.pub or PEM); needs 'cryptography'",
         )
+    p = sub.add_parser("certificates", help="verify a certificates log and its signed head")
+    p.add_argument("path", type=Path)
+    p.add_argument("--json", action="store_true", help="print the result as JSON")
+    p.add_argument("--head", default=None, metavar="HASH|FILE", help="a pinned head")
+    p.add_argument(
+        "--trusted-key",
+        action="append",
+        type=Path,
+        default=[],
+        metavar="FILE",
+        help="a trusted public key; needs 'cryptography' (without: links and heads only)",
+    )
     p = sub.add_parser("vectors", help="check the shared test vectors")
     p.add_argument(
         "path",
@@ -1626,6 +2339,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             keys = load_keys(args.trusted_key)
             if args.what == "run":
                 result = verify_run_dir(args.path, keys)
+            elif args.what == "certificates":
+                result = verify_certificates_file(args.path, keys, args.head)
             else:
                 result = verify_bundle_file(args.path, keys)
     except Unreadable as exc:
@@ -1636,10 +2351,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.json:
         print(json.dumps(result, sort_keys=True, ensure_ascii=False))
     elif result["ok"]:
-        extra = result.get("roots", {}).get("payload_root") or f"{result.get('checked')} vectors"
+        if result["kind"] == "certificates":
+            head = result["head"]
+            extra = (
+                f"{result['certificates_verified']} certificate(s) head size={head['size']} "
+                f"root={head['root']} signed_head={head['signed']['status']}"
+                + ("" if result["signatures_checked"] else " (signatures not checked)")
+            )
+        else:
+            extra = (
+                result.get("roots", {}).get("payload_root") or f"{result.get('checked')} vectors"
+            )
         statuses = ", ".join(f"{s['member']}: {s['status']}" for s in result.get("signatures", []))
+        run_id = f" {result['run_id']}" if result.get("run_id") else ""
         print(
-            f"OK {result['kind']} {result['path']} {extra}"
+            f"OK {result['kind']}{run_id} {result['path']} {extra}"
             + (f" signatures: {statuses}" if statuses else "")
         )
     else:

@@ -16,6 +16,7 @@ import fcntl
 import hashlib
 import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -31,22 +32,31 @@ from omphalos.keys import (
     trusted_keys_from_args,
 )
 from omphalos.lineage import utc_now
+from omphalos.merkle import leaf_hash, node_hash
 from omphalos.problems import Problem
 
 __all__ = [
     "CERTIFICATE_SCHEMA",
     "GENESIS",
+    "HEAD_SCHEMA",
     "CertificateLogError",
     "add_arguments",
     "append_certificate",
     "build_certificate",
     "default_log_path",
+    "head_path",
+    "log_head",
     "main_from_args",
     "verify_certificates",
 ]
 
 CERTIFICATE_SCHEMA = "omphalos.certificate/1"
+HEAD_SCHEMA = "omphalos.certificates_head/1"
 GENESIS = "0" * 64
+_HEAD_FIELDS = frozenset(
+    {"schema_version", "size", "root", "issued_at", "key_id", "algorithm", "signature"}
+)
+_MAX_HEAD_FILE = 64 * 1024
 VERDICTS = ("equivalent", "different")
 _FIELDS = frozenset(
     {
@@ -274,13 +284,145 @@ def append_certificate(
         problems, count, prev = _scan(f.read(), os.fspath(log_path), None)
         if problems:
             raise CertificateLogError(f"refusing to append to a broken log: {problems[0]}")
-        cert = build_certificate(report, key, seq=count, prev_sha256=prev, issued_at=clock())
-        f.write(canonical_bytes(cert) + b"\n")
+        issued_at = clock()
+        cert = build_certificate(report, key, seq=count, prev_sha256=prev, issued_at=issued_at)
+        line = canonical_bytes(cert) + b"\n"
+        f.write(line)
         f.flush()
         os.fsync(f.fileno())
+        f.seek(0)
+        _write_head(log_path, f.read(), key, issued_at)  # still under the lock
     if created:
         fsync_dir(log_path.parent)
     return cert, count + 1
+
+
+# ---------------------------------------------------------------------------------------------
+# the signed head: size and RFC 6962 root over every line, as Certificate Transparency's STH
+
+
+def head_path(log_path: Path) -> Path:
+    """The signed head beside a log: ``certificates.jsonl`` -> ``certificates.head.json``."""
+    return log_path.with_name(log_path.name.removesuffix(".jsonl") + ".head.json")
+
+
+def _lines(raw: bytes) -> list[bytes]:
+    lines = raw.split(b"\n")
+    lines.pop()  # b"" after the last newline (a torn last line is not an entry)
+    return lines
+
+
+def prefix_roots(lines: list[bytes]) -> list[str]:
+    """``roots[k]`` is the RFC 6962 Merkle root (hex) over the first ``k`` lines (leaf data: the
+    line's bytes without its newline); ``roots[0]`` is the empty tree's."""
+    roots = [hashlib.sha256(b"").hexdigest()]
+    stack: list[tuple[int, bytes]] = []  # perfect subtrees (size, hash), largest first
+    for line in lines:
+        size, h = 1, leaf_hash(line)
+        while stack and stack[-1][0] == size:
+            left_size, left = stack.pop()
+            size, h = left_size + size, node_hash(left, h)
+        stack.append((size, h))
+        acc = stack[-1][1]
+        for _, left in reversed(stack[:-1]):
+            acc = node_hash(left, acc)
+        roots.append(acc.hex())
+    return roots
+
+
+def log_head(raw: bytes) -> dict[str, Any]:
+    """``{"size", "root"}`` of a log's bytes (complete lines only)."""
+    lines = _lines(raw)
+    return {"size": len(lines), "root": prefix_roots(lines)[-1]}
+
+
+def build_head(size: int, root: str, key: SigningKey, issued_at: str) -> dict[str, Any]:
+    body: dict[str, Any] = {
+        "schema_version": HEAD_SCHEMA,
+        "size": size,
+        "root": root,
+        "issued_at": issued_at,
+        "key_id": key.key_id,
+        "algorithm": ALGORITHM,
+    }
+    body["signature"] = base64.b64encode(key.sign(canonical_bytes(body))).decode("ascii")
+    return body
+
+
+def parse_head(raw: bytes, where: str, trusted: Mapping[str, TrustedKey]) -> dict[str, Any]:
+    """A signed head record, checked (shape, canonical form, trusted signature); raises
+    ``CertificateLogError`` with a located message."""
+    try:
+        obj = loads_strict(raw)
+    except (UnicodeDecodeError, ValueError) as exc:
+        raise CertificateLogError(f"{where}: not a JSON head record ({exc})") from None
+    if not isinstance(obj, dict) or obj.get("schema_version") != HEAD_SCHEMA:
+        raise CertificateLogError(f"{where}: not an {HEAD_SCHEMA} record")
+    if set(obj) != _HEAD_FIELDS:
+        raise CertificateLogError(f"{where}: fields are not exactly {sorted(_HEAD_FIELDS)}")
+    size, root = obj["size"], obj["root"]
+    if isinstance(size, bool) or not isinstance(size, int) or size < 0:
+        raise CertificateLogError(f"{where}: size {size!r} is not a count")
+    if not isinstance(root, str) or not _HEX64.fullmatch(root):
+        raise CertificateLogError(f"{where}: root is not 64 lowercase hex digits")
+    if raw != canonical_bytes(obj) + b"\n":
+        raise CertificateLogError(f"{where}: not canonical JSON plus one newline")
+    key = trusted.get(obj["key_id"]) if isinstance(obj["key_id"], str) else None
+    if key is None:
+        raise CertificateLogError(f"{where}: signed by {obj['key_id']!r}, not a trusted key")
+    try:
+        sig = base64.b64decode(str(obj["signature"]), validate=True)
+    except (binascii.Error, ValueError):
+        sig = b""
+    body = {k: v for k, v in obj.items() if k != "signature"}
+    if len(sig) != 64 or not key.verify(sig, canonical_bytes(body)):
+        raise CertificateLogError(f"{where}: the head's signature does not verify")
+    return obj
+
+
+def _write_head(log_path: Path, raw: bytes, key: SigningKey, issued_at: str) -> None:
+    from omphalos.canonical import write_canonical_json
+
+    head = log_head(raw)
+    write_canonical_json(
+        head_path(log_path), build_head(head["size"], head["root"], key, issued_at)
+    )
+
+
+def check_against_head(
+    lines: list[bytes], size: int, root: str, where: str, what: str
+) -> Problem | None:
+    """The log against a head of ``size`` and ``root``: truncated, forked, or consistent."""
+    if size > len(lines):
+        return Problem(
+            "certificates_truncated",
+            where,
+            f"{what} has {size} certificate(s), the log only {len(lines)}: entries were removed",
+        )
+    got = prefix_roots(lines[:size])[-1]
+    if got != root:
+        return Problem(
+            "certificates_forked",
+            where,
+            f"the first {size} certificate(s) have root {got}, {what} says {root}: entries were "
+            "replaced (a fork)",
+        )
+    return None
+
+
+def check_pinned_root(
+    lines: list[bytes], root: str, where: str
+) -> tuple[int | None, Problem | None]:
+    """A pinned root hash alone: some prefix of the log must have it."""
+    for k, got in enumerate(prefix_roots(lines)):
+        if got == root:
+            return k, None
+    return None, Problem(
+        "certificates_head_mismatch",
+        where,
+        f"no prefix of the log has the pinned root {root}: entries were removed (truncated) or "
+        "replaced (forked) since it was pinned",
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -295,12 +437,96 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=None,
         help="the certificates log (default artifacts/certificates.jsonl)",
     )
+    parser.add_argument(
+        "--head",
+        default=None,
+        metavar="HASH|FILE",
+        help="a head pinned earlier: the root hash printed as head.root, or a copy of a signed "
+        "head file; reports a truncated or forked log",
+    )
     add_trust_arguments(parser)
     parser.add_argument("--json", action="store_true", help="print the result as JSON")
 
 
+def _read_head_file(path: Path) -> bytes:
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
+    with os.fdopen(fd, "rb") as f:
+        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
+            raise OSError(f"{path}: not a regular file")
+        data = f.read(_MAX_HEAD_FILE + 1)
+    if len(data) > _MAX_HEAD_FILE:
+        raise OSError(f"{path}: too large to be a head record")
+    return data
+
+
+def check_heads(
+    log: Path,
+    trusted: Mapping[str, TrustedKey],
+    pinned: str | None,
+) -> tuple[dict[str, Any], list[Problem]]:
+    """The log's head (size, root), its signed head beside it, and a pinned head if given.
+    Raises ``CertificateLogError`` when ``pinned`` names a head file that cannot be used."""
+    where = os.fspath(log)
+    try:
+        raw = _read_nofollow(log)
+    except OSError:
+        return {}, []  # already reported as certificates_unreadable
+    lines = _lines(raw)
+    roots = prefix_roots(lines)
+    head: dict[str, Any] = {"size": len(lines), "root": roots[-1]}
+    problems: list[Problem] = []
+    signed_path = head_path(log)
+    signed: dict[str, Any] = {"file": os.fspath(signed_path), "status": "absent"}
+    if os.path.lexists(signed_path):
+        try:
+            record = parse_head(_read_head_file(signed_path), os.fspath(signed_path), trusted)
+        except (CertificateLogError, OSError) as exc:
+            signed["status"] = "invalid"
+            problems.append(Problem("certificates_head_invalid", os.fspath(signed_path), str(exc)))
+        else:
+            signed.update(
+                status="valid",
+                size=record["size"],
+                root=record["root"],
+                issued_at=record["issued_at"],
+                key_id=record["key_id"],
+            )
+            found = check_against_head(
+                lines, record["size"], record["root"], where, "the signed head"
+            )
+            if found is None and record["size"] < len(lines):
+                found = Problem(
+                    "certificates_head_stale",
+                    os.fspath(signed_path),
+                    f"the signed head covers {record['size']} certificate(s), the log has "
+                    f"{len(lines)}: appended without a new head (an interrupted append?)",
+                )
+            if found is not None:
+                signed["status"] = "mismatch"
+                problems.append(found)
+    head["signed"] = signed
+    if pinned is not None:
+        if _HEX64.fullmatch(pinned):
+            size, found = check_pinned_root(lines, pinned, where)
+            head["pinned"] = {"root": pinned, "size": size}
+        else:
+            try:
+                record = parse_head(_read_head_file(Path(pinned)), pinned, trusted)
+            except OSError as exc:
+                raise CertificateLogError(f"cannot read the head file {pinned}: {exc}") from None
+            head["pinned"] = {"root": record["root"], "size": record["size"]}
+            found = check_against_head(
+                lines, record["size"], record["root"], where, f"the pinned head {pinned}"
+            )
+        head["pinned"]["status"] = "consistent" if found is None else "mismatch"
+        if found is not None:
+            problems.append(found)
+    return head, problems
+
+
 def main_from_args(args: argparse.Namespace) -> int:
-    """0 every certificate verifies, 1 a bad line (the first is reported), 2 usage error."""
+    """0 every certificate verifies, 1 a bad line (the first is reported) or a head that the log
+    contradicts, 2 usage error."""
     log: Path = args.log if args.log is not None else default_log_path()
 
     def usage(message: str) -> int:
@@ -318,11 +544,17 @@ def main_from_args(args: argparse.Namespace) -> int:
     if not trusted:
         return usage("no trusted keys: pass --trusted-key FILE or --trust-file FILE")
     count, problems = verify_certificates(log, trusted)
+    try:
+        head, head_problems = check_heads(log, trusted, getattr(args, "head", None))
+    except CertificateLogError as exc:
+        return usage(str(exc))
+    problems = problems + head_problems
     if args.json:
         out = {
             "ok": not problems,
             "log": os.fspath(log),
             "certificates_verified": count,
+            "head": head,
             "problems": [p.to_dict() for p in problems],
         }
         print(canonical_bytes(out).decode("utf-8"))
@@ -334,5 +566,9 @@ def main_from_args(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
     else:
-        print(f"OK {count} certificate(s) in {log}: every signature and link verifies")
+        signed = head["signed"]["status"]
+        print(
+            f"OK {count} certificate(s) in {log}: every signature and link verifies; "
+            f"head size={head['size']} root={head['root']} signed_head={signed}"
+        )
     return 1 if problems else 0

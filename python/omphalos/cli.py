@@ -70,6 +70,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     except RunError as exc:
         print(f"omphalos run: run failed: {exc}", file=sys.stderr)
         return EXIT_FAILED
+    except OSError as exc:  # a disk error outside the run directory (inputs, keys): located
+        where = f"{exc.filename}: " if exc.filename is not None else ""
+        print(f"omphalos run: run failed: {where}{exc.strerror or exc}", file=sys.stderr)
+        return EXIT_FAILED
     if args.json:
         print(json.dumps({"run_dir": str(run_dir), "run_id": run_dir.name}, sort_keys=True))
     else:

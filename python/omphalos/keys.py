@@ -182,6 +182,7 @@ def generate_keypair(
             "repository (choose --dir outside it, or pass --allow-in-repo)"
         )
     directory.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _refuse_open_directory(directory, "keys generate")
     key_path = directory / f"{name}.key"
     pub_path = directory / f"{name}.pub"
     for p in (key_path, pub_path):
@@ -235,8 +236,25 @@ def _read_small(path: Path, what: str) -> tuple[bytes, int]:
     return data, st.st_mode
 
 
+def _refuse_open_directory(directory: Path, what: str) -> None:
+    """A directory that anyone may write to (world-writable, no sticky bit) lets anyone replace
+    a key file in it: refused."""
+    try:
+        st = os.stat(directory)
+    except OSError:
+        return  # reported when the key itself is opened or created
+    if st.st_mode & stat.S_IWOTH and not st.st_mode & stat.S_ISVTX:
+        raise KeyFileError(
+            f"{what}: the directory {directory} is writable by anyone (mode "
+            f"{stat.filemode(st.st_mode)}), so anyone could replace a key in it; run "
+            f"chmod 700 {directory}"
+        )
+
+
 def load_signing_key(path: Path) -> SigningKey:
-    """Load an Ed25519 PKCS#8 PEM private key; refuse one that others can read."""
+    """Load an Ed25519 PKCS#8 PEM private key; refuse one that others can read, or one in a
+    directory that anyone may write to."""
+    _refuse_open_directory(path.parent, f"signing key {path}")
     data, mode = _read_small(path, "signing key")
     if mode & 0o077:
         raise KeyFileError(

@@ -101,6 +101,16 @@ SELECTIVE = "selective"
 PAYLOAD = "payload"
 #: Largest member read into memory (manifests, signatures, lineage log).
 MAX_IN_MEMORY = 64 * 1024 * 1024
+#: Caps on reading a bundle (docs/release.md, "Caps"): headers are read one by one and checked
+#: against the release manifest's claims before any member content is read.
+#: At most this many members may come before the release manifest (a built bundle has one).
+MAX_MEMBERS_BEFORE_RELEASE = 1000
+#: Members beyond those the release manifest declares (its members, their folders, the release
+#: manifest and its signature) that are looked at before reading stops.
+MEMBER_SLACK = 64
+#: Bytes in members the release manifest does not claim (unlisted, or larger than declared)
+#: that are skipped over before reading stops: such content is never read or hashed.
+MAX_UNCLAIMED_BYTES = 1024 * 1024
 FILE_MODE = 0o644
 DIR_MODE = 0o755
 _HEX64 = re.compile(r"[0-9a-f]{64}")
@@ -1273,6 +1283,114 @@ def _verify_members(
     problems.extend(_check_proofs(release["inclusion_proofs"], manifest, shipped, selective))
 
 
+def _declared_sizes(raw: bytes) -> dict[str, int] | None:
+    """The member sizes a release manifest claims (None when it has no readable claims)."""
+    try:
+        obj = loads_strict(raw)
+    except (ValueError, RecursionError):
+        return None
+    members = obj.get("members") if isinstance(obj, dict) else None
+    if not isinstance(members, list):
+        return None
+    out: dict[str, int] = {}
+    for m in members:
+        if isinstance(m, dict) and isinstance(m.get("path"), str) and _is_count(m.get("size")):
+            out[m["path"]] = m["size"]
+    return out
+
+
+def _read_headers(tar: tarfile.TarFile) -> tuple[list[tarfile.TarInfo], list[Problem] | None]:
+    """Member headers one at a time, checked against the release manifest's claims as soon as it
+    is read; stop (and say why) before skipping over content nobody claimed, or past more members
+    than were declared. No member content is hashed here."""
+    infos: list[tarfile.TarInfo] = []
+    declared: dict[str, int] | None = None
+    limit = MAX_MEMBERS_BEFORE_RELEASE
+    unclaimed = 0
+    release_member = _member(RELEASE_MANIFEST_NAME)
+    while True:
+        info = tar.next()
+        if info is None:
+            return infos, None
+        infos.append(info)
+        shown = _display(info.name)
+        if len(infos) > limit:
+            what = (
+                f"the {limit - MEMBER_SLACK} its release manifest declares"
+                if declared is not None
+                else f"{MAX_MEMBERS_BEFORE_RELEASE} without a release manifest"
+            )
+            return infos, [
+                Problem(
+                    "too_many_members",
+                    shown,
+                    f"the archive holds more members than {what}; stopped reading at member "
+                    f"{len(infos)}",
+                )
+            ]
+        if not info.isreg():
+            continue
+        rel = info.name[len(BUNDLE_ROOT) + 1 :] if info.name.startswith(BUNDLE_ROOT + "/") else ""
+        if declared is None and info.name == release_member and info.size <= MAX_IN_MEMORY:
+            f = tar.extractfile(info)
+            data = f.read() if f is not None else b""
+            declared = _declared_sizes(data)
+            if declared is not None:
+                names = [_member(p) for p in (*declared, RELEASE_MANIFEST_NAME)]
+                limit = len(infos) + len(declared) + len(_dirs_of(names)) + 2 + MEMBER_SLACK
+            continue
+        if declared is None:
+            claimed = 0
+        elif rel == RELEASE_SIGNATURE_NAME:
+            claimed = info.size if info.size <= MAX_IN_MEMORY else 0
+        else:
+            claimed = min(info.size, declared.get(rel, 0))
+        unclaimed += info.size - claimed
+        if unclaimed > MAX_UNCLAIMED_BYTES:
+            stop = Problem(
+                "bundle_read_stopped",
+                shown,
+                f"more than {MAX_UNCLAIMED_BYTES} bytes in members the release manifest does "
+                "not claim"
+                + (" (none read yet)" if declared is None else "")
+                + f": stopped reading at member {len(infos)}; its content was not read",
+            )
+            if declared is not None and rel in declared:
+                return infos, [
+                    Problem(
+                        "member_size_mismatch",
+                        shown,
+                        f"release manifest says {declared[rel]} bytes, the member has "
+                        f"{info.size}; not read",
+                    ),
+                    stop,
+                ]
+            if declared is not None and rel != RELEASE_SIGNATURE_NAME:
+                return infos, [
+                    Problem("unlisted_member", shown, "not listed in the release manifest"),
+                    stop,
+                ]
+            return infos, [stop]
+
+
+def _stopped_early(
+    infos: Sequence[tarfile.TarInfo], stopped: list[Problem], result: BundleResult
+) -> None:
+    """Report what the headers read so far show, and why reading stopped."""
+    _, structural = inspect_members(infos)
+    result.problems.extend(structural[:MEMBER_SLACK])
+    if len(structural) > MEMBER_SLACK:
+        result.problems.append(
+            Problem(
+                "too_many_problems",
+                _member(""),
+                f"{len(structural) - MEMBER_SLACK} more member problems not listed",
+            )
+        )
+    result.problems.extend(stopped)
+    result.counts = {"members": len(infos), "bytes_hashed": 0}
+
+
 def _signature_policy(result: BundleResult, trusted: Mapping[str, TrustedKey] | None) -> None:
     """With trusted keys, at least one signature must verify under one of them."""
     if not trusted or any(s.status == "valid" for s in result.signatures):
@@ -1313,9 +1431,12 @@ def verify_bundle(
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except OSError as exc:
         raise BundleReadError(f"cannot open {os.fspath(path)}: {exc.strerror}") from None
+    if not stat.S_ISREG(os.fstat(fd).st_mode):
+        os.close(fd)
+        raise BundleReadError(
+            f"{os.fspath(path)} is not a regular file (a bundle is a .tar.gz file)"
+        )
     with os.fdopen(fd, "rb") as raw:
-        if not stat.S_ISREG(os.fstat(raw.fileno()).st_mode):
-            raise BundleReadError(f"{os.fspath(path)} is not a regular file")
         if raw.read(2) != b"\x1f\x8b":
             raise BundleReadError(f"{os.fspath(path)} is not gzip-compressed")
         raw.seek(0)
@@ -1323,10 +1444,13 @@ def verify_bundle(
             with tarfile.open(
                 fileobj=raw, mode="r:gz", encoding="utf-8", errors="surrogateescape"
             ) as tar:
-                infos = tar.getmembers()
+                infos, stopped = _read_headers(tar)
                 if not infos:
                     raise BundleReadError(f"{os.fspath(path)} is an empty archive, not a bundle")
-                _verify_members(tar, infos, result, trusted_keys)
+                if stopped is not None:
+                    _stopped_early(infos, stopped, result)
+                else:
+                    _verify_members(tar, infos, result, trusted_keys)
         except (OSError, EOFError, zlib.error, tarfile.TarError) as exc:
             raise BundleReadError(
                 f"{os.fspath(path)} is not a readable gzip-compressed tar archive: {exc}"

@@ -1,23 +1,31 @@
 """A sealed screening run: admit inputs, build the dbt project, export, fingerprint, seal.
 
-The run is built in `artifacts/runs/.tmp-<run_id>/` and renamed into place only once sealed. A run
-that fails is renamed to `<run_id>.FAILED/` with FAILED.json and no manifest.
+The run is built in `artifacts/runs/.tmp-<run_id>/` and renamed into place once sealed; its
+manifest (and signature) are written only after the rename, so a `.tmp-` directory never holds a
+manifest. A run that fails is renamed to `<run_id>.FAILED/` with FAILED.json and no manifest: a
+small FAILED.json is written first, when the run starts, so it survives a full disk. dbt (or the
+Spark driver) runs in a process group of its own that dies with the run (docs/formats.md, "Run
+directory"). A run starts by marking `.tmp-` directories that no live run holds as FAILED.
 """
 
 from __future__ import annotations
 
+import ctypes
 import datetime as dt
+import fcntl
 import json
 import os
 import platform
+import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from importlib import metadata
 from pathlib import Path
 from typing import Any
@@ -145,20 +153,16 @@ def _run_dbt(
     log_path = tmp / "dbt" / "dbt_stdout.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with log_path.open("w", encoding="utf-8") as log:
-        proc = subprocess.Popen(
-            argv,
-            env=env,
-            cwd=project_root(),
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        assert proc.stdout is not None
-        for line in proc.stdout:
-            log.write(line)
-            if progress and (" OK created " in line or " ERROR " in line or "FAIL" in line):
-                progress("dbt: " + line.strip().split("  ", 1)[-1])
-        code = proc.wait()
+        proc = start_child(argv, env=env, cwd=project_root())
+        try:
+            assert proc.stdout is not None
+            for line in proc.stdout:
+                log.write(line)
+                if progress and (" OK created " in line or " ERROR " in line or "FAIL" in line):
+                    progress("dbt: " + line.strip().split("  ", 1)[-1])
+            code = proc.wait()
+        finally:
+            stop_child(proc)  # no writer is left behind, whatever ended the run
     results_path = tmp / "dbt" / "target" / "run_results.json"
     results: dict[str, Any] = {}
     if results_path.exists():
@@ -174,6 +178,60 @@ def _run_dbt(
             "dbt build failed (exit " + str(code) + "):\n  " + "\n  ".join(failed or tail)
         )
     return results
+
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _die_with_parent(parent: int) -> Callable[[], None]:
+    """In the child before exec (Linux): SIGKILL when the parent dies, even by SIGKILL."""
+
+    def setup() -> None:
+        try:
+            libc = ctypes.CDLL(None, use_errno=True)
+            libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+        except (OSError, AttributeError):  # pragma: no cover - not Linux
+            return
+        if os.getppid() != parent:  # the parent died before prctl took effect
+            os._exit(1)
+
+    return setup
+
+
+def start_child(argv: list[str], *, env: dict[str, str], cwd: Path) -> subprocess.Popen[str]:
+    """Start dbt (or the Spark driver) in a process group of its own, text output piped, that
+    dies with this process: stop_child ends the group on any exit of the run, and on Linux the
+    child gets SIGKILL if this process dies without unwinding (SIGKILL)."""
+    return subprocess.Popen(
+        argv,
+        env=env,
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        process_group=0,
+        preexec_fn=_die_with_parent(os.getpid()) if sys.platform == "linux" else None,
+    )
+
+
+def stop_child(proc: subprocess.Popen[str], grace: float = 5.0) -> None:
+    """End the child's whole process group (SIGTERM, then SIGKILL after ``grace`` seconds) and
+    reap the child. A no-op for a group that already ended."""
+
+    def signal_group(sig: int) -> bool:
+        try:
+            os.killpg(proc.pid, sig)
+        except (ProcessLookupError, PermissionError):
+            return False
+        return True
+
+    if proc.poll() is None and signal_group(signal.SIGTERM):
+        with suppress(subprocess.TimeoutExpired):
+            proc.wait(timeout=grace)
+    signal_group(signal.SIGKILL)  # grandchildren the leader left behind, if any
+    proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
 
 
 def _summary(engine: Engine, marts: dict[str, pa.Table], top: int = 10) -> dict[str, Any]:
@@ -269,17 +327,31 @@ def execute_run(
         duckdb_memory_limit()  # a bad OMPHALOS_DUCKDB_MEMORY_LIMIT stops the run before it starts
     signer = load_signing_key(sign_key) if sign_key is not None else None
     runs_root = (runs_root or project_root() / "artifacts" / "runs").resolve()
-    runs_root.mkdir(parents=True, exist_ok=True)
+    say = progress or (lambda _m: None)
     run_id = new_run_id(cfg.name)
-    tmp = runs_root / f".tmp-{run_id}"
+    tmp = runs_root / f"{TMP_PREFIX}{run_id}"
     final = runs_root / run_id
-    if final.exists() or tmp.exists():  # pragma: no cover - 32 random bits plus a timestamp
-        raise RunError(f"run directory already exists: {final}")
-    tmp.mkdir()
+    try:
+        runs_root.mkdir(parents=True, exist_ok=True)
+        for note in mark_abandoned(runs_root):
+            if progress:
+                say(note)
+            else:
+                print(f"omphalos run: {note}", file=sys.stderr)
+        if final.exists() or tmp.exists():  # pragma: no cover - 32 random bits plus a timestamp
+            raise RunError(f"run directory already exists: {final}")
+        tmp.mkdir()
+    except OSError as exc:
+        raise RunError(f"cannot create the run directory {tmp}: {_os_error(exc)}") from exc
     started_at = utc_now()
+    try:
+        lock = _hold(tmp)  # held until the run ends: a live run is never marked abandoned
+        _write_failed_record(tmp, _unfinished_record(run_id, started_at))
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)  # nothing of the run was written yet
+        raise RunError(f"cannot write into the run directory {tmp}: {_os_error(exc)}") from exc
     timer = _Timer()
     lineage = LineageLog(tmp / "lineage" / "events.jsonl")
-    say = progress or (lambda _m: None)
     try:
         lineage.append(
             "run_started",
@@ -404,18 +476,26 @@ def execute_run(
             "dbt": {"command": _portable_argv(argv, tmp), "vars": _str_vars(cfg, engine)},
             "tables": tables,
         }
+        (tmp / FAILED_NAME).unlink()  # the run is complete: its FAILED record goes before sealing
         manifest = build_manifest(tmp, meta)
-        write_manifest(tmp, manifest)
+        os.rename(tmp, final)
+        tmp = final  # from here on a failure marks the renamed directory
+        # The signature, then the manifest, only now: a directory that was never renamed into
+        # place never holds a manifest, and a manifest is never there without its signature.
         if signer is not None:
             try:
-                write_run_signature(tmp, signer)
+                write_run_signature(final, signer, manifest=manifest)
             except (SignatureError, OSError) as exc:
                 raise RunError(f"signing the sealed manifest failed: {exc}") from exc
-        os.rename(tmp, final)
+        write_manifest(final, manifest)
         return final
     except BaseException as exc:
         _mark_failed(tmp, runs_root / f"{run_id}.FAILED", exc)
+        if isinstance(exc, OSError):
+            raise RunError(f"the run could not write its files: {_os_error(exc)}") from exc
         raise
+    finally:
+        os.close(lock)
 
 
 def _input_summaries(cfg: RunConfig, records: list[AdmittedInput]) -> list[dict[str, Any]]:
@@ -459,25 +539,121 @@ def _rejects_by_reason(rejects: Any) -> list[dict[str, Any]]:
     return [{"input": a, "column": b, "reason": c, "rows": int(d)} for a, b, c, d in rows]
 
 
+TMP_PREFIX = ".tmp-"
+FAILED_NAME = "FAILED.json"
+_RUN_ID_RE = re.compile(r"[a-z0-9][a-z0-9_-]{0,63}-[0-9]{8}T[0-9]{6}Z-[0-9a-f]{8}")
+
+
+def _os_error(exc: OSError) -> str:
+    """An OS error, located: the file and the reason (never a traceback)."""
+    where = exc.filename if exc.filename is not None else ""
+    reason = exc.strerror or str(exc)
+    return f"{where}: {reason}" if where else reason
+
+
+def _hold(directory: Path) -> int:
+    """An exclusive lock on the directory itself (released when the process ends, however)."""
+    fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY | getattr(os, "O_CLOEXEC", 0))
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except OSError:
+        os.close(fd)
+        raise
+    return fd
+
+
+def _unfinished_record(run_id: str, started_at: str) -> dict[str, Any]:
+    return {
+        "schema_version": "omphalos.failed_run/1",
+        "run_id": run_id,
+        "started_at": started_at,
+        "failed_at": None,
+        "error_type": "unfinished",
+        "error": "the run stopped before it could record why (killed, crashed, or no space left)",
+    }
+
+
+def _write_failed_record(directory: Path, record: dict[str, Any]) -> None:
+    write_canonical_json(directory / FAILED_NAME, record)
+
+
 def _mark_failed(tmp: Path, failed: Path, exc: BaseException) -> None:
+    """Mark a run that failed: no manifest, FAILED.json with the error, renamed ``.FAILED``.
+
+    The directory is never deleted: when the detailed record cannot be written (a full or
+    read-only disk) the small record written when the run started stays."""
     if not tmp.exists():
         return
-    manifest = tmp / "run_manifest.json"
-    if manifest.exists():
-        manifest.unlink()
+    for name in ("run_manifest.json", "run_manifest.sig.json"):
+        with suppress(OSError):
+            (tmp / name).unlink(missing_ok=True)
     try:
-        write_canonical_json(
-            tmp / "FAILED.json",
-            {
-                "schema_version": "omphalos.failed_run/1",
-                "failed_at": utc_now(),
-                "error_type": type(exc).__name__,
-                "error": str(exc)[:4000],
-            },
-        )
-        os.rename(tmp, failed)
+        record = _unfinished_record(tmp.name.removeprefix(TMP_PREFIX), "")
+        try:
+            previous = json.loads((tmp / FAILED_NAME).read_text(encoding="utf-8"))
+            record["started_at"] = previous.get("started_at", "")
+        except (OSError, ValueError):
+            pass
+        error = _os_error(exc) if isinstance(exc, OSError) else str(exc)
+        record.update(failed_at=utc_now(), error_type=type(exc).__name__, error=error[:4000])
+        _write_failed_record(tmp, record)
     except OSError:
-        shutil.rmtree(tmp, ignore_errors=True)
+        pass  # the record written at the start stays
+    with suppress(OSError):  # else left in place; the next run marks it
+        os.rename(tmp, failed)
+
+
+def mark_abandoned(runs_root: Path) -> list[str]:
+    """Mark runs that no live process holds and that never sealed: ``.tmp-<run_id>`` folders
+    (killed or crashed while running) and ``<run_id>`` folders without a manifest (killed
+    between the rename and the manifest). Each becomes ``<run_id>.FAILED`` with FAILED.json
+    (error_type ``abandoned``). Returns one line per folder marked or left."""
+    notes: list[str] = []
+    try:
+        entries = sorted(os.scandir(runs_root), key=lambda e: e.name)
+    except OSError:
+        return notes
+    for entry in entries:
+        name = entry.name
+        run_id = name.removeprefix(TMP_PREFIX)
+        if not _RUN_ID_RE.fullmatch(run_id) or not entry.is_dir(follow_symlinks=False):
+            continue
+        path = Path(entry.path)
+        if name == run_id and (
+            os.path.lexists(path / "run_manifest.json")
+            or not os.path.lexists(path / "lineage" / "events.jsonl")
+        ):
+            continue  # a sealed run (or not a run at all)
+        try:
+            fd = _hold(path)
+        except OSError:
+            continue  # a live run holds it
+        try:
+            record = _unfinished_record(run_id, "")
+            try:
+                previous = json.loads((path / FAILED_NAME).read_text(encoding="utf-8"))
+                record["started_at"] = previous.get("started_at", "")
+            except (OSError, ValueError):
+                pass
+            record.update(
+                failed_at=utc_now(),
+                error_type="abandoned",
+                error="no process finished this run (killed or crashed); marked by a later run",
+            )
+            target = runs_root / f"{run_id}.FAILED"
+            try:
+                (path / "run_manifest.json").unlink(missing_ok=True)
+                (path / "run_manifest.sig.json").unlink(missing_ok=True)
+                _write_failed_record(path, record)
+                if os.path.lexists(target):
+                    raise FileExistsError(target)
+                os.rename(path, target)
+                notes.append(f"abandoned run {name} marked as {target.name}")
+            except OSError as exc:
+                notes.append(f"abandoned run {name} could not be marked: {_os_error(exc)}")
+        finally:
+            os.close(fd)
+    return notes
 
 
 def latest_run(runs_root: Path) -> Path | None:

@@ -1313,25 +1313,39 @@ def _walk(root: Path, excludes: Sequence[str]) -> Iterator[tuple[str, Path, bool
     def excluded(rel: str) -> bool:
         return any(fnmatch.fnmatchcase(rel, pat) for pat in excludes)
 
-    def walk(directory: Path, prefix: str) -> Iterator[tuple[str, Path, bool]]:
+    def listing(directory: Path, prefix: str) -> Iterator[os.DirEntry[str]] | None:
         try:
             with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
+                return iter(sorted(it, key=lambda e: e.name))
         except OSError:
-            yield prefix.rstrip("/") or ".", directory, False  # reported as unreadable
-            return
-        for entry in entries:
-            rel = prefix + entry.name
-            if excluded(rel):
-                continue
-            if entry.is_symlink():
-                yield rel, Path(entry.path), True
-            elif entry.is_dir(follow_symlinks=False):
-                yield from walk(Path(entry.path), rel + "/")
-            else:
-                yield rel, Path(entry.path), False
+            return None
 
-    yield from walk(root, "")
+    # iterative (any depth of folders, never a RecursionError), in the order a recursive walk
+    # would give: depth first, sorted by name
+    first = listing(root, "")
+    if first is None:
+        yield ".", root, False  # reported as unreadable
+        return
+    stack: list[tuple[Iterator[os.DirEntry[str]], str]] = [(first, "")]
+    while stack:
+        entries, prefix = stack[-1]
+        entry = next(entries, None)
+        if entry is None:
+            stack.pop()
+            continue
+        rel = prefix + entry.name
+        if excluded(rel):
+            continue
+        if entry.is_symlink():
+            yield rel, Path(entry.path), True
+        elif entry.is_dir(follow_symlinks=False):
+            sub = listing(Path(entry.path), rel + "/")
+            if sub is None:
+                yield rel, Path(entry.path), False  # reported as unreadable
+            else:
+                stack.append((sub, rel + "/"))
+        else:
+            yield rel, Path(entry.path), False
 
 
 def _git_files(root: Path, excludes: Sequence[str]) -> Iterator[tuple[str, Path, bool]]:

@@ -1,9 +1,13 @@
-"""`omphalos show RUN`: the summary of a sealed run, read from its reports and manifest."""
+"""`omphalos show RUN`: the summary of a sealed run, read from its reports and manifest.
+
+The run is verified first (omphalos.verify, the same checks as `omphalos verify`): the numbers of a
+run that does not verify are never shown beside its sealed root (exit 1)."""
 
 from __future__ import annotations
 
 import argparse
 import json
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -57,12 +61,34 @@ def render_summary(run_dir: Path) -> str:
 
 
 def main_from_args(args: argparse.Namespace) -> int:
+    """0 shown (the run verifies), 1 the run does not verify (nothing shown), 2 not a run."""
+    from omphalos.verify import verify_run
+
     run_dir = Path(args.run_dir)
     if not (run_dir / "run_manifest.json").is_file():
-        print(f"omphalos show: not a sealed run directory: {run_dir}")
+        print(f"omphalos show: not a sealed run directory: {run_dir}", file=sys.stderr)
         return 2
+    result = verify_run(run_dir)
+    if not result.ok:
+        if args.json:
+            print(result.to_json())
+        else:
+            for problem in result.problems[:_SHOWN_PROBLEMS]:
+                print(problem)
+            if len(result.problems) > _SHOWN_PROBLEMS:
+                print(f"... and {len(result.problems) - _SHOWN_PROBLEMS} more problem(s)")
+        print(
+            f"omphalos show: {run_dir} does not verify ({len(result.problems)} problem(s)); its "
+            "numbers are not shown (omphalos verify --run-dir ... lists every problem)",
+            file=sys.stderr,
+        )
+        return 1
     if args.json:
-        print(json.dumps(load_summary(run_dir), sort_keys=True, indent=2))
+        print(json.dumps({"verified": True, **load_summary(run_dir)}, sort_keys=True, indent=2))
     else:
+        print("verified   OK (every file hash, both Merkle roots, metadata digest, lineage)")
         print(render_summary(run_dir))
     return 0
+
+
+_SHOWN_PROBLEMS = 20

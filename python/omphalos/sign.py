@@ -127,14 +127,21 @@ def _signature_record(key: SigningKey, manifest: Mapping[str, Any], raw: bytes) 
     }
 
 
-def write_run_signature(run_dir: Path, key: SigningKey) -> Path:
-    """Sign ``run_dir/run_manifest.json`` as it is on disk; create the signature file exclusively.
+def write_run_signature(
+    run_dir: Path, key: SigningKey, *, manifest: Mapping[str, Any] | None = None
+) -> Path:
+    """Sign ``run_dir/run_manifest.json`` as it is on disk (or, with ``manifest``, the manifest
+    about to be written there: its canonical bytes plus a newline); create the signature file
+    exclusively.
 
     Does not re-verify the run (``sign_run`` does); meant for a run sealed a moment ago."""
-    try:
-        manifest, raw = read_manifest(run_dir / MANIFEST_NAME)
-    except ManifestError as exc:
-        raise SignatureError(f"cannot sign: {exc}") from None
+    if manifest is not None:
+        raw = canonical_bytes(manifest) + b"\n"
+    else:
+        try:
+            manifest, raw = read_manifest(run_dir / MANIFEST_NAME)
+        except ManifestError as exc:
+            raise SignatureError(f"cannot sign: {exc}") from None
     record = _signature_record(key, manifest, raw)
     target = run_dir / SIGNATURE_NAME
     tmp = run_dir / f".{SIGNATURE_NAME}.{secrets.token_hex(6)}.tmp"

@@ -30,14 +30,26 @@ from omphalos.manifest import (
     compute_merkle,
     compute_metadata_sha256,
     read_manifest,
+    schema_problems,
+    walk_tree,
 )
 from omphalos.merkle import ALGORITHM, LEAF_ENCODING
 from omphalos.problems import Problem
 from omphalos.sign import SIGNATURE_NAME, check_run_signature
 
-__all__ = ["LINEAGE_PATH", "VerifyResult", "add_arguments", "main_from_args", "verify_run"]
+__all__ = [
+    "LINEAGE_PATH",
+    "TMP_PREFIX",
+    "VerifyResult",
+    "add_arguments",
+    "main_from_args",
+    "verify_run",
+]
 
 LINEAGE_PATH = "lineage/events.jsonl"
+#: A run is built in ``.tmp-<run_id>/`` and renamed into place once sealed: a directory with this
+#: name was never renamed into place, so it is never a sealed run (docs/formats.md).
+TMP_PREFIX = ".tmp-"
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -91,64 +103,59 @@ class _Tree:
 
 
 def _walk(root: Path) -> _Tree:
+    """The whole tree, iteratively (any depth of folders: a located result, never a
+    RecursionError)."""
     tree = _Tree()
-
-    def walk(directory: str, prefix: str) -> None:
-        try:
-            with os.scandir(directory) as it:
-                entries = sorted(it, key=lambda e: e.name)
-        except OSError as exc:
-            where = prefix.rstrip("/") or "."
+    for rel, entry, error in walk_tree(os.fspath(root)):
+        shown = _display(rel or ".")
+        if entry is None:
+            assert error is not None
             tree.problems.append(
-                Problem("unreadable", _display(where), f"cannot list directory: {exc.strerror}")
+                Problem("unreadable", shown, f"cannot list directory: {error.strerror or error}")
             )
-            return
-        for entry in entries:
-            rel = prefix + entry.name
-            shown = _display(rel)
-            try:
-                if entry.is_symlink():
-                    tree.other.add(rel)
-                    try:
-                        target = _display(os.readlink(entry.path))
-                    except OSError:
-                        target = "?"
-                    tree.problems.append(
-                        Problem("symlink", shown, f"symlink to {target!r} (never followed)")
-                    )
-                    continue
-                if entry.is_dir(follow_symlinks=False):
-                    walk(entry.path, rel + "/")
-                    continue
-                is_file = entry.is_file(follow_symlinks=False)
-            except OSError as exc:
+            continue
+        if error is not None:
+            tree.other.add(rel)
+            tree.problems.append(
+                Problem("unreadable", shown, f"cannot stat: {error.strerror or error}")
+            )
+            continue
+        try:
+            if entry.is_symlink():
                 tree.other.add(rel)
-                tree.problems.append(Problem("unreadable", shown, f"cannot stat: {exc.strerror}"))
-                continue
-            if not is_file:
-                tree.other.add(rel)
+                try:
+                    target = _display(os.readlink(entry.path))
+                except OSError:
+                    target = "?"
                 tree.problems.append(
-                    Problem(
-                        "not_regular_file", shown, "not a regular file (device, FIFO or socket)"
-                    )
+                    Problem("symlink", shown, f"symlink to {target!r} (never followed)")
                 )
-            elif rel == MANIFEST_NAME:
                 continue
-            elif rel == SIGNATURE_NAME:
-                tree.signature = True
-            elif not is_safe_relpath(rel):
-                tree.other.add(rel)
-                tree.problems.append(
-                    Problem(
-                        "unsafe_filename",
-                        shown,
-                        "file name is not a safe UTF-8 path and cannot be listed in a manifest",
-                    )
+            is_file = entry.is_file(follow_symlinks=False)
+        except OSError as exc:
+            tree.other.add(rel)
+            tree.problems.append(Problem("unreadable", shown, f"cannot stat: {exc.strerror}"))
+            continue
+        if not is_file:
+            tree.other.add(rel)
+            tree.problems.append(
+                Problem("not_regular_file", shown, "not a regular file (device, FIFO or socket)")
+            )
+        elif rel == MANIFEST_NAME:
+            continue
+        elif rel == SIGNATURE_NAME:
+            tree.signature = True
+        elif not is_safe_relpath(rel):
+            tree.other.add(rel)
+            tree.problems.append(
+                Problem(
+                    "unsafe_filename",
+                    shown,
+                    "file name is not a safe UTF-8 path and cannot be listed in a manifest",
                 )
-            else:
-                tree.files.append(rel)
-
-    walk(os.fspath(root), "")
+            )
+        else:
+            tree.files.append(rel)
     return tree
 
 
@@ -213,6 +220,16 @@ def verify_run(
         problems.append(Problem("run_dir_missing", os.fspath(root), "not an existing directory"))
         return VerifyResult(os.fspath(root), None, problems)
 
+    if root.resolve().name.startswith(TMP_PREFIX):
+        problems.append(
+            Problem(
+                "run_unfinished",
+                _display(root.resolve().name),
+                f"a {TMP_PREFIX}<run_id> directory is a run that was never renamed into place "
+                "(still running, or abandoned by a crash): never a sealed run",
+            )
+        )
+
     tree = _walk(root)
     problems.extend(tree.problems)
 
@@ -222,7 +239,10 @@ def verify_run(
         try:
             disk[rel] = sha256_file(root / rel, follow_symlinks=False)
         except OSError as exc:
-            problems.append(Problem("unreadable", _display(rel), f"cannot hash: {exc}"))
+            tree.other.add(rel)
+            problems.append(
+                Problem("unreadable", _display(rel), f"cannot hash: {exc.strerror or exc}")
+            )
 
     recomputed = compute_merkle(
         {"path": p, "size": size, "sha256": digest, "role": classify(p)[0]}
@@ -276,6 +296,8 @@ def _check_manifest(
             problems.append(
                 Problem("manifest_missing_field", MANIFEST_NAME, f"field {name!r} is missing")
             )
+    for where, message in schema_problems(manifest):
+        problems.append(Problem("manifest_schema", MANIFEST_NAME, f"{where}: {message}"))
 
     try:
         if raw != canonical_bytes(manifest) + b"\n":

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import io
 import json
 import shutil
@@ -80,12 +81,17 @@ def synthetic_run(
         (run / rel).parent.mkdir(parents=True, exist_ok=True)
         (run / rel).write_bytes(data)
     meta = {
-        "run_id": f"synth-{name}",
+        "run_id": f"synth-20260102T030405Z-{hashlib.sha256(name.encode()).hexdigest()[:8]}",
         "started_at": "2026-01-02T03:04:05Z",
         "tool": {"name": "omphalos", "version": "0.1.0"},
         "dependencies": {"python": "3.11.7"},
         "engine": {"target": "duckdb", "threads": threads},
-        "config": {"name": "synth", "path": "config/run_config.yaml", "sha256": "0" * 64},
+        "config": {
+            "name": "synth",
+            "path": "config/run_config.yaml",
+            "sha256": "0" * 64,
+            "as_of_date": "2026-01-01",
+        },
         "inputs": [],
         "dbt": {"command": ["dbt", "build"], "vars": {}},
         "tables": [

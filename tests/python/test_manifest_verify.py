@@ -331,7 +331,7 @@ def test_deleted_file_and_entry(run: Path) -> None:
         lambda m: m.update(run_id="demo-20990101T000000Z-deadbeef"),
         lambda m: m["inputs"][0].update(source_sha256="ef" * 32),
         lambda m: m["dbt"]["vars"].update(as_of_date="2020-01-01"),
-        lambda m: m.update(sealed_at="2020-01-01T00:00:00Z"),
+        lambda m: m.update(sealed_at="2026-01-02T04:00:00Z"),
     ],
     ids=["run_id", "input_digest", "dbt_vars", "sealed_at"],
 )

@@ -57,7 +57,12 @@ def _meta() -> dict[str, Any]:
         "tool": {"name": "omphalos", "version": "0.1.0"},
         "dependencies": {"python": "3.11.7"},
         "engine": {"target": "duckdb", "threads": 1},
-        "config": {"name": "demo", "path": "config/run_config.yaml", "sha256": "0" * 64},
+        "config": {
+            "name": "demo",
+            "path": "config/run_config.yaml",
+            "sha256": "0" * 64,
+            "as_of_date": "2026-01-01",
+        },
         "inputs": [],
         "dbt": {"command": ["dbt", "build"], "vars": {}},
         "tables": [],
