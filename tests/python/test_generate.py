@@ -25,7 +25,8 @@ COLUMNS = {
         "shipment_id", "ship_date", "shipper_name", "shipper_address", "shipper_country",
         "consignee_name", "consignee_address", "consignee_country", "notify_party_name",
         "notify_party_country", "origin_country", "transit_country", "destination_country",
-        "hs_code", "goods_description", "value_usd",
+        "hs_code", "goods_description", "value_usd", "shipper_kind", "consignee_kind",
+        "notify_party_kind", "vessel_name", "vessel_imo",
     ],
     "registry_entities": [
         "entity_id", "source_list", "list_date", "entity_kind", "primary_name", "countries",
@@ -39,6 +40,10 @@ VARIATIONS = (
     "exact", "typo", "word_order", "legal_form", "transliteration", "missing_token",
     "punctuation_case",
 )  # fmt: skip
+# Shipments carried by a listed vessel: its name and IMO number, renamed under its IMO number, or
+# its name alone; look-alike: a listed vessel's name with another IMO number.
+VESSEL_VARIATIONS = ("vessel_exact", "vessel_renamed", "vessel_name_only")
+LOOKALIKES = ("lookalike", "vessel_other_imo")
 PROGRAMS = {
     "RUSSIA-EO14024", "IRAN", "SDGT", "NPWMD", "DPRK", "SYRIA", "BELARUS", "CUBA", "VENEZUELA",
     "BURMA",
@@ -116,9 +121,10 @@ def test_row_counts_and_summary(
     assert summary["true_matches_total"] == sum(r["is_match"] == "true" for r in truth)
     assert summary["lookalikes"] == sum(r["is_match"] == "false" for r in truth)
     assert summary["true_matches_total"] == sum(summary["true_matches"].values())
-    # ~2% spread matches + ~0.2% concentrated on a few entities; ~1% look-alikes
-    assert 400 <= summary["true_matches_total"] <= 480
-    assert 180 <= summary["lookalikes"] <= 200
+    # ~2% spread matches + ~0.2% concentrated on a few entities + 0.3% listed vessels; ~1%
+    # look-alikes + 0.1% ships under a listed vessel's name
+    assert 460 <= summary["true_matches_total"] <= 540
+    assert 200 <= summary["lookalikes"] <= 220
 
 
 def test_columns_follow_the_input_contract(demo: tuple[Path, dict[str, Any]]) -> None:
@@ -213,12 +219,16 @@ def test_truth_points_at_real_rows_and_names(data: dict[str, list[dict[str, Any]
     for row in data["truth"]:
         shipment = shipments[row["shipment_id"]]
         entity = entities[row["entity_id"]]
-        assert entity["entity_kind"] in ("organization", "person")
-        assert row["role"] in ("shipper", "consignee", "notify_party")
+        if row["role"] == "vessel":
+            assert entity["entity_kind"] == "vessel"
+            assert row["variation"] in (*VESSEL_VARIATIONS, "vessel_other_imo")
+        else:
+            assert entity["entity_kind"] in ("organization", "person")
+            assert row["role"] in ("shipper", "consignee", "notify_party")
+            assert row["variation"] in (*VARIATIONS, "lookalike")
         assert shipment[f"{row['role']}_name"] == row["party_name"]
         assert row["is_match"] in ("true", "false")
-        assert (row["is_match"] == "false") == (row["variation"] == "lookalike")
-        assert row["variation"] in (*VARIATIONS, "lookalike")
+        assert (row["is_match"] == "false") == (row["variation"] in LOOKALIKES)
     ids = [r["shipment_id"] for r in data["truth"]]
     assert ids == sorted(ids)
 
@@ -231,7 +241,11 @@ def test_planted_names_are_derived_from_the_entity(data: dict[str, list[dict[str
     listed = {n for ns in names.values() for n in ns}
     for row in data["truth"]:
         own = names[row["entity_id"]]
-        if row["variation"] == "exact":
+        if row["variation"] in ("vessel_exact", "vessel_name_only", "vessel_other_imo"):
+            assert row["party_name"] in own  # a listed vessel's name (other_imo: another ship)
+        elif row["variation"] == "vessel_renamed":
+            assert row["party_name"] not in own
+        elif row["variation"] == "exact":
             assert row["party_name"] in own
         elif row["variation"] == "lookalike":
             assert row["party_name"] not in listed
@@ -246,8 +260,8 @@ def test_planted_names_are_derived_from_the_entity(data: dict[str, list[dict[str
 def test_every_variation_is_planted(demo: tuple[Path, dict[str, Any]]) -> None:
     _, summary = demo
     counts = summary["true_matches"]
-    assert set(counts) == set(VARIATIONS)
-    for variation in VARIATIONS:
+    assert set(counts) == set(VARIATIONS) | set(VESSEL_VARIATIONS)
+    for variation in (*VARIATIONS, *VESSEL_VARIATIONS):
         assert counts[variation] >= 10, variation
     assert summary["lookalikes"] >= 100
 
@@ -375,3 +389,33 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
     assert (out / "shipments.parquet").is_file()
     with pytest.raises(SystemExit):
         parser.parse_args(["--out", str(out), "--shipments", "-3"])
+
+
+def _imo_valid(value: str) -> bool:
+    digits = [int(c) for c in value]
+    return (
+        len(digits) == 7 and sum(d * w for d, w in zip(digits, range(7, 1, -1))) % 10 == digits[6]
+    )
+
+
+def test_vessel_lines_carry_valid_imo_numbers_and_listed_vessels(
+    data: dict[str, list[dict[str, Any]]],
+) -> None:
+    imos = {
+        r["entity_id"]: r["id_value"] for r in data["registry_identifiers"] if r["id_type"] == "IMO"
+    }
+    shipments = {r["shipment_id"]: r for r in data["shipments"]}
+    named = [r for r in data["shipments"] if r["vessel_name"]]
+    assert 0.25 < len(named) / len(data["shipments"]) < 0.45  # sea freight names its vessel
+    assert all(_imo_valid(r["vessel_imo"]) for r in named if r["vessel_imo"])
+    assert not any(r["vessel_imo"] for r in data["shipments"] if not r["vessel_name"])
+    for row in data["truth"]:
+        if row["role"] != "vessel":
+            continue
+        imo = shipments[row["shipment_id"]]["vessel_imo"]
+        if row["variation"] in ("vessel_exact", "vessel_renamed"):
+            assert imo == imos[row["entity_id"]]
+        elif row["variation"] == "vessel_name_only":
+            assert imo is None
+        else:  # vessel_other_imo: a valid number that is not the listed vessel's
+            assert imo is not None and imo != imos[row["entity_id"]] and _imo_valid(imo)
