@@ -220,7 +220,7 @@ def _describe(schema: Mapping[str, Any]) -> str:
         return "one of " + ", ".join(map(str, schema["enum"]))
     if isinstance(types, list):
         return " or ".join(types)
-    text = {"object": "a mapping", "array": "a list"}.get(str(types), f"a {types}")
+    text = _article(str(types))
     if "minimum" in schema and "maximum" in schema:
         text += f" from {schema['minimum']} to {schema['maximum']}"
     elif "minimum" in schema:

@@ -560,3 +560,91 @@ def test_reject_limits(tmp_path: Path) -> None:
         InputError, match=r"1 of 10 rows rejected \(10.00%\) > admission.max_rejected_share 0.05"
     ):
         check_reject_limits([record], None, 0.05)  # type: ignore[list-item]
+
+
+# --- end to end: a small run with hostile names, reject limits, an empty registry ---------------
+
+
+@pytest.fixture(scope="module")
+def tiny_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """200 shipments x 40 entities, with a 2,000-word (16 KB) and a 1M-character party name
+    and a registry alias of 2,000 words planted."""
+    from conftest import write_config
+
+    from omphalos.generate import generate
+
+    folder = tmp_path_factory.mktemp("tiny")
+    generate(folder, shipments=200, entities=40, seed=5)
+    write_config(folder)
+    words = " ".join(f"orion{i}" for i in range(2000))
+    with (folder / "shipments.csv").open("a", encoding="utf-8") as fh:
+        fh.write(_ship(9001, shipper_name=words) + "\n")
+        fh.write(_ship(9002, consignee_name="Z" * 1_000_000) + "\n")
+    with (folder / "registry_names.csv").open(encoding="utf-8") as fh:
+        first_entity = fh.read().splitlines()[1].split(",")[1]
+    with (folder / "registry_names.csv").open("a", encoding="utf-8") as fh:
+        fh.write(f"N-HOSTILE,{first_entity},{words},alias,latin\n")
+    return folder
+
+
+def test_hostile_names_are_rejected_and_the_run_seals_saying_so(
+    tiny_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import json
+
+    from omphalos.cli import main
+
+    code = main(["run", "--config", str(tiny_inputs / "test.yaml"), "--runs-root", str(tmp_path)])
+    captured = capsys.readouterr()
+    assert code == 0, captured.err
+    (run,) = (p for p in tmp_path.iterdir() if not p.name.startswith("."))
+    assert "warning: 3 input row(s) rejected (registry_names: 1, shipments: 2)" in captured.err
+    summary = json.loads((run / "reports" / "summary.json").read_text(encoding="utf-8"))
+    assert summary["rows_rejected"] == {
+        "total": 3,
+        "by_input": {"registry_names": 1, "shipments": 2},
+    }
+    assert summary["rejects_file"] == "inputs/rejects.csv"
+    rejects = (run / "inputs" / "rejects.csv").read_text(encoding="utf-8")
+    assert rejects.count(f"name longer than {MAX_NAME_CHARS} characters") == 3
+    admission = json.loads((run / "reports" / "admission.json").read_text(encoding="utf-8"))
+    ships = next(i for i in admission["inputs"] if i["name"] == "shipments")
+    assert ships["rows_read"] == 202 and ships["rows_rejected"] == 2
+    assert main(["verify", "--run-dir", str(run)]) == 0
+
+
+def test_reject_limit_fails_the_run_with_exit_2(
+    tiny_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from omphalos.cli import main
+
+    config = tmp_path / "limited.yaml"
+    text = (tiny_inputs / "test.yaml").read_text(encoding="utf-8")
+    for name in SPECS:
+        text = text.replace(f"{name}: {name}.csv", f"{name}: {tiny_inputs / name}.csv")
+    config.write_text(text + "admission:\n  max_rejected_share: 0.005\n", encoding="utf-8")
+    code = main(["run", "--config", str(config), "--runs-root", str(tmp_path / "runs")])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "shipments: 2 of 202 rows rejected (0.99%) > admission.max_rejected_share 0.005" in err
+    (failed,) = (tmp_path / "runs").glob("*.FAILED")
+    assert (failed / "inputs" / "rejects.csv").exists()  # the reasons stay with the failed run
+    assert "max_rejected_share" in (failed / "FAILED.json").read_text(encoding="utf-8")
+
+
+def test_empty_registry_refuses_the_run_with_exit_2(
+    small_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import shutil
+
+    from omphalos.cli import main
+
+    folder = tmp_path / "in"
+    shutil.copytree(small_inputs, folder)
+    for name in ("registry_entities", "registry_names", "registry_identifiers"):
+        path = folder / f"{name}.csv"
+        path.write_text(path.read_text(encoding="utf-8").splitlines()[0] + "\n", encoding="utf-8")
+    code = main(["run", "--config", str(folder / "test.yaml"), "--runs-root", str(tmp_path / "r")])
+    assert code == 2
+    assert "the registry is empty" in capsys.readouterr().err
+    assert list((tmp_path / "r").glob("*.FAILED"))
