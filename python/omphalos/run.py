@@ -35,7 +35,13 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from omphalos import __version__
-from omphalos.admit import AdmittedInput, InputError, admit_all
+from omphalos.admit import (
+    AdmittedInput,
+    InputError,
+    admit_all,
+    check_registry_not_empty,
+    check_reject_limits,
+)
 from omphalos.canonical import write_canonical_json
 from omphalos.catalog import CatalogError, execute_catalog_into_run, validate_catalog_queries
 from omphalos.config import RunConfig, load_config
@@ -309,13 +315,14 @@ def execute_run(
     sign_key: Path | None = None,
     target: str = "duckdb",
     keep_warehouse: bool = False,
+    warn: Progress | None = None,
 ) -> Path:
     """Perform a sealed run. Returns the sealed run directory. Raises InputError for bad input
     (before anything is written), RunError when a started run fails (left as <run_id>.FAILED).
 
     With ``sign_key`` the sealed manifest is signed (``run_manifest.sig.json``) before the run is
     renamed into place; the key is loaded first, so a bad key (KeyFileError) stops the run before
-    anything is written."""
+    anything is written. Warnings (rejected rows) go to ``warn``, by default stderr."""
     cfg = load_config(config_path)
     try:
         validate_catalog_queries(cfg.catalog_queries)
@@ -380,6 +387,16 @@ def execute_run(
                 "rejects_by_reason": _rejects_by_reason(rejects),
             },
         )
+        rejected = {r.name: r.rows_rejected for r in records if r.rows_rejected}
+        if rejected:
+            (warn or _warn)(
+                f"warning: {sum(rejected.values())} input row(s) rejected ("
+                + ", ".join(f"{k}: {v}" for k, v in rejected.items())
+                + "); see inputs/rejects.csv in the run"
+            )
+        # refusals after admission leave the run FAILED with its rejects and admission report
+        check_registry_not_empty(records)
+        check_reject_limits(records, cfg.max_rejected_rows, cfg.max_rejected_share)
 
         shipments = sum(r.rows_admitted for r in records if r.name == "shipments")
         engine = make_engine(target, tmp, run_id, threads, keep_warehouse, shipments)
@@ -435,7 +452,12 @@ def execute_run(
                 engine.finish()
         write_canonical_json(
             tmp / "reports" / "summary.json",
-            {"schema_version": "omphalos.run_summary/1", "config": cfg.name, **summary},
+            {
+                "schema_version": "omphalos.run_summary/1",
+                "config": cfg.name,
+                **summary,
+                **_rejects_summary(records),
+            },
         )
         with timer.phase("catalog"):
             for query_record in execute_catalog_into_run(tmp, cfg.catalog_queries, threads=threads):
@@ -496,6 +518,22 @@ def execute_run(
         raise
     finally:
         os.close(lock)
+
+
+def _warn(message: str) -> None:
+    print(f"omphalos run: {message}", file=sys.stderr, flush=True)
+
+
+def _rejects_summary(records: list[AdmittedInput]) -> dict[str, Any]:
+    """The summary's statement of rejected rows; absent when no row was rejected (so a clean
+    run's summary is unchanged)."""
+    rejected = {r.name: r.rows_rejected for r in records if r.rows_rejected}
+    if not rejected:
+        return {}
+    return {
+        "rows_rejected": {"total": sum(rejected.values()), "by_input": rejected},
+        "rejects_file": "inputs/rejects.csv",
+    }
 
 
 def _input_summaries(cfg: RunConfig, records: list[AdmittedInput]) -> list[dict[str, Any]]:
@@ -673,6 +711,8 @@ def load_warehouse(
         records, rejects = admit_all(
             cfg.inputs, cfg.input_labels, Path(admitted_dir), progress=progress
         )
+        check_registry_not_empty(records)
+        check_reject_limits(records, cfg.max_rejected_rows, cfg.max_rejected_share)
         engine = DuckDBEngine(warehouse, threads=2)
         try:
             engine.load_raw(records)
