@@ -13,7 +13,8 @@ import pytest
 from omphalos.admit import SPECS, InputError, admit_all, admit_one
 
 HEADER = ",".join(SPECS["shipments"].column_names)
-GOOD = "S1,2026-01-02,Orion LLC,,RU,Acme Inc,,US,,,RU,,US,847130,computers,100.50"
+# (the last five fields: the optional party kinds and the vessel, empty)
+GOOD = "S1,2026-01-02,Orion LLC,,RU,Acme Inc,,US,,,RU,,US,847130,computers,100.50,,,,,"
 
 
 def _entities(tmp: Path) -> dict[str, Path]:
@@ -56,7 +57,7 @@ def test_good_rows_are_admitted_typed_and_sorted(tmp_path: Path) -> None:
 
 
 def test_each_bad_value_is_located_by_row_and_column(tmp_path: Path) -> None:
-    bad = "S9,2026-13-01,X,,RUS,Y,,US,,,RU,,US,84713,,-5"
+    bad = "S9,2026-13-01,X,,RUS,Y,,US,,,RU,,US,84713,,-5,,,,,"
     body = f"{HEADER}\n{GOOD}\n{bad}\n".encode()
     record, rejects = _admit_shipments(tmp_path, body)
     got = _rows(rejects)
@@ -71,7 +72,7 @@ def test_each_bad_value_is_located_by_row_and_column(tmp_path: Path) -> None:
 def test_malformed_row_is_rejected_with_its_row_number(tmp_path: Path) -> None:
     body = f"{HEADER}\n{GOOD}\nonly,two\n{GOOD.replace('S1', 'S3')}\n".encode()
     record, rejects = _admit_shipments(tmp_path, body)
-    assert _rows(rejects) == [(3, None, "expected 16 fields, found 2")]
+    assert _rows(rejects) == [(3, None, "expected 21 fields, found 2")]
     assert record.read().column("shipment_id").to_pylist() == ["S1", "S3"]  # type: ignore[attr-defined]
 
 
@@ -255,7 +256,7 @@ def test_unbalanced_quote_mid_file_loses_no_line(tmp_path: Path) -> None:
     lines[120] = _ship(120, consignee_name='Acme "Inc" ,x')  # row 122: one field too many
     body = "\n".join([HEADER, *lines]) + "\n"
     record, rejects = _admit_shipments(tmp_path, body.encode())
-    assert _rows(rejects) == [(51, None, BAD_LINE), (122, None, "expected 16 fields, found 17")]
+    assert _rows(rejects) == [(51, None, BAD_LINE), (122, None, "expected 21 fields, found 22")]
     assert record.rows_read == 200  # type: ignore[attr-defined]
     assert record.rows_admitted == 198  # type: ignore[attr-defined]
     admitted = record.read().column("shipment_id").to_pylist()  # type: ignore[attr-defined]

@@ -89,7 +89,7 @@ def admit_registry(folder: Path, tmp: Path) -> tuple[list[object], list[dict[str
     ship = tmp / "shipments.csv"
     ship.write_text(
         ",".join(SPECS["shipments"].column_names)
-        + "\nS1,2026-01-02,Acme,,US,Orion,,AE,,,US,,AE,847130,computers,10.00\n",
+        + "\nS1,2026-01-02,Acme,,US,Orion,,AE,,,US,,AE,847130,computers,10.00,,,,,\n",
         encoding="utf-8",
     )
     inputs = {
