@@ -12,51 +12,51 @@
 -#}
 {% macro score_name_pairs(candidates, a_names, b_names, token_weights, min_score=none) %}
     {%- set m = omphalos.materialized_cte() -%}
-    int_name_keys_numbered as {{ m }} (
+    int_name_keys_numbered as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_names_numbered(a_names, b_names) }}
     ),
 
-    int_name_pairs_numbered as {{ m }} (
+    int_name_pairs_numbered as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_pairs_numbered(candidates, 'int_name_keys_numbered') }}
     ),
 
-    int_name_vocabulary as {{ m }} (
+    int_name_vocabulary as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_vocabulary('int_name_keys_numbered', token_weights) }}
     ),
 
-    int_name_tokens_listed as {{ m }} (
+    int_name_tokens_listed as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_tokens_listed('int_name_keys_numbered', 'int_name_vocabulary') }}
     ),
 
-    int_name_token_pairs_compared as {{ m }} (
+    int_name_token_pairs_compared as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_token_pairs_compared(
             'int_name_pairs_numbered', 'int_name_tokens_listed', 'int_name_vocabulary'
         ) }}
     ),
 
-    int_name_pair_token_matches as {{ m }} (
+    int_name_pair_token_matches as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_pair_token_matches(
             'int_name_pairs_numbered', 'int_name_tokens_listed', 'int_name_token_pairs_compared'
         ) }}
     ),
 
-    int_name_pairs_bounded as {{ m }} (
+    int_name_pairs_bounded as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_pairs_bounded(
             'int_name_pairs_numbered', 'int_name_tokens_listed', 'int_name_pair_token_matches', min_score
         ) }}
     ),
 
-    int_name_pair_coverage as {{ m }} (
+    int_name_pair_coverage as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_pair_coverage(
             'int_name_pairs_bounded', 'int_name_tokens_listed', 'int_name_pair_token_matches'
         ) }}
     ),
 
-    int_name_pair_scores as {{ m }} (
+    int_name_pair_scores as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_pair_scores('int_name_pair_coverage', 'int_name_keys_numbered') }}
     ),
 
-    name_scores as {{ m }} (
+    name_scores as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_name_scores(
             'int_name_pair_scores', 'int_name_keys_numbered', 'int_name_pair_token_matches',
             'int_name_vocabulary', min_score

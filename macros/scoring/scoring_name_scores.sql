@@ -18,7 +18,7 @@
         {%- for column in ['align_ab', 'align_ba', 'missing_ab', 'missing_ba', 'alignment'] %}
         {{ d('scores.' ~ column) }} as {{ column }},
         {%- endfor %}
-        matched.matched_tokens,
+        matched_lists.matched_tokens,
         scores.compact_equal,
         {{ d('scores.compact_similarity') }} as compact_similarity,
         scores.numbers_agree,
@@ -38,18 +38,18 @@
             matches.b_id,
             {{ omphalos.string_agg_sorted('vocabulary.token', ' ') }} as matched_tokens
         from {{ matches }} as matches
-        inner join {{ scores }} as scores
-            on matches.a_id = scores.a_id and matches.b_id = scores.b_id
+        inner join {{ scores }} as kept_scores
+            on matches.a_id = kept_scores.a_id and matches.b_id = kept_scores.b_id
         inner join {{ vocabulary }} as vocabulary
             on matches.a_token_id = vocabulary.token_id
         where
             matches.sim >= {{ omphalos.to_units(0.9) }}
             {%- if min_score is not none %}
-            and scores.name_score >= {{ omphalos.to_units(min_score) }}
+            and kept_scores.name_score >= {{ omphalos.to_units(min_score) }}
             {%- endif %}
-        group by matches.a_id, matches.b_id
-    ) as matched
-        on scores.a_id = matched.a_id and scores.b_id = matched.b_id
+        group by 1, 2
+    ) as matched_lists
+        on scores.a_id = matched_lists.a_id and scores.b_id = matched_lists.b_id
     {%- if min_score is not none %}
     where scores.name_score >= {{ omphalos.to_units(min_score) }}
     {%- endif %}

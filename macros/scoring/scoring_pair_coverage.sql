@@ -75,7 +75,7 @@
                         max(case when is_patronymic then 1 else 0 end) as has_patronymic
                     from {{ tokens }}
                     where side = '{{ other }}'
-                    group by name_id
+                    group by 1
                 ) as other_flags
                     on pairs.{{ other }}_id = other_flags.name_id
                 left join (
@@ -92,7 +92,7 @@
                     from {{ matches }} as matches
                     inner join {{ pairs }} as scored_pairs
                         on matches.a_id = scored_pairs.a_id and matches.b_id = scored_pairs.b_id
-                    group by matches.a_id, matches.b_id, matches.{{ side }}_token_id
+                    group by 1, 2, 3
                 ) as best
                     on
                         pairs.a_id = best.a_id
@@ -100,7 +100,7 @@
                         and own.token_id = best.token_id
             ) as best_tokens
         ) as matched_tokens
-        group by a_id, b_id
+        group by 1, 2
     ) as coverage_{{ side }}
         on pairs.a_id = coverage_{{ side }}.a_id and pairs.b_id = coverage_{{ side }}.b_id
     {%- endfor %}

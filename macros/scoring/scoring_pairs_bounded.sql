@@ -15,8 +15,8 @@
     from {{ pairs }}
     {%- else %}
     select
-        matched.a_id,
-        matched.b_id
+        matched_weights.a_id,
+        matched_weights.b_id
     from (
         select
             a_id,
@@ -24,8 +24,8 @@
             sum(a_weight * a_occurrences) as a_matched_weight,
             sum(b_weight * b_occurrences) as b_matched_weight
         from {{ matches }}
-        group by a_id, b_id
-    ) as matched
+        group by 1, 2
+    ) as matched_weights
         {%- for side in ['a', 'b'] %}
     inner join (
         select
@@ -33,14 +33,14 @@
             sum(weight * occurrences) as total_weight
         from {{ tokens }}
         where side = '{{ side }}'
-        group by name_id
+        group by 1
     ) as {{ side }}_totals
-        on matched.{{ side }}_id = {{ side }}_totals.name_id
+        on matched_weights.{{ side }}_id = {{ side }}_totals.name_id
         {%- endfor %}
     where
         {%- for side in ['a', 'b'] %}
         {% if not loop.first %}or {% endif -%}
-        matched.{{ side }}_matched_weight * {{ omphalos.score_unit() }}
+        matched_weights.{{ side }}_matched_weight * {{ omphalos.score_unit() }}
         >= {{ omphalos.to_units(min_score) - omphalos.to_units(0.001) }} * {{ side }}_totals.total_weight
         {%- endfor %}
 

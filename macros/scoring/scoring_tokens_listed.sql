@@ -26,7 +26,7 @@
             from {{ names }}
             where name_core <> ''
         ) as split_names
-        group by side, name_id, token
+        group by 1, 2, 3
     ) as counted
     inner join {{ vocabulary }} as vocabulary
         on counted.token = vocabulary.token
