@@ -1,3 +1,4 @@
+{{ config(pre_hook=omphalos.scoring_join_hints()) }}
 -- Scoring stage 10: name similarity of every blocked candidate pair that reaches
 -- candidate_floor - 0.10, with the components that explain it (scoring_name_scores,
 -- macros/scoring/; docs/matching.md 4).

@@ -1,3 +1,4 @@
+{{ config(pre_hook=omphalos.scoring_join_hints()) }}
 -- Scoring stage 1: every party name (side a) and registry name (side b) once, numbered within its
 -- side (scoring_names_numbered, macros/scoring/).
 

@@ -1,3 +1,4 @@
+{{ config(pre_hook=omphalos.scoring_join_hints()) }}
 -- Scoring stage 8: each side's coverage and missing share, per pair scored in full
 -- (scoring_pair_coverage, macros/scoring/).
 

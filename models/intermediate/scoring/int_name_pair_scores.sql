@@ -1,3 +1,4 @@
+{{ config(pre_hook=omphalos.scoring_join_hints()) }}
 -- Scoring stage 9: the name rules and the name score of each pair scored in full, in integer
 -- units (scoring_pair_scores, macros/scoring/).
 

@@ -1,3 +1,4 @@
+{{ config(pre_hook=omphalos.scoring_join_hints()) }}
 -- Scoring stage 6: the token matches of every candidate pair (scoring_pair_token_matches,
 -- macros/scoring/).
 

@@ -1,3 +1,4 @@
+{{ config(pre_hook=omphalos.scoring_join_hints()) }}
 -- Scoring stage 7: the candidate pairs that can reach candidate_floor - 0.10, the only ones
 -- scored in full (scoring_pairs_bounded, macros/scoring/).
 

@@ -1,3 +1,4 @@
+{{ config(pre_hook=omphalos.scoring_join_hints()) }}
 -- Scoring stage 2: each blocked candidate pair as the ids of its two names
 -- (scoring_pairs_numbered, macros/scoring/).
 

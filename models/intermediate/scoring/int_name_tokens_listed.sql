@@ -1,3 +1,4 @@
+{{ config(pre_hook=omphalos.scoring_join_hints()) }}
 -- Scoring stage 4: the tokens of every name of both sides, keyed by integers
 -- (scoring_tokens_listed, macros/scoring/).
 
