@@ -317,3 +317,31 @@ transform(array(named_struct('a', cast({{ a }} as string), 'b', cast({{ b }} as 
 {% endmacro %}
 {% macro default__analyze_table(relation) %}{% endmacro %}
 {% macro postgres__analyze_table(relation) %}analyze {{ relation }}{% endmacro %}
+
+{#-
+    Integer division of two non-negative integer expressions, rounded down (= toward zero, since
+    both are non-negative), as bigint. DuckDB `//`; PostgreSQL `/` on bigints (its sum() of
+    bigints is numeric, so both operands are cast back first: numeric `/` would not truncate);
+    Spark `div`. Only ever called by round_div (macros/scoring/fixed_point.sql).
+-#}
+{% macro int_div(numerator, denominator) %}
+    {{- return(adapter.dispatch('int_div', 'omphalos')(numerator, denominator)) -}}
+{% endmacro %}
+{% macro default__int_div(numerator, denominator) %}{{ omphalos._unsupported('int_div') }}{% endmacro %}
+{% macro duckdb__int_div(numerator, denominator) %}cast(({{ numerator }}) // ({{ denominator }}) as bigint){% endmacro %}
+{% macro postgres__int_div(numerator, denominator) %}(cast({{ numerator }} as bigint) / cast({{ denominator }} as bigint)){% endmacro %}
+{% macro spark__int_div(numerator, denominator) %}cast(({{ numerator }}) div ({{ denominator }}) as bigint){% endmacro %}
+
+{#-
+    A model's pre_hook for the name-scoring stages (models/intermediate/scoring/). PostgreSQL:
+    hash joins only, for this model's transaction (set local). Its estimate for an anti-join on
+    (name, token) is 1 row whatever the data, and it then picks a nested loop over a sequential
+    scan: at 100k shipments int_name_pair_token_matches took 54 s that way, 0.2 s with hash joins
+    (docs/matching.md 4.4). Every stage joins whole tables, where a nested loop never wins.
+    Other engines: none (an empty hook is not run).
+-#}
+{% macro scoring_join_hints() %}
+    {{ return(adapter.dispatch('scoring_join_hints', 'omphalos')()) }}
+{% endmacro %}
+{% macro default__scoring_join_hints() %}{% endmacro %}
+{% macro postgres__scoring_join_hints() %}set local enable_nestloop = off{% endmacro %}

@@ -59,16 +59,17 @@ candidate_keys as (
 a_names as (
 
     select
-        pairs.pair_id as party_key,
-        a.name_clean as a_clean,
-        a.name_core as a_core,
-        a.name_sorted as a_sorted,
-        a.name_compact as a_compact,
-        a.name_numbers as a_numbers,
-        a.token_count as a_token_count,
-        a.legal_form as a_legal_form,
-        a.name_own as a_own,
-        a.name_father as a_father
+        pairs.pair_id as name_key,
+        cast(null as {{ omphalos.string_type() }}) as name_kind,
+        a.name_clean,
+        a.name_core,
+        a.name_sorted,
+        a.name_compact,
+        a.name_numbers,
+        a.token_count,
+        a.legal_form,
+        a.name_own,
+        a.name_father
     from pairs
     inner join normalized as a
         on pairs.name1 = a.name_key
@@ -79,16 +80,16 @@ b_names as (
 
     select
         pairs.pair_id as name_key,
-        case when pairs.name_schema = 'person' then 'person' else 'organization' end as b_kind,
-        b.name_clean as b_clean,
-        b.name_core as b_core,
-        b.name_sorted as b_sorted,
-        b.name_compact as b_compact,
-        b.name_numbers as b_numbers,
-        b.token_count as b_token_count,
-        b.legal_form as b_legal_form,
-        b.name_own as b_own,
-        b.name_father as b_father
+        case when pairs.name_schema = 'person' then 'person' else 'organization' end as name_kind,
+        b.name_clean,
+        b.name_core,
+        b.name_sorted,
+        b.name_compact,
+        b.name_numbers,
+        b.token_count,
+        b.legal_form,
+        b.name_own,
+        b.name_father
     from pairs
     inner join normalized as b
         on pairs.name2 = b.name_key

@@ -62,7 +62,11 @@ STATED_IN: tuple[tuple[str, str], ...] = (
     ("config/run_config.yaml", "thresholds and blocking limit of this run (in the run directory)"),
     ("docs/matching.md", "the rules in prose"),
     ("macros/normalize.sql", "normalization: transliteration, case, punctuation, legal forms"),
-    ("macros/matching.sql", "name similarity: Jaro-Winkler, token alignment, vetoes"),
+    ("macros/blocking/", "blocking keys: which name pairs are compared"),
+    (
+        "macros/scoring/",
+        "name similarity: token alignment, vetoes, penalties (one macro per stage)",
+    ),
     (
         "models/intermediate/int_name_candidates_blocked.sql",
         "blocking: which name pairs are compared",

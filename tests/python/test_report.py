@@ -145,7 +145,7 @@ def test_page_answers_from_the_run(reported_run: Path) -> None:
     # rules: thresholds from the run's config, and where they are stated
     for text in ("0.9000", "0.8000", "0.7000", "thresholds.match", "docs/matching.md"):
         assert text in page
-    assert "macros/matching.sql" in page and "macros/normalize.sql" in page
+    assert "macros/scoring/" in page and "macros/normalize.sql" in page
     # outputs by role
     for text in ("For consumption", "Needs human review", "Intermediate", "Procedural"):
         assert text in page

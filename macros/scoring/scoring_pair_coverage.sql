@@ -1,0 +1,107 @@
+{#-
+    Stage 8 (int_name_pair_coverage): for each pair scored in full (pairs: stage 7), each side's
+    coverage and missing share, in units, from its tokens' best counterparts (matches: stage 6):
+        a token counts with its best similarity, and with the lesser weight of the two tokens when
+        it resembles another (a misspelt word is not a rare word); a repeated token must be
+        repeated on the other side too (matched occurrences);
+        coverage_x     = sum(weight x similarity x matched occurrences) / sum(weight x occurrences);
+        missing_x      = weight share of the occurrences with no counterpart, leaving out
+                         particles, legal-form words and a patronymic when the other name has
+                         none (leaving those out does not make another name);
+        major_tokens_x = occurrences of tokens other than particles and legal-form words;
+        derived_share_reached_b: a registry token matched only by a derived form (stage 5) holds
+                         at least near_brand_share of the registry name's weight (near brand).
+    Both ratios are rounded half up to a unit (round_div); the share is compared exactly. A pair
+    whose side has no tokens has coverage 0 and missing share 1 on it.
+-#}
+{% macro scoring_pair_coverage(pairs, tokens, matches) %}
+    {%- set unit = omphalos.score_unit() -%}
+    {%- set sides = [('a', 'b'), ('b', 'a')] -%}
+    select
+        pairs.a_id,
+        pairs.b_id,
+        {%- for side, other in sides %}
+        coalesce(coverage_{{ side }}.coverage, 0) as coverage_{{ side }},
+        coalesce(coverage_{{ side }}.missing, {{ unit }}) as missing_{{ side }},
+        coalesce(coverage_{{ side }}.major_tokens, 0) as major_tokens_{{ side }},
+        {%- endfor %}
+        coalesce(coverage_b.derived_share_reached, false) as derived_share_reached_b
+    from {{ pairs }} as pairs
+    {%- for side, other in sides %}
+    left join (
+        select
+            a_id,
+            b_id,
+            {{ omphalos.round_div('sum(weight * best * matched_occurrences)', 'sum(weight * occurrences)') }}
+                as coverage,
+            {{ omphalos.round_div(
+                unit ~ ' * sum(case when optional then 0 else weight * (occurrences - matched_occurrences) end)',
+                'sum(weight * occurrences)'
+            ) }} as missing,
+            sum(case when minor then 0 else occurrences end) as major_tokens,
+            {%- if side == 'b' %}
+            max(case when best > 0 and best < {{ unit }} and derived_form then weight * occurrences else 0 end)
+            * {{ unit }} >= {{ omphalos.to_units(var('near_brand_share')) }} * sum(weight * occurrences)
+                as derived_share_reached
+            {%- else %}
+            false as derived_share_reached
+            {%- endif %}
+        from (
+            select
+                *,
+                case
+                    when best = 0 then 0
+                    when equal_occurrences is not null then least(occurrences, equal_occurrences)
+                    else occurrences
+                end as matched_occurrences
+            from (
+                -- every token of the name with its best counterpart on the other side (0 when none)
+                select
+                    pairs.a_id,
+                    pairs.b_id,
+                    own.occurrences,
+                    coalesce(best.best, 0) as best,
+                    best.equal_occurrences,
+                    coalesce(best.weight, own.weight) as weight,
+                    coalesce(best.derived_form, false) as derived_form,
+                    own.is_minor as minor,
+                    own.is_minor or (own.is_patronymic and other_flags.has_patronymic = 0) as optional
+                from {{ pairs }} as pairs
+                inner join {{ tokens }} as own
+                    on own.side = '{{ side }}' and pairs.{{ side }}_id = own.name_id
+                inner join (
+                    select
+                        name_id,
+                        max(case when is_patronymic then 1 else 0 end) as has_patronymic
+                    from {{ tokens }}
+                    where side = '{{ other }}'
+                    group by 1
+                ) as other_flags
+                    on pairs.{{ other }}_id = other_flags.name_id
+                left join (
+                    select
+                        matches.a_id,
+                        matches.b_id,
+                        matches.{{ side }}_token_id as token_id,
+                        max(matches.sim) as best,
+                        max(case when matches.a_token_id = matches.b_token_id then matches.{{ other }}_occurrences end)
+                            as equal_occurrences,
+                        min(least(matches.a_weight, matches.b_weight)) as weight,
+                        max(case when matches.sim < {{ unit }} and matches.derived_form then 1 else 0 end) = 1
+                            as derived_form
+                    from {{ matches }} as matches
+                    inner join {{ pairs }} as scored_pairs
+                        on matches.a_id = scored_pairs.a_id and matches.b_id = scored_pairs.b_id
+                    group by 1, 2, 3
+                ) as best
+                    on
+                        pairs.a_id = best.a_id
+                        and pairs.b_id = best.b_id
+                        and own.token_id = best.token_id
+            ) as best_tokens
+        ) as matched_tokens
+        group by 1, 2
+    ) as coverage_{{ side }}
+        on pairs.a_id = coverage_{{ side }}.a_id and pairs.b_id = coverage_{{ side }}.b_id
+    {%- endfor %}
+{% endmacro %}

@@ -1,0 +1,100 @@
+{#-
+    Stage 9 (int_name_pair_scores): the name rules (docs/matching.md, 4.2 and 4.3) on each pair's
+    coverage (stage 8) and both names (stage 1), in integer units:
+        alignment = the better, over the two sides, of its coverage minus the other side's missing
+            share times a cost: 1 when both sides miss tokens (a word replaced by another),
+            otherwise name_extra_token_cost_person for a listed person, _organization otherwise;
+        name_score = greatest(alignment, 1 when the compact names are equal with or without their
+            legal forms, the compact-name similarity when a one-token name meets a longer one and
+            it is at least 0.90), at most 0.60 when numbers disagree or own and father's names are
+            swapped, minus the larger of single_token_penalty and near_brand_penalty, minus
+            legal_form_conflict_penalty.
+-#}
+{% macro scoring_pair_scores(coverage, names) %}
+    {%- set unit = omphalos.score_unit() -%}
+    {%- set u = omphalos.to_units -%}
+    select
+        *,
+        greatest(0, least(
+            case when not numbers_agree or father_swapped then {{ u(0.60) }} else {{ unit }} end,
+            greatest(
+                alignment,
+                case when compact_equal then {{ unit }} else 0 end,
+                case when compact_similarity >= {{ u(0.90) }} then compact_similarity else 0 end
+            )
+            - greatest(
+                case
+                    when single_token and not compact_equal and compact_similarity < {{ u(0.90) }}
+                        then {{ u(var('single_token_penalty')) }}
+                    else 0
+                end,
+                case when near_brand and not compact_equal then {{ u(var('near_brand_penalty')) }} else 0 end
+            )
+            - case when legal_form_conflict then {{ u(var('legal_form_conflict_penalty')) }} else 0 end
+        )) as name_score
+    from (
+        select
+            *,
+            {{ omphalos.round_div(
+                'greatest(0, '
+                ~ 'align_ab * ' ~ unit ~ ' - missing_ba * case when missing_ab > 0 then ' ~ unit
+                ~ ' else extra_token_cost end, '
+                ~ 'align_ba * ' ~ unit ~ ' - missing_ab * case when missing_ba > 0 then ' ~ unit
+                ~ ' else extra_token_cost end)',
+                unit
+            ) }} as alignment
+        from (
+            select
+                coverage.a_id,
+                coverage.b_id,
+                coverage.coverage_a as align_ab,
+                coverage.coverage_b as align_ba,
+                coverage.missing_a as missing_ab,
+                coverage.missing_b as missing_ba,
+                coalesce(a_names.name_compact <> '' and (
+                    a_names.name_compact = b_names.name_compact
+                    or replace(a_names.name_clean, ' ', '') = replace(b_names.name_clean, ' ', '')
+                ), false) as compact_equal,
+                case
+                    when
+                        least(a_names.token_count, b_names.token_count) = 1
+                        and a_names.token_count <> b_names.token_count
+                        and abs(length(a_names.name_compact) - length(b_names.name_compact)) <= 2
+                        and {{ omphalos.regexp_matches('a_names.name_compact', '^[a-z]+$') }}
+                        and {{ omphalos.regexp_matches('b_names.name_compact', '^[a-z]+$') }}
+                        then {{ omphalos.round_div(
+                            '(greatest(length(a_names.name_compact), length(b_names.name_compact)) - '
+                            ~ omphalos.edit_distance('a_names.name_compact', 'b_names.name_compact')
+                            ~ ') * ' ~ unit,
+                            'greatest(length(a_names.name_compact), length(b_names.name_compact))'
+                        ) }}
+                    else 0
+                end as compact_similarity,
+                coalesce(a_names.name_numbers, '') = coalesce(b_names.name_numbers, '') as numbers_agree,
+                coalesce(
+                    a_names.name_own <> a_names.name_father
+                    and a_names.name_own = b_names.name_father
+                    and a_names.name_father = b_names.name_own,
+                    false
+                ) as father_swapped,
+                least(
+                    a_names.token_count, b_names.token_count, coverage.major_tokens_a, coverage.major_tokens_b
+                ) <= 1 as single_token,
+                coalesce(b_names.name_kind, '') <> 'person' and coverage.derived_share_reached_b as near_brand,
+                coalesce(
+                    {{ omphalos.regexp_matches('a_names.legal_form', '(npo|soe)') }}
+                    <> {{ omphalos.regexp_matches('b_names.legal_form', '(npo|soe)') }},
+                    false
+                ) as legal_form_conflict,
+                case
+                    when b_names.name_kind = 'person' then {{ u(var('name_extra_token_cost_person')) }}
+                    else {{ u(var('name_extra_token_cost_organization')) }}
+                end as extra_token_cost
+            from {{ coverage }} as coverage
+            inner join {{ names }} as a_names
+                on a_names.side = 'a' and coverage.a_id = a_names.name_id
+            inner join {{ names }} as b_names
+                on b_names.side = 'b' and coverage.b_id = b_names.name_id
+        ) as components
+    ) as aligned
+{% endmacro %}

@@ -1,0 +1,62 @@
+{#-
+    Stage 5 (int_name_token_pairs_compared): each distinct (party token, registry token) of the
+    candidate pairs that are not the same token, compared once (token_similarity, in units); only
+    the pairs that count for something (similarity > 0) are kept: unrelated words, the great
+    majority, count for nothing. derived_form: an approximate match where one word looks derived
+    from the other, a different ending (SAMSUN ~ SAMSUNG, ZENIT ~ ZENITH) rather than a slip inside
+    the word.
+-#}
+{% macro scoring_token_pairs_compared(pairs, tokens, vocabulary) %}
+    {%- set a = 'a_vocabulary.token' -%}
+    {%- set b = 'b_vocabulary.token' -%}
+    {%- set classes = ['a_vocabulary.token_class', 'b_vocabulary.token_class'] -%}
+    {%- set groups = ['a_vocabulary.variant_group', 'b_vocabulary.variant_group'] -%}
+    select
+        a_token_id,
+        b_token_id,
+        derived_form,
+        sim
+    from (
+        select
+            a_token_id,
+            b_token_id,
+            derived_form,
+            {{ omphalos.token_similarity(
+                'a_token', 'b_token', 'a_class', 'b_class', 'a_group', 'b_group', 'distance'
+            ) }} as sim
+        from (
+            select
+                distinct_token_pairs.a_token_id,
+                distinct_token_pairs.b_token_id,
+                {{ a }} as a_token,
+                {{ b }} as b_token,
+                {{ classes[0] }} as a_class,
+                {{ classes[1] }} as b_class,
+                {{ groups[0] }} as a_group,
+                {{ groups[1] }} as b_group,
+                (
+                    substr({{ a }}, length({{ a }}), 1) <> substr({{ b }}, length({{ b }}), 1)
+                    or substr({{ a }}, 1, length({{ b }})) = {{ b }}
+                    or substr({{ b }}, 1, length({{ a }})) = {{ a }}
+                ) as derived_form,
+                {{ omphalos.token_distance(a, b, classes[0], classes[1], groups[0], groups[1]) }} as distance
+            from (
+                -- streamed once through an aggregate, never held per candidate pair
+                select distinct
+                    a_tokens.token_id as a_token_id,
+                    b_tokens.token_id as b_token_id
+                from {{ pairs }} as pairs
+                inner join {{ tokens }} as a_tokens
+                    on a_tokens.side = 'a' and pairs.a_id = a_tokens.name_id
+                inner join {{ tokens }} as b_tokens
+                    on b_tokens.side = 'b' and pairs.b_id = b_tokens.name_id
+                where a_tokens.token_id <> b_tokens.token_id
+            ) as distinct_token_pairs
+            inner join {{ vocabulary }} as a_vocabulary
+                on distinct_token_pairs.a_token_id = a_vocabulary.token_id
+            inner join {{ vocabulary }} as b_vocabulary
+                on distinct_token_pairs.b_token_id = b_vocabulary.token_id
+        ) as measured
+    ) as compared
+    where sim > 0
+{% endmacro %}
