@@ -183,9 +183,7 @@ def _build_cache(files: dict[str, Path], final: Path) -> None:
                 argv, env=env, cwd=project_root(), capture_output=True, text=True, check=False
             )
             if proc.returncode != 0:
-                raise RuntimeError(
-                    "dbt build of match_candidates failed:\n" + proc.stdout[-3000:]
-                )
+                raise RuntimeError("dbt build of match_candidates failed:\n" + proc.stdout[-3000:])
         finally:
             engine.finish()
         compiled = work / "target" / "compiled" / "omphalos" / "models" / "match"
