@@ -130,6 +130,21 @@ def test_an_evading_spelling_finds_the_listed_name(
     assert (best["entity_id"], best["match_status"]) == (entity, "MATCH"), (label, best)
 
 
+def test_fold_seeds_are_what_the_script_writes() -> None:
+    import importlib.util
+    import unicodedata
+
+    script = Path(__file__).resolve().parents[2] / "scripts" / "build_fold_seed.py"
+    spec = importlib.util.spec_from_file_location("build_fold_seed", script)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    if unicodedata.unidata_version != module.BUILT_WITH_UNICODE:
+        pytest.skip(f"seeds built with Unicode {module.BUILT_WITH_UNICODE}")
+    for name, text in module.build().items():
+        assert (script.parents[1] / "seeds" / name).read_text(encoding="utf-8") == text, name
+
+
 def test_kinds_scope_the_candidates(registry: Path) -> None:
     anything = screen("SUNRISE", registry)["candidates"]
     assert [c["entity_id"] for c in anything] == ["T-3"]
