@@ -239,6 +239,7 @@ def screen(
             state = "built"
             _build_cache(files, folder)
         rows = _run_query(folder, name, kind, country, t_match, t_review, top)
+        meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     return {
         "query": {
             "kind": kind,
@@ -247,7 +248,11 @@ def screen(
             "review_threshold": str(t_review),
             "normalized": rows[0]["query_name_sorted"] if rows else None,
         },
-        "registry": str(registry),
+        "registry": {
+            "folder": str(registry),
+            "rows_admitted": meta["rows_admitted"],
+            "rows_rejected": meta["rows_rejected"],
+        },
         "cache": {"state": state, "key": key, "folder": str(folder)},
         "candidates": rows,
         "seconds": round(time.perf_counter() - started, 3),
@@ -325,6 +330,16 @@ def main_from_args(args: argparse.Namespace) -> int:
     except MatchInputError as exc:
         print(f"omphalos match: {exc}", file=sys.stderr)
         return 2
+    except RuntimeError as exc:  # the cache could not be built (dbt failed)
+        print(f"omphalos match: {exc}", file=sys.stderr)
+        return 1
+    rejected = sum(v for k, v in result["registry"]["rows_rejected"].items() if k != "shipments")
+    if rejected:
+        print(
+            f"omphalos match: {rejected} registry row(s) were rejected at admission and are not "
+            "screened (omphalos run with this registry lists them in inputs/rejects.csv)",
+            file=sys.stderr,
+        )
     if args.json:
         print(json.dumps(result, sort_keys=True, default=str))
         return 0
