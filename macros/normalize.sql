@@ -1,21 +1,25 @@
 {#-
     Name normalization, shared by party names and registry names (one implementation).
 
-    Reference data lives in seeds (translit_chars, legal_forms). The macros below read a seed at
-    compile time and inline it into the SQL as literals: a pattern or map read from a table column
-    at run time is ~60x slower in DuckDB.
+    Reference data lives in seeds (fold_chars, confusable_chars, translit_chars, legal_forms). The
+    macros below read a seed at compile time and inline it into the SQL as literals: a pattern or
+    map read from a table column at run time is ~60x slower in DuckDB.
 -#}
 
 {% macro _seed_rows(seed_name, columns, order_by) %}
+    {#-
+        In a unit test, ref() of any input (seeds too) is the test's fixture: a CTE of the test
+        query, which this separate compile-time query cannot see, and ref() of a seed the test does
+        not give fails. The seeds are reference data, not test input, so a unit test reads the seed
+        as built in the warehouse (schema `reference`, see seeds: in dbt_project.yml): unit tests
+        need `dbt seed` or `dbt build` to have run, and need not give the seeds. Elsewhere ref()
+        is called at parse time too, so that a model using a seed through these macros depends on
+        it (no depends_on comment needed).
+    -#}
+    {% set in_unit_test = model is mapping and model.get('resource_type') == 'unit_test' %}
+    {% set seed_relation = none if in_unit_test else ref(seed_name) %}
     {% if not execute %}{{ return([]) }}{% endif %}
-    {% set seed_relation = ref(seed_name) %}
-    {% if seed_relation.is_cte %}
-        {#-
-            In a unit test, ref() of any input (seeds too) is the test's fixture: a CTE of the test
-            query, which this separate compile-time query cannot see. The seeds are reference data,
-            not test input, so read the seed as built in the warehouse (schema `reference`, see
-            seeds: in dbt_project.yml): unit tests need `dbt seed` or `dbt build` to have run.
-        -#}
+    {% if in_unit_test or seed_relation.is_cte %}
         {% set seed_relation = adapter.get_relation(
             database=target.database,
             schema=generate_schema_name('reference', none) | trim,
@@ -88,11 +92,198 @@
 {% endmacro %}
 
 {#-
-    Cleaned form of a raw name: transliterated, lower case, apostrophes (and look-alikes: ` ’ ‘ ´ ʻ ʼ)
-    and dots removed, '&' as 'and', every other run of characters that are neither a-z, 0-9 nor a
-    letter of a script the seed does not transliterate (Arabic, Hebrew, Armenian, CJK, Thai, ...)
-    a single space, trimmed. Letters of such scripts are kept as they are, so two names written in
-    the same script can still be compared (exact tokens only, see score_name_pairs).
+    Unicode folding before transliteration (seeds fold_chars and confusable_chars, built by
+    scripts/build_fold_seed.py; docs/matching.md "Normalization"). Three steps, each applied only
+    to the names that need it (a guard regexp), because translate() with thousands of characters
+    costs per row:
+      fold_marks      decomposed letters whose base transliterates otherwise composed (И + breve
+                      is Й), then invisible characters (bidi controls, zero-width characters, soft
+                      hyphen, variation selectors) and combining marks removed;
+      fold_compat     NFKC compatibility folding: fullwidth, mathematical, circled, ligatures ...;
+      fold_confusables  in a word that mixes Latin with Cyrillic or Greek letters, look-alikes
+                      are read in the word's script (see below).
+-#}
+
+{#- Seed fold_chars, read once per model (compile time). -#}
+{% macro _fold_seed() %}
+    {{ return(omphalos._seed_rows('fold_chars', ['source_char', 'folded', 'kind', 'codepoints'], 'codepoints')) }}
+{% endmacro %}
+
+{#- Rows (source_char, folded, codepoints) of one kind of seed fold_chars (rows: _fold_seed()). -#}
+{% macro _fold_rows(rows, kind) %}
+    {%- set out = [] -%}
+    {%- for r in rows -%}
+        {%- if r[2] == kind -%}{%- do out.append((r[0], r[1] or '', r[3])) -%}{%- endif -%}
+    {%- endfor -%}
+    {{ return(out) }}
+{% endmacro %}
+
+{#-
+    A regexp bracket expression matching exactly the given single characters, rows of
+    (char, ..., 'U+XXXX'): consecutive code points become a range of literal characters
+    (RE2, PostgreSQL ARE and Java regexps all read a literal character, of any plane, in a class).
+-#}
+{% macro _char_class(rows) %}
+    {%- set items = [] -%}
+    {%- for r in rows -%}{%- do items.append((r[2][2:] | int(0, 16), r[0])) -%}{%- endfor -%}
+    {%- set items = items | sort(attribute='0') -%}
+    {%- set parts = [] -%}
+    {%- set ns = namespace(first=none, last=none, last_cp=-2) -%}
+    {%- for cp, ch in items -%}
+        {%- if cp == ns.last_cp + 1 -%}
+            {%- set ns.last = ch -%}
+        {%- else -%}
+            {%- if ns.first is not none -%}
+                {%- do parts.append(ns.first if ns.first == ns.last else ns.first ~ '-' ~ ns.last) -%}
+            {%- endif -%}
+            {%- set ns.first = ch -%}{%- set ns.last = ch -%}
+        {%- endif -%}
+        {%- set ns.last_cp = cp -%}
+    {%- endfor -%}
+    {%- if ns.first is not none -%}
+        {%- do parts.append(ns.first if ns.first == ns.last else ns.first ~ '-' ~ ns.last) -%}
+    {%- endif -%}
+    {{ return('[' ~ (parts | join('') if parts else 'a^') ~ ']') }}
+{% endmacro %}
+
+{#-
+    Visual order of a right-to-left override: the characters between U+202E (RLO) and U+202C
+    (PDF) or the end of the name are shown reversed, so RLO + KNABREBS is read SBERBANK by a person;
+    the first such run is reversed here (expr must be a column: it is repeated).
+-#}
+{% macro rlo_visual_order(expr) %}
+    {%- set rlo = '\u202e' -%}{%- set pdf = '\u202c' -%}
+    case
+        when {{ expr }} like '%{{ rlo }}%' then
+            {{ omphalos.regexp_group(expr, '^([^' ~ rlo ~ ']*)') }}
+            || reverse({{ omphalos.regexp_group(expr, rlo ~ '([^' ~ pdf ~ ']*)') }})
+            || {{ omphalos.regexp_group(expr, rlo ~ '[^' ~ pdf ~ ']*(.*)$') }}
+        else {{ expr }}
+    end
+{%- endmacro %}
+
+{#- Decomposed sequences composed where it matters, then invisible characters and marks removed. -#}
+{% macro fold_marks(expr, fold_seed) %}
+    {%- set ns = namespace(sql=expr) -%}
+    {%- for src, composed, _cp in omphalos._fold_rows(fold_seed, 'compose') -%}
+        {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ omphalos._sql_literal(src) ~ ", " ~ omphalos._sql_literal(composed) ~ ")" -%}
+    {%- endfor -%}
+    {{ omphalos.regexp_replace_all(ns.sql, omphalos._char_class(omphalos._fold_rows(fold_seed, 'ignorable') + omphalos._fold_rows(fold_seed, 'mark')), '') }}
+{%- endmacro %}
+
+{#- The characters fold_compat changes, as a bracket expression (its guard). -#}
+{% macro fold_compat_class(fold_seed) %}
+    {{- return(omphalos._char_class(omphalos._fold_rows(fold_seed, 'compat'))) -}}
+{% endmacro %}
+
+{#- NFKC compatibility folding: multi-character foldings by replace(), the others by translate(). -#}
+{% macro fold_compat(expr, fold_seed) %}
+    {%- set single_from = [] -%}{%- set single_to = [] -%}
+    {%- set ns = namespace(sql=expr) -%}
+    {%- for src, folded, _cp in omphalos._fold_rows(fold_seed, 'compat') -%}
+        {%- if folded | length == 1 -%}
+            {%- do single_from.append(src) -%}{%- do single_to.append(folded) -%}
+        {%- else -%}
+            {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ omphalos._sql_literal(src) ~ ", " ~ omphalos._sql_literal(folded) ~ ")" -%}
+        {%- endif -%}
+    {%- endfor -%}
+    translate({{ ns.sql }}, {{ omphalos._sql_literal(single_from | join('')) }}, {{ omphalos._sql_literal(single_to | join('')) }})
+{%- endmacro %}
+
+{#-
+    Letter classes of the scripts that confusables join (bracket-expression bodies): Latin (ASCII,
+    Latin-1, Extended-A/B, Extended Additional), Cyrillic (U+0400-052F), Greek (U+0370-03FF and
+    Greek Extended).
+-#}
+{% macro _latin_letters() %}{{ return('A-Za-zÀ-ÖØ-öø-ɏḀ-ỿ') }}{% endmacro %}
+{% macro _cyrillic_letters() %}{{ return('Ѐ-ԯ') }}{% endmacro %}
+{% macro _greek_letters() %}{{ return('Ͱ-Ͽἀ-῾') }}{% endmacro %}
+
+{#- A word (no space) that has a Latin letter and a Cyrillic or Greek one: the guard of fold_confusables. -#}
+{% macro mixed_script_word_pattern() %}
+    {%- set l = omphalos._latin_letters() -%}
+    {%- set o = omphalos._cyrillic_letters() ~ omphalos._greek_letters() -%}
+    {{- return('[' ~ l ~ '][^ ]*[' ~ o ~ ']|[' ~ o ~ '][^ ]*[' ~ l ~ ']') -}}
+{% endmacro %}
+
+{#- Seed confusable_chars, read once per model (compile time). -#}
+{% macro _confusable_seed() %}
+    {{ return(omphalos._seed_rows('confusable_chars', ['source_char', 'latin', 'script', 'reverse'], 'script, source_char')) }}
+{% endmacro %}
+
+{#-
+    translate() arguments from seed confusable_chars (rows: _confusable_seed()): to Latin (script
+    'cyrillic', 'greek' or both) or, reverse, from Latin to the look-alikes of one script.
+    Returns (from, to).
+-#}
+{% macro _confusable_map(rows, scripts, reverse=false) %}
+    {%- set src = [] -%}{%- set dst = [] -%}
+    {%- for r in rows -%}
+        {%- if r[2] in scripts and not reverse -%}
+            {%- do src.append(r[0]) -%}{%- do dst.append(r[1]) -%}
+        {%- elif r[2] in scripts and r[3] -%}
+            {%- do src.append(r[1]) -%}{%- do dst.append(r[0]) -%}
+        {%- endif -%}
+    {%- endfor -%}
+    {{ return((omphalos._sql_literal(src | join('')), omphalos._sql_literal(dst | join('')))) }}
+{% endmacro %}
+
+{#-
+    A word that mixes Latin with Cyrillic (Greek) letters is read as Cyrillic (Greek) when it has
+    a Cyrillic (Greek) letter with no Latin look-alike and each of its Latin letters has a
+    Cyrillic (Greek) look-alike: its Latin letters become those look-alikes, and transliteration
+    reads the whole word (Cоюз with a Latin C is СОЮЗ, soyuz). Otherwise it is read as Latin: its
+    Cyrillic and Greek look-alikes become the Latin letters (Sberbаnk with a Cyrillic а is
+    Sberbank; PETRОV with a Cyrillic О is PETROV, not PETROV transliterated letter by letter). A word
+    in one script is left as it is (a Cyrillic name keeps its BGN transliteration).
+-#}
+{% macro confusable_word(word, rows) %}
+    {%- set latin = '[' ~ omphalos._latin_letters() ~ ']' -%}
+    {%- set cyrillic = '[' ~ omphalos._cyrillic_letters() ~ ']' -%}
+    {%- set greek = '[' ~ omphalos._greek_letters() ~ ']' -%}
+    {%- set c2l = omphalos._confusable_map(rows, ['cyrillic']) -%}
+    {%- set l2c = omphalos._confusable_map(rows, ['cyrillic'], true) -%}
+    {%- set g2l = omphalos._confusable_map(rows, ['greek']) -%}
+    {%- set l2g = omphalos._confusable_map(rows, ['greek'], true) -%}
+    {%- set all2l = omphalos._confusable_map(rows, ['cyrillic', 'greek']) -%}
+    case
+        when not {{ omphalos.regexp_matches(word, omphalos.mixed_script_word_pattern()) }} then {{ word }}
+        when
+            {{ omphalos.regexp_matches('translate(' ~ word ~ ', ' ~ c2l[0] ~ ', ' ~ c2l[1] ~ ')', cyrillic) }}
+            and not {{ omphalos.regexp_matches('translate(' ~ word ~ ', ' ~ l2c[0] ~ ', ' ~ l2c[1] ~ ')', latin) }}
+            then translate({{ word }}, {{ l2c[0] }}, {{ l2c[1] }})
+        when
+            {{ omphalos.regexp_matches('translate(' ~ word ~ ', ' ~ g2l[0] ~ ', ' ~ g2l[1] ~ ')', greek) }}
+            and not {{ omphalos.regexp_matches('translate(' ~ word ~ ', ' ~ l2g[0] ~ ', ' ~ l2g[1] ~ ')', latin) }}
+            then translate({{ word }}, {{ l2g[0] }}, {{ l2g[1] }})
+        else translate({{ word }}, {{ all2l[0] }}, {{ all2l[1] }})
+    end
+{%- endmacro %}
+
+{#- confusable_word applied to each space-separated word of a name (rows: _confusable_seed()). -#}
+{% macro fold_confusables(expr, rows) %}
+    {{- return(adapter.dispatch('map_words', 'omphalos')(expr, 'cf_w', omphalos.confusable_word('cf_w', rows))) -}}
+{% endmacro %}
+
+{#- map_words(expr, var, body): body (an expression of var) applied to each space-separated word. -#}
+{% macro default__map_words(expr, var, body) %}{{ omphalos._unsupported('map_words') }}{% endmacro %}
+{% macro duckdb__map_words(expr, var, body) -%}
+array_to_string(list_transform(string_split({{ expr }}, ' '), lambda {{ var }}: {{ body }}), ' ')
+{%- endmacro %}
+{% macro postgres__map_words(expr, var, body) -%}
+(select coalesce(string_agg({{ body }}, ' ' order by {{ var }}_ord), '') from unnest(string_to_array({{ expr }}, ' ')) with ordinality as {{ var }}_t ({{ var }}, {{ var }}_ord))
+{%- endmacro %}
+{% macro spark__map_words(expr, var, body) -%}
+array_join(transform(split({{ expr }}, ' ', -1), {{ var }} -> {{ body }}), ' ')
+{%- endmacro %}
+
+{#-
+    Cleaned form of a folded name (see folded_names): transliterated, lower case, apostrophes (and
+    look-alikes: ` ’ ‘ ´ ʻ ʼ) and dots removed, '&' as 'and', every other run of characters that
+    are neither a-z, 0-9 nor a letter of a script the seed does not transliterate (Arabic, Hebrew,
+    Armenian, CJK, Thai, ...) a single space, trimmed. Letters of such scripts are kept as they
+    are, so two names written in the same script can still be compared (exact tokens only, see
+    score_name_pairs).
 -#}
 {% macro clean_name(expr) %}
     trim({{ omphalos.regexp_replace_all(
@@ -101,8 +292,53 @@
 {% endmacro %}
 
 {#-
+    CTEs folded_marks, folded_compat, folded (name_key, name_raw, name_folded): the Unicode folding
+    steps above, each only for the names its guard finds (most names are plain ASCII and skip all).
+-#}
+{% macro folded_names(relation, key_column, name_column) %}
+    {%- set fold_seed = omphalos._fold_seed() -%}
+    {%- set confusable_seed = omphalos._confusable_seed() -%}
+    folded_marks as (
+        select
+            {{ key_column }} as name_key,
+            {{ name_column }} as name_raw,
+            case
+                when {{ omphalos.regexp_matches(name_column, '[^ -~]') }}
+                    then {{ omphalos.fold_marks(omphalos.rlo_visual_order(name_column), fold_seed) }}
+                else {{ name_column }}
+            end as name_unmarked
+        from {{ relation }}
+    ),
+
+    folded_compat as (
+        select
+            name_key,
+            name_raw,
+            case
+                when {{ omphalos.regexp_matches('name_unmarked', omphalos.fold_compat_class(fold_seed)) }}
+                    then {{ omphalos.fold_compat('name_unmarked', fold_seed) }}
+                else name_unmarked
+            end as name_compat
+        from folded_marks
+    ),
+
+    folded as (
+        select
+            name_key,
+            name_raw,
+            case
+                when {{ omphalos.regexp_matches('name_compat', omphalos.mixed_script_word_pattern()) }}
+                    then {{ omphalos.fold_confusables('name_compat', confusable_seed) }}
+                else name_compat
+            end as name_folded
+        from folded_compat
+    )
+{%- endmacro %}
+
+{#-
     normalized_names(relation, key_column, name_column): one row per key with the normalized
-    forms every later step uses. Legal forms are detected only at the end (two passes, so
+    forms every later step uses. The name is first folded (folded_names: invisible characters,
+    marks, compatibility forms, mixed-script look-alikes), then cleaned (clean_name). Legal forms are detected only at the end (two passes, so
     "trading co ltd" loses "co ltd") or, if unambiguous, at the start; a name is never stripped
     to nothing nor to a single token shorter than 4 characters. The form is kept in its own column.
     Roman numerals II..XX become digits. For Arabic-style names, name_own is the word before the
@@ -112,12 +348,14 @@
 {% macro normalized_names(relation, key_column, name_column) %}
     {%- set all_forms = omphalos.legal_form_alternation(false) -%}
     {%- set strict_forms = omphalos.legal_form_alternation(true) -%}
+    {{ omphalos.folded_names(relation, key_column, name_column) }},
+
     cleaned as {{ omphalos.materialized_cte() }} (
         select
-            {{ key_column }} as name_key,
-            {{ name_column }} as name_raw,
-            {{ omphalos.clean_name(name_column) }} as name_clean
-        from {{ relation }}
+            name_key,
+            name_raw,
+            {{ omphalos.clean_name('name_folded') }} as name_clean
+        from folded
     ),
 
     suffix_1 as {{ omphalos.materialized_cte() }} (

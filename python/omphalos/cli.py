@@ -203,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_module_command(
         sub, "review", "omphalos.review", "record and list reviewer decisions on candidates"
     )
+    _add_module_command(
+        sub,
+        "match",
+        "omphalos.match",
+        "screen one name against a registry folder (the run's SQL; cached after the first call)",
+    )
 
     p = sub.add_parser("verify", help="verify a sealed run from disk")
     from omphalos import verify

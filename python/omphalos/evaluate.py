@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Iterable
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
 
@@ -220,16 +220,45 @@ def evaluate(
     }
 
 
+SCORES_COLUMNS = ("pair_id", "schema", "name1", "name2", "is_match", "score", "predicted")
+
+
+def write_scores(rows: list[dict[str, Any]], threshold: Decimal, path: Path) -> None:
+    """Every pair's score, one CSV row per pair (pair_id is the pairs file's row number)."""
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(SCORES_COLUMNS)
+        for r in rows:
+            score = Decimal(str(r["name_score"]))
+            writer.writerow(
+                [
+                    r["pair_id"],
+                    r["name_schema"],
+                    r["name1"],
+                    r["name2"],
+                    "true" if r["is_match"] else "false",
+                    f"{score:.4f}",
+                    "true" if score >= threshold else "false",
+                ]
+            )
+
+
 def eval_names(
-    pairs_path: Path, threshold: Decimal | None = None, max_errors: int = 50
+    pairs_path: Path,
+    threshold: Decimal | None = None,
+    max_errors: int = 50,
+    scores_out: Path | None = None,
 ) -> dict[str, Any]:
     pairs = read_pairs(pairs_path)
     with tempfile.TemporaryDirectory(prefix="omphalos-eval-") as tmp:
         scored = score_pairs(pairs, Path(tmp))
-    result = evaluate(
-        scored.to_pylist(), threshold if threshold is not None else default_threshold(), max_errors
-    )
+    rows = scored.to_pylist()
+    used = threshold if threshold is not None else default_threshold()
+    result = evaluate(rows, used, max_errors)
     result["pairs_file"] = str(pairs_path)
+    if scores_out is not None:
+        write_scores(rows, used, scores_out)
+        result["scores_file"] = str(scores_out)
     return result
 
 
@@ -244,13 +273,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--errors", type=int, default=50, help="how many errors to list (default 50)"
     )
+    parser.add_argument(
+        "--scores-out",
+        help="write every pair's score to this CSV "
+        "(pair_id, schema, name1, name2, is_match, score, predicted)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object")
 
 
 def main_from_args(args: argparse.Namespace) -> int:
     try:
         threshold = Decimal(args.threshold) if args.threshold else None
-        result = eval_names(Path(args.pairs), threshold, args.errors)
+    except InvalidOperation:
+        print("omphalos eval: --threshold: not a number", file=sys.stderr)
+        return 2
+    scores_out = Path(args.scores_out) if args.scores_out else None
+    if scores_out is not None and not scores_out.parent.is_dir():
+        print(f"omphalos eval: --scores-out: {scores_out.parent}: no such folder", file=sys.stderr)
+        return 2
+    try:
+        result = eval_names(Path(args.pairs), threshold, args.errors, scores_out)
     except EvalInputError as exc:
         print(f"omphalos eval: {exc}", file=sys.stderr)
         return 2
