@@ -394,7 +394,8 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
 def _imo_valid(value: str) -> bool:
     digits = [int(c) for c in value]
     return (
-        len(digits) == 7 and sum(d * w for d, w in zip(digits, range(7, 1, -1))) % 10 == digits[6]
+        len(digits) == 7
+        and sum(d * w for d, w in zip(digits[:6], range(7, 1, -1), strict=True)) % 10 == digits[6]
     )
 
 

@@ -9,11 +9,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
+from conftest import write_config
 
 from omphalos.generate import generate
 from omphalos.run import execute_run
-
-from conftest import write_config
 
 COLUMNS = ("match_id", "matched_name_id", "name_score", "score", "match_status", "evidence")
 
