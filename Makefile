@@ -60,7 +60,7 @@ lint: $(STAMP) ## ruff, mypy and sqlfluff
 	$(BIN)/ruff check python tests
 	$(BIN)/ruff format --check python tests
 	$(BIN)/mypy
-	$(BIN)/sqlfluff lint models
+	$(BIN)/sqlfluff lint models tests/singular
 	$(BIN)/sqlfluff lint --templater placeholder sql/catalog
 
 .PHONY: postgres

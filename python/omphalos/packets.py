@@ -35,16 +35,16 @@ __all__ = [
     "MAX_PACKETS",
     "PACKETS_DIR",
     "PACKET_SCHEMA",
-    "RULE_LINES",
     "STATED_IN",
     "Evidence",
     "Rules",
     "RunFiles",
+    "evidence_from_columns",
     "input_digests",
     "load_rules",
     "packet_stem",
+    "rule_lines",
     "select_packet_entities",
-    "split_evidence",
     "write_packets",
 ]
 
@@ -76,31 +76,56 @@ STATED_IN: tuple[tuple[str, str], ...] = (
     ("models/marts/screening/entity_scores.sql", "exposure score and rank"),
 )
 
-#: The score rules in one line each (docs/matching.md sections 3 and 4). The constants are the
-#: ones in models/marts/screening/entity_matches.sql; thresholds come from the run config.
-RULE_LINES: tuple[str, ...] = (
-    "Names are normalized the same way on both sides: transliterated to Latin, case and accents "
-    "folded, punctuation removed, the legal form (LLC, JSC, GmbH, ...) moved to its own column, "
-    "tokens sorted.",
-    "Name score = token alignment weighted by rarity: each word is compared with the other name's "
-    "words (exact, given-name variant, initial, or a close spelling); rare words carry the name, "
-    "common words, legal forms and particles weigh little; a word missing on one side costs part "
-    "of its weight, a word replaced by another costs all of it.",
-    "Vetoes and penalties: numbers that disagree cap the score at 0.60; a single-token name loses "
-    "0.08; a near-brand (the main word matched only by a derived form) loses 0.10; a non-profit or "
-    "state legal form against a company form loses 0.15.",
-    "Country: the party country among the entity's listed countries adds 0.03; a known party "
-    "country that is not listed takes 0.05 off; an unknown country changes nothing.",
-    "Kinds: a listed vessel or aircraft and a trade party (or a shipment's vessel and a listed "
-    "person or organization) are never the same: capped at the candidate floor; a person against "
-    "a listed organization, or an organization against a listed person, loses 0.10 (the party's "
-    "kind is the one the feed declares, else the one its name shows).",
-    "Vessels: the shipment's IMO number equal to the listed vessel's is decisive (score 1); "
-    "another valid IMO number is another ship (capped at the candidate floor).",
-    "A weak alias never alerts alone: at most just below MATCH when the country corroborates, "
-    "otherwise just below REVIEW.",
-    "Full statement of every rule, with its measured effect: docs/matching.md.",
-)
+
+def rule_vars() -> dict[str, Any]:
+    """The scoring constants as dbt_project.yml states them (its ``vars``): the one place each
+    lives; the SQL reads them through var(), the rule text below through this."""
+    from omphalos.paths import project_root
+
+    doc = yaml.safe_load((project_root() / "dbt_project.yml").read_text(encoding="utf-8"))
+    found = doc.get("vars") if isinstance(doc, dict) else None
+    return dict(found) if isinstance(found, dict) else {}
+
+
+def rule_lines() -> tuple[str, ...]:
+    """The score rules in one line each (docs/matching.md sections 2 to 5), their constants read
+    from dbt_project.yml; thresholds come from the run config."""
+    v = rule_vars()
+
+    def n(key: str) -> str:
+        return f"{float(v[key]):.2f}"
+
+    return (
+        "Names are normalized the same way on both sides: invisible characters, accents and "
+        "compatibility forms folded, transliterated to Latin, punctuation removed, the legal form "
+        "(LLC, JSC, GmbH, ...) moved to its own column, tokens sorted.",
+        "Name score = token alignment weighted by rarity (from the registry and a fixed reference "
+        "of name frequencies, never the feed): each word is compared with the other name's words "
+        "(exact, given-name variant, initial, or a close spelling); rare words carry the name, "
+        "common words, legal forms and particles weigh little; a word missing on one side costs "
+        "part of its weight, a word replaced by another costs all of it.",
+        f"Vetoes and penalties: numbers that disagree cap the score at 0.60; a single-token name "
+        f"loses {n('single_token_penalty')}; a near-brand (the main word matched only by a "
+        f"derived form) loses {n('near_brand_penalty')}; a non-profit or state legal form against "
+        f"a company form loses {n('legal_form_conflict_penalty')}.",
+        f"Country: the party country among the entity's listed countries adds "
+        f"{n('country_listed_bonus')}; a known party country that is not listed takes "
+        f"{n('country_conflict_penalty')} off; an unknown country changes nothing.",
+        "Kinds: a listed vessel or aircraft and a trade party (or a shipment's vessel and a listed "
+        "person or organization) are never the same: capped at the candidate floor; a person "
+        f"against a listed organization, or an organization against a listed person, loses "
+        f"{n('kind_mismatch_penalty')} (the party's kind is the one the feed declares, else the "
+        "one its name shows).",
+        "Vessels: the shipment's IMO number equal to the listed vessel's is decisive (score 1); "
+        "another valid IMO number is another ship (capped at the candidate floor).",
+        "A weak alias never alerts alone: at most just below MATCH when the country corroborates, "
+        "otherwise just below REVIEW.",
+        f"Dominated: when another entity has a name the party name equals (name score >= "
+        f"{n('dominance_name_score')}) and this entity's best name scores "
+        f"{n('dominance_margin')} less, it is at most REVIEW.",
+        "Full statement of every rule, with its measured effect: docs/matching.md.",
+    )
+
 
 _STATUS_ORDER = {"MATCH": 0, "REVIEW": 1, "NO_MATCH": 2}
 _STEM_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
@@ -142,7 +167,7 @@ class Rules:
                 f"{self.review_threshold}; NO_MATCH below; candidates below "
                 f"{self.candidate_floor} are not kept"
             ),
-            "rules": list(RULE_LINES),
+            "rules": list(rule_lines()),
             "stated_in": [{"path": p, "what": w} for p, w in STATED_IN],
         }
 
@@ -224,44 +249,99 @@ class Evidence:
     context: tuple[str, ...]
 
 
-_FOR = ("names equal after normalization", "country listed")
-_AGAINST = (
-    "kinds differ",
-    "numbers in names disagree",
-    "single-token name",
-    "country conflict",
-    "listed person",
-    "weak alias",
+#: The rule columns of entity_matches (one per rule: a signed effect, a similarity or a flag) and
+#: the columns the evidence lists are built from. Nothing here restates a constant: a penalty's
+#: size is the column's value, as the SQL computed it from dbt_project.yml's vars.
+RULE_COLUMNS: tuple[str, ...] = (
+    "rule_names_equal",
+    "rule_compact_similarity",
+    "rule_numbers_veto",
+    "rule_father_swapped_veto",
+    "rule_single_token_effect",
+    "rule_near_brand_effect",
+    "rule_legal_form_conflict_effect",
+    "rule_country_effect",
+    "rule_kind_mismatch_effect",
+    "rule_kind_conflict_cap",
+    "rule_imo_decisive",
+    "rule_imo_differs_cap",
+    "rule_weak_alias_cap",
+    "rule_dominated_cap",
+)
+EVIDENCE_COLUMNS: tuple[str, ...] = (
+    *RULE_COLUMNS,
+    "name_score",
+    "alignment",
+    "country_evidence",
+    "kind_conflict",
+    "party_kind",
+    "party_kind_source",
+    "entity_kind",
+    "party_imo",
+    "matched_name_type",
 )
 
 
-def split_evidence(evidence: str | None) -> Evidence:
-    """Split an evidence sentence (entity_matches.evidence, one clause per ``; ``) into what
-    supports the match, what speaks against it, and neutral context."""
+def _signed(value: object) -> str:
+    """A rule's effect as the sentence writes it: +0.03, -0.1."""
+    text = f"{float(str(value)):+.4f}".rstrip("0").rstrip(".")
+    return text
+
+
+def _nonzero(value: object) -> bool:
+    return value is not None and float(str(value)) != 0.0
+
+
+def evidence_from_columns(r: Mapping[str, Any]) -> Evidence:
+    """What supports the match, what speaks against it and neutral context, read from the
+    candidate's rule columns (entity_matches), not parsed from its sentence."""
     supporting: list[str] = []
     against: list[str] = []
     context: list[str] = []
-    for raw in (evidence or "").split(";"):
-        part = raw.strip()
-        if not part:
-            continue
-        if part.startswith("IMO ") and "(decisive)" in part:
-            supporting.append(part)
-        elif part.startswith("IMO "):
-            against.append(part)
-        elif part.startswith("name "):
-            supporting.append("name similarity " + part[len("name ") :])
-        elif part.startswith(_FOR) or "(+" in part:
-            supporting.append(part)
-        elif part.startswith(_AGAINST) or "(-" in part or "veto" in part:
-            against.append(part)
-        elif part == "country unknown":
-            context.append("country unknown on one side: no country evidence either way")
-        elif part.startswith("via "):
-            kind = part[len("via ") :]
-            context.append(f"matched through the entity's {kind.replace('_', ' ')} name")
-        else:
-            context.append(part)
+    if r["rule_imo_decisive"]:
+        supporting.append(f"IMO {r['party_imo']} equal to the listed vessel's (decisive)")
+    if r["alignment"] is not None:
+        supporting.append(f"name similarity {r['name_score']} (token alignment {r['alignment']})")
+    elif not r["rule_imo_decisive"]:
+        context.append(f"name similarity {r['name_score']} (not a name candidate)")
+    if r["rule_names_equal"]:
+        supporting.append("names equal after normalization")
+    if r["rule_compact_similarity"] is not None:
+        supporting.append(f"names alike without spaces ({r['rule_compact_similarity']})")
+    if r["rule_numbers_veto"]:
+        against.append("numbers in names disagree (veto: at most 0.60)")
+    if r["rule_father_swapped_veto"]:
+        against.append("own and father's names swapped (veto: at most 0.60)")
+    for column, text in (
+        ("rule_near_brand_effect", "distinctive word only similar, a near brand"),
+        ("rule_single_token_effect", "single-token name"),
+        ("rule_legal_form_conflict_effect", "legal forms of different kinds"),
+    ):
+        if _nonzero(r[column]):
+            against.append(f"{text} ({_signed(r[column])})")
+    country = r["country_evidence"]
+    if _nonzero(r["rule_country_effect"]):
+        line = f"country {country} ({_signed(r['rule_country_effect'])})"
+        (supporting if float(str(r["rule_country_effect"])) > 0 else against).append(line)
+    elif country == "unknown":
+        context.append("country unknown on one side: no country evidence either way")
+    elif country:
+        context.append(f"country {country}")
+    if r["rule_kind_conflict_cap"]:
+        against.append(f"kinds differ: {r['kind_conflict']} (never the same: at most the floor)")
+    if _nonzero(r["rule_kind_mismatch_effect"]):
+        against.append(
+            f"kinds differ: party {r['party_kind']} ({r['party_kind_source']}), listed "
+            f"{r['entity_kind']} ({_signed(r['rule_kind_mismatch_effect'])})"
+        )
+    if r["rule_imo_differs_cap"]:
+        against.append(f"IMO {r['party_imo']} is not the listed vessel's: another ship")
+    if r["rule_weak_alias_cap"]:
+        against.append("weak alias (cannot alert alone)")
+    if r["rule_dominated_cap"]:
+        against.append("another listed entity's name equals the party name (at most REVIEW)")
+    kind = str(r["matched_name_type"] or "")
+    context.append(f"matched through the entity's {kind.replace('_', ' ')} name")
     return Evidence(tuple(supporting), tuple(against), tuple(context))
 
 
@@ -320,6 +400,8 @@ _CANDIDATE_COLUMNS = (
     "party_imo",
     "entity_kind",
     "imo_evidence",
+    "kind_conflict",
+    *RULE_COLUMNS,
     "ship_date",
     "hs_code",
     "value_usd",
@@ -510,6 +592,7 @@ def _load_candidates(
             {ship_cols},
             party_name, party_country, party_name_sorted, party_legal_form,
             party_kind, party_kind_source, party_imo, ranked.entity_kind, imo_evidence,
+            kind_conflict, {", ".join(RULE_COLUMNS)},
             entity_countries, matched_name, matched_name_id, matched_name_type, registry_name_sorted,
             registry_legal_form, matched_tokens, block_keys,
             cast(jw_sorted as varchar) as jw_sorted, cast(alignment as varchar) as alignment,
@@ -529,7 +612,7 @@ def _load_candidates(
 
 
 def _candidate(r: dict[str, Any]) -> dict[str, Any]:
-    ev = split_evidence(r["evidence"])
+    ev = evidence_from_columns(r)
     qp = r["queue_position"]
     controlled = r["controlled_goods"]
     return {

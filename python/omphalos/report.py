@@ -36,18 +36,19 @@ import pyarrow.parquet as pq
 from omphalos.canonical import loads_strict, sha256_file
 from omphalos.manifest import MANIFEST_NAME, classify
 from omphalos.packets import (
+    EVIDENCE_COLUMNS,
     MAX_PACKETS,
     PACKETS_DIR,
-    RULE_LINES,
     STATED_IN,
     Rules,
     RunFiles,
     candidate_view,
+    evidence_from_columns,
     input_digests,
     load_rules,
     packet_stem,
+    rule_lines,
     select_packet_entities,
-    split_evidence,
 )
 
 __all__ = [
@@ -487,8 +488,13 @@ def _gather(run_dir: Path, review_limit: int, exclude: set[str], *, hash_files: 
                 "entity_primary_name, programs, entity_countries, matched_name, "
                 "matched_name_type, registry_name_sorted, registry_legal_form, matched_tokens, "
                 "cast(jw_sorted as varchar) as jw_sorted, cast(alignment as varchar) as alignment, "
-                "cast(name_score as varchar) as name_score, country_evidence, evidence "
-                "from cand where queue_position is not null order by queue_position "
+                "cast(name_score as varchar) as name_score, evidence, "
+                + ", ".join(
+                    c
+                    for c in EVIDENCE_COLUMNS
+                    if c not in ("name_score", "alignment", "matched_name_type")
+                )
+                + " from cand where queue_position is not null order by queue_position "
                 f"limit {int(review_limit)}",
             )
             ids, eligible = select_packet_entities(con, MAX_PACKETS)
@@ -1073,7 +1079,7 @@ def _rules(d: RunData) -> str:
             ],
         ],
     )
-    rules = "<ol>" + "".join(f"<li>{esc(line)}</li>" for line in RULE_LINES) + "</ol>"
+    rules = "<ol>" + "".join(f"<li>{esc(line)}</li>" for line in rule_lines()) + "</ol>"
     stated = _table(["where", "what"], ([f"<code>{esc(p)}</code>", esc(w)] for p, w in STATED_IN))
     config = (
         "<details><summary>The run configuration as given "
@@ -1352,7 +1358,7 @@ def _review(d: RunData, *, link_packets: bool) -> str:
     cards = []
     for c in d.review:
         tokens = set((c["matched_tokens"] or "").split())
-        ev = split_evidence(c["evidence"])
+        ev = evidence_from_columns(c)
         eid = str(c["entity_id"])
         stem = stems.get(eid)
         packet = ""

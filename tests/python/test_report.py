@@ -8,6 +8,7 @@ import io
 import json
 import re
 import shutil
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -19,11 +20,12 @@ from omphalos.canonical import canonical_bytes
 from omphalos.certify import certify
 from omphalos.manifest import META_FIELDS, build_manifest, write_manifest
 from omphalos.packets import (
+    EVIDENCE_COLUMNS,
     MAX_CANDIDATES,
     PACKET_SCHEMA,
     PACKETS_DIR,
+    evidence_from_columns,
     packet_stem,
-    split_evidence,
     write_packets,
 )
 from omphalos.progress import Progress
@@ -349,21 +351,70 @@ def test_packet_stem_is_safe_and_injective() -> None:
         assert re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9._-]*", s), s
 
 
-def test_split_evidence() -> None:
-    ev = split_evidence(
-        "name 0.8500 (sorted 0.8500, alignment 0.8000); numbers in names disagree (veto); "
-        "single-token name (-0.08); country conflict (-0.05); listed person but party has a "
-        "legal form (-0.10); weak alias (cannot alert alone); via weak_alias"
+def _rule_row(**overrides: object) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(EVIDENCE_COLUMNS)
+    row.update(
+        {c: False for c in EVIDENCE_COLUMNS if c.endswith(("_veto", "_cap", "_equal", "_decisive"))}
     )
-    assert ev.supporting == ("name similarity 0.8500 (sorted 0.8500, alignment 0.8000)",)
+    row.update({c: Decimal("0.0000") for c in EVIDENCE_COLUMNS if c.endswith("_effect")})
+    row.update(name_score="0.8500", alignment="0.8000", matched_name_type="primary")
+    row.update(country_evidence="unknown")
+    row.update(overrides)
+    return row
+
+
+def test_evidence_comes_from_the_rule_columns() -> None:
+    ev = evidence_from_columns(
+        _rule_row(
+            rule_numbers_veto=True,
+            rule_single_token_effect=Decimal("-0.0800"),
+            rule_country_effect=Decimal("-0.0500"),
+            country_evidence="conflict",
+            rule_kind_mismatch_effect=Decimal("-0.1000"),
+            party_kind="organization",
+            party_kind_source="inferred: legal form llc",
+            entity_kind="person",
+            rule_weak_alias_cap=True,
+            matched_name_type="weak_alias",
+        )
+    )
+    assert ev.supporting == ("name similarity 0.8500 (token alignment 0.8000)",)
+    assert "single-token name (-0.08)" in ev.against
+    assert "country conflict (-0.05)" in ev.against
+    assert any(a.startswith("kinds differ: party organization") for a in ev.against)
     assert len(ev.against) == 5
     assert ev.context == ("matched through the entity's weak alias name",)
-    ev = split_evidence(
-        "name 1.0000 (sorted 1.0000, alignment 1.0000); names equal after "
-        "normalization; country listed (+0.03); via primary"
+    ev = evidence_from_columns(
+        _rule_row(
+            name_score="1.0000",
+            alignment="1.0000",
+            rule_names_equal=True,
+            rule_country_effect=Decimal("0.0300"),
+            country_evidence="listed",
+        )
     )
-    assert len(ev.supporting) == 3 and not ev.against
-    assert split_evidence(None).supporting == ()
+    assert ev.supporting == (
+        "name similarity 1.0000 (token alignment 1.0000)",
+        "names equal after normalization",
+        "country listed (+0.03)",
+    )
+    assert not ev.against
+    ev = evidence_from_columns(
+        _rule_row(
+            alignment=None,
+            name_score="0.0000",
+            rule_imo_decisive=True,
+            party_imo="9074729",
+            entity_kind="vessel",
+        )
+    )
+    assert ev.supporting[0] == "IMO 9074729 equal to the listed vessel's (decisive)"
+    ev = evidence_from_columns(
+        _rule_row(rule_kind_conflict_cap=True, kind_conflict="listed vessel, party organization")
+    )
+    assert ev.against == (
+        "kinds differ: listed vessel, party organization (never the same: at most the floor)",
+    )
 
 
 # ---------------------------------------------------------------------------------------------

@@ -261,7 +261,11 @@ adjusted as (
             when imo_evidence = 'equal' then 1.0
             else
                 name_score
-                + case country_evidence when 'listed' then 0.03 when 'conflict' then -0.05 else 0 end
+                + case country_evidence
+                    when 'listed' then {{ var('country_listed_bonus') }}
+                    when 'conflict' then -{{ var('country_conflict_penalty') }}
+                    else 0
+                end
                 - case when kind_mismatch then {{ var('kind_mismatch_penalty') }} else 0 end
         end as adjusted_score
     from with_kinds
@@ -315,15 +319,75 @@ dominance as (
     select
         *,
         imo_evidence <> 'equal'
-        and party_best_name_score >= 0.98
-        and name_score <= party_best_name_score - 0.03 as dominated,
+        and party_best_name_score >= {{ var('dominance_name_score') }}
+        and name_score <= party_best_name_score - {{ var('dominance_margin') }} as dominated,
         case
             when imo_evidence = 'equal' then score
-            when party_best_name_score >= 0.98 and name_score <= party_best_name_score - 0.03
+            when
+                party_best_name_score >= {{ var('dominance_name_score') }}
+                and name_score <= party_best_name_score - {{ var('dominance_margin') }}
                 then least(score, cast({{ var('match_threshold') }} - 0.0001 as decimal(9, 4)))
             else score
         end as final_score
     from best_names
+
+),
+
+rules as (
+
+    -- one column per rule: its signed effect on the score (decimal) or whether it fired (a cap or
+    -- veto). The name rules (from int_name_candidates_scored) take off only the larger of the
+    -- single-token and near-brand penalties, as the name score does.
+    select
+        *,
+        coalesce(compact_equal, false) as rule_names_equal,
+        case
+            when not coalesce(compact_equal, false) and compact_similarity >= 0.90 then compact_similarity
+        end as rule_compact_similarity,
+        coalesce(not numbers_agree, false) as rule_numbers_veto,
+        coalesce(father_swapped, false) as rule_father_swapped_veto,
+        cast(case
+            when
+                coalesce(near_brand, false) and not coalesce(compact_equal, false)
+                and (
+                    not coalesce(single_token, false) or compact_similarity >= 0.90
+                    or {{ var('near_brand_penalty') }} >= {{ var('single_token_penalty') }}
+                )
+                then -{{ var('near_brand_penalty') }}
+            else 0
+        end as decimal(9, 4)) as rule_near_brand_effect,
+        cast(case
+            when
+                coalesce(single_token, false) and not coalesce(compact_equal, false)
+                and compact_similarity < 0.90
+                and not (
+                    coalesce(near_brand, false)
+                    and {{ var('near_brand_penalty') }} >= {{ var('single_token_penalty') }}
+                )
+                then -{{ var('single_token_penalty') }}
+            else 0
+        end as decimal(9, 4)) as rule_single_token_effect,
+        cast(case
+            when coalesce(legal_form_conflict, false) then -{{ var('legal_form_conflict_penalty') }}
+            else 0
+        end as decimal(9, 4)) as rule_legal_form_conflict_effect,
+        cast(case
+            when imo_evidence = 'equal' then 0
+            when country_evidence = 'listed' then {{ var('country_listed_bonus') }}
+            when country_evidence = 'conflict' then -{{ var('country_conflict_penalty') }}
+            else 0
+        end as decimal(9, 4)) as rule_country_effect,
+        cast(case
+            when kind_mismatch and imo_evidence <> 'equal' then -{{ var('kind_mismatch_penalty') }}
+            else 0
+        end as decimal(9, 4)) as rule_kind_mismatch_effect,
+        kind_conflict is not null as rule_kind_conflict_cap,
+        imo_evidence = 'equal' as rule_imo_decisive,
+        imo_evidence = 'differs' as rule_imo_differs_cap,
+        matched_name_type = 'weak_alias' and imo_evidence <> 'equal' and kind_conflict is null
+            as rule_weak_alias_cap,
+        dominated as rule_dominated_cap
+    from dominance
 
 ),
 
@@ -363,14 +427,29 @@ final as (
         best.kind_conflict,
         best.kind_mismatch,
         best.imo_evidence,
+        best.rule_names_equal,
+        best.rule_compact_similarity,
+        best.rule_numbers_veto,
+        best.rule_father_swapped_veto,
+        best.rule_single_token_effect,
+        best.rule_near_brand_effect,
+        best.rule_legal_form_conflict_effect,
+        best.rule_country_effect,
+        best.rule_kind_mismatch_effect,
+        best.rule_kind_conflict_cap,
+        best.rule_imo_decisive,
+        best.rule_imo_differs_cap,
+        best.rule_weak_alias_cap,
+        best.rule_dominated_cap,
         best.final_score as score,
         case
             when best.final_score >= {{ var('match_threshold') }} then 'MATCH'
             when best.final_score >= {{ var('review_threshold') }} then 'REVIEW'
             else 'NO_MATCH'
         end as match_status,
+        -- the evidence sentence, clause by clause from the rule columns above
         case
-            when best.imo_evidence = 'equal'
+            when best.rule_imo_decisive
                 then 'IMO ' || best.party_imo || ' equal to the listed vessel''s (decisive); '
             else ''
         end
@@ -379,66 +458,66 @@ final as (
             ' (token alignment ' || cast(best.alignment as {{ omphalos.string_type() }}) || ')',
             ' (not a name candidate)'
         )
-        || case when best.compact_equal then '; names equal after normalization' else '' end
+        || case when best.rule_names_equal then '; names equal after normalization' else '' end
         || case
-            when not best.compact_equal and best.compact_similarity >= 0.90
+            when best.rule_compact_similarity is not null
                 then
                     '; names alike without spaces ('
-                    || cast(best.compact_similarity as {{ omphalos.string_type() }}) || ')'
+                    || cast(best.rule_compact_similarity as {{ omphalos.string_type() }}) || ')'
             else ''
         end
-        || case when not best.numbers_agree then '; numbers in names disagree (veto)' else '' end
-        || case when best.father_swapped then '; own and father''s names swapped (veto)' else '' end
+        || case when best.rule_numbers_veto then '; numbers in names disagree (veto)' else '' end
+        || case when best.rule_father_swapped_veto then '; own and father''s names swapped (veto)' else '' end
         || case
-            when best.compact_equal then ''
-            when
-                best.near_brand
-                and (
-                    not best.single_token or best.compact_similarity >= 0.90
-                    or {{ var('near_brand_penalty') }} >= {{ var('single_token_penalty') }}
-                )
+            when best.rule_near_brand_effect < 0
                 then '; distinctive word only similar, a near brand (-{{ var('near_brand_penalty') }})'
-            when best.single_token and best.compact_similarity < 0.90
-                then '; single-token name (-{{ var('single_token_penalty') }})'
             else ''
         end
         || case
-            when best.legal_form_conflict
+            when best.rule_single_token_effect < 0 then '; single-token name (-{{ var('single_token_penalty') }})'
+            else ''
+        end
+        || case
+            when best.rule_legal_form_conflict_effect < 0
                 then '; legal forms of different kinds (-{{ var('legal_form_conflict_penalty') }})'
             else ''
         end
         || '; country ' || best.country_evidence
-        || case best.country_evidence when 'listed' then ' (+0.03)' when 'conflict' then ' (-0.05)' else '' end
         || case
-            when best.kind_conflict is not null
+            when best.rule_country_effect > 0 then ' (+{{ var('country_listed_bonus') }})'
+            when best.rule_country_effect < 0 then ' (-{{ var('country_conflict_penalty') }})'
+            else ''
+        end
+        || case
+            when best.rule_kind_conflict_cap
                 then
                     '; kinds differ: ' || best.kind_conflict
                     || ' (never the same, at most {{ var('candidate_floor') }})'
             else ''
         end
         || case
-            when best.kind_mismatch
+            when best.rule_kind_mismatch_effect < 0
                 then
                     '; kinds differ: party ' || best.party_kind || ' (' || best.party_kind_source
                     || '), listed ' || best.entity_kind || ' (-{{ var('kind_mismatch_penalty') }})'
             else ''
         end
         || case
-            when best.imo_evidence = 'differs'
+            when best.rule_imo_differs_cap
                 then
                     '; IMO ' || best.party_imo
                     || ' is not the listed vessel''s: another ship (at most {{ var('candidate_floor') }})'
             else ''
         end
-        || case when best.matched_name_type = 'weak_alias' then '; weak alias (cannot alert alone)' else '' end
+        || case when best.rule_weak_alias_cap then '; weak alias (cannot alert alone)' else '' end
         || case
-            when best.dominated
+            when best.rule_dominated_cap
                 then '; another listed entity''s name equals the party name (at most REVIEW)'
             else ''
         end
         || '; via ' || best.matched_name_type
             as evidence
-    from dominance as best
+    from rules as best
     inner join shipments
         on best.shipment_id = shipments.shipment_id
     where best.final_score >= {{ var('candidate_floor') }}
