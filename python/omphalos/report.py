@@ -67,8 +67,8 @@ REPORT_PATH = "reports/index.html"
 REVIEW_LIMIT = 100
 #: Rejected rows shown on the page (all are in inputs/rejects.csv).
 REJECTS_LIMIT = 50
-TOP_EXPOSED = 20
-TOP_FLOWS = 12
+#: Where the run's reporting models are exported (omphalos.run.REPORTING_MODELS).
+REPORTING_DIR = "exports/reporting"
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; script-src 'unsafe-inline'; "
@@ -460,19 +460,20 @@ def _gather(run_dir: Path, review_limit: int, exclude: set[str], *, hash_files: 
         review_total = 0
         packets: list[dict[str, Any]] = []
         eligible = 0
-        if has_cand:
+        # the aggregates come from the run's reporting models (models/marts/reporting), exported
+        # under exports/reporting/: read, not recomputed
+        if files.view(con, "rs", f"{REPORTING_DIR}/rpt_matches_by_status.parquet"):
             status = _rows(
                 con,
-                "select match_status as status, count(*) as candidates, "
-                "count(distinct entity_id) as entities, count(distinct shipment_id) as shipments "
-                "from cand group by 1 order by case match_status when 'MATCH' then 0 "
-                "when 'REVIEW' then 1 else 2 end",
+                "select match_status as status, candidates, entities, shipments from rs "
+                "where candidates > 0 order by status_order",
             )
+        if files.view(con, "rh", f"{REPORTING_DIR}/rpt_score_histogram.parquet"):
             for b, s, c in con.execute(
-                "select cast(floor(score * 100) as integer), match_status, count(*) "
-                "from cand group by all order by all"
+                "select score_bin, match_status, candidates from rh order by all"
             ).fetchall():
                 histogram.setdefault(int(b), {})[str(s)] = int(c)
+        if has_cand:
             review_total = int(
                 con.execute(
                     "select count(*) from cand where queue_position is not null"
@@ -531,15 +532,16 @@ def _gather(run_dir: Path, review_limit: int, exclude: set[str], *, hash_files: 
         exposure_total = 0
         if files.view(con, "es", "exports/entity_scores.parquet"):
             exposure_total = int(con.execute("select count(*) from es").fetchall()[0][0])
+        if files.view(con, "rt", f"{REPORTING_DIR}/rpt_top_exposed.parquet"):
             exposure = _rows(
                 con,
                 "select exposure_rank, entity_id, primary_name, programs, "
                 "cast(exposure_score as varchar) as exposure_score, "
                 "cast(matched_value_usd as varchar) as matched_value_usd, match_shipments, "
                 "review_shipments, cast(controlled_share as varchar) as controlled_share, trend "
-                f"from es order by exposure_rank, entity_id limit {TOP_EXPOSED}",
+                "from rt order by exposure_rank",
             )
-        flows = _flows(con, files) if has_cand else {}
+        flows = _flows(con, files)
     finally:
         con.close()
     return RunData(
@@ -567,70 +569,48 @@ def _gather(run_dir: Path, review_limit: int, exclude: set[str], *, hash_files: 
 
 
 def _flows(con: duckdb.DuckDBPyConnection, files: RunFiles) -> dict[str, Any]:
-    """Value of shipments with an alert (MATCH, or REVIEW only) by country and HS chapter."""
-    if not files.view(con, "sh", "inputs/admitted/shipments.parquet"):
+    """Value of shipments with an alert (MATCH, or REVIEW only) by country and HS chapter, as the
+    run's reporting models computed it (rpt_alert_flows, rpt_alert_flow_cells, rpt_alert_totals)."""
+    if not (
+        files.view(con, "rf", f"{REPORTING_DIR}/rpt_alert_flows.parquet")
+        and files.view(con, "rc", f"{REPORTING_DIR}/rpt_alert_flow_cells.parquet")
+        and files.view(con, "ra", f"{REPORTING_DIR}/rpt_alert_totals.parquet")
+    ):
         return {}
-    con.execute(
-        """
-        create temp table flagged as
-        select s.shipment_id, s.origin_country, s.destination_country,
-            substr(s.hs_code, 1, 2) as chapter, s.value_usd, f.has_match, f.controlled
-        from (
-            select shipment_id, bool_or(match_status = 'MATCH') as has_match,
-                bool_or(coalesce(controlled_goods, false)) as controlled
-            from cand where match_status in ('MATCH', 'REVIEW') group by 1
-        ) as f
-        join sh as s using (shipment_id)
-        """
-    )
 
-    def by(column: str) -> list[dict[str, Any]]:
+    def by(dimension: str) -> list[dict[str, Any]]:
         return _rows(
             con,
-            f"""
-            select {column} as k,
-                cast(coalesce(sum(value_usd) filter (where has_match), 0) as varchar) as match_value,
-                cast(coalesce(sum(value_usd) filter (where not has_match), 0) as varchar)
-                    as review_value,
-                count(*) filter (where has_match) as match_shipments,
-                count(*) filter (where not has_match) as review_shipments,
-                bool_or(controlled) as controlled
-            from flagged where {column} is not null
-            group by 1 order by sum(value_usd) desc, 1 limit {TOP_FLOWS}
-            """,
+            "select flow_key as k, cast(match_value_usd as varchar) as match_value, "
+            "cast(review_value_usd as varchar) as review_value, match_shipments, "
+            "review_shipments, controlled_goods as controlled from rf "
+            f"where dimension = {_lit(dimension)} order by flow_rank",
         )
 
-    feed = con.execute(
-        "select count(*), cast(coalesce(sum(value_usd), 0) as varchar) from sh"
+    totals = con.execute(
+        "select feed_shipments, cast(feed_value_usd as varchar), alerted_shipments, "
+        "cast(alerted_value_usd as varchar), match_shipments, cast(match_value_usd as varchar) "
+        "from ra"
     ).fetchall()[0]
-    flagged = con.execute(
-        "select count(*), cast(coalesce(sum(value_usd), 0) as varchar), "
-        "count(*) filter (where has_match), "
-        "cast(coalesce(sum(value_usd) filter (where has_match), 0) as varchar) from flagged"
-    ).fetchall()[0]
-    dest = by("destination_country")
+    dest = by("destination")
     chapters = by("chapter")
     top_dest = [str(r["k"]) for r in dest[:10]]
     top_ch = [str(r["k"]) for r in chapters[:10]]
-    cells: dict[tuple[str, str], tuple[Decimal, int]] = {}
-    if top_dest and top_ch:
+    cells: dict[tuple[str, str], tuple[Decimal, int]] = {
+        (str(d), str(c)): (_dec(v), int(n))
         for d, c, v, n in con.execute(
-            "select destination_country, chapter, cast(sum(value_usd) as varchar), count(*) "
-            "from flagged where destination_country in ("
-            + ", ".join(_lit(x) for x in top_dest)
-            + ") and chapter in ("
-            + ", ".join(_lit(x) for x in top_ch)
-            + ") group by all order by all"
-        ).fetchall():
-            cells[(str(d), str(c))] = (_dec(v), int(n))
+            "select destination_country, hs_chapter, cast(alerted_value_usd as varchar), "
+            "alerted_shipments from rc order by all"
+        ).fetchall()
+    }
     return {
-        "feed_shipments": int(feed[0]),
-        "feed_value": feed[1],
-        "flagged_shipments": int(flagged[0]),
-        "flagged_value": flagged[1],
-        "match_shipments": int(flagged[2]),
-        "match_value": flagged[3],
-        "origin": by("origin_country"),
+        "feed_shipments": int(totals[0]),
+        "feed_value": totals[1],
+        "flagged_shipments": int(totals[2]),
+        "flagged_value": totals[3],
+        "match_shipments": int(totals[4]),
+        "match_value": totals[5],
+        "origin": by("origin"),
         "destination": dest,
         "chapter": chapters,
         "heat_rows": top_dest,

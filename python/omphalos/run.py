@@ -285,6 +285,17 @@ def _summary(engine: Engine, marts: dict[str, pa.Table], top: int = 10) -> dict[
 
 
 MART_LAYERS = {"entity_matches": "marts", "entity_scores": "marts", "review_queue": "marts"}
+#: The run report's aggregates (models/marts/reporting), exported with every run under
+#: exports/reporting/: the report page reads them instead of computing its own.
+REPORTING_MODELS = (
+    "rpt_matches_by_status",
+    "rpt_score_histogram",
+    "rpt_alert_flows",
+    "rpt_alert_flow_cells",
+    "rpt_alert_totals",
+    "rpt_top_exposed",
+)
+MART_LAYERS.update(dict.fromkeys(REPORTING_MODELS, "marts"))
 
 
 def make_engine(
@@ -443,6 +454,8 @@ def execute_run(
                         }
                     )
                     lineage.append("table_exported", tables[-1])
+                for name in REPORTING_MODELS:
+                    write_table(marts[name], tmp / "exports" / "reporting", name)
             summary = _summary(engine, marts)
             engine_description = engine.describe()
             engine_closed = True
