@@ -2,16 +2,12 @@
 -- Screening of one name (source match.match_query, one row) against the registry, through the
 -- macros a run uses: normalized_names, block_keys (against match_registry_block_keys, the usable
 -- registry keys), score_name_pairs with the run's token rarity (int_name_token_weights). Then per
--- listed entity, as entity_matches does for a shipment party:
---   query country among the entity's listed countries       +0.03
---   query country given, entity countries known, no overlap  -0.05
---   listed person, but the query carries a legal form        -0.10
---   weak alias: at most REVIEW when the country corroborates it, otherwise below review
---   dominated: another entity has a name the query equals (name score >= 0.98) and this entity's
---   best name scores at least 0.03 less: at most REVIEW.
--- Kinds: a query of kind vessel meets listed vessels only; a query of kind person or
--- organization never meets a listed vessel or aircraft, and a person/organization difference is
--- stated in the evidence. Without a kind every listed entity can be met.
+-- listed entity, the candidate rules of entity_matches (macros/screening/candidate_rules.sql: country
+-- evidence, kinds, weak alias, dominance, and the evidence sentence), with the query as the party:
+-- its kind is the one given (--kind), else organization when it carries a legal form, else
+-- unknown. A query of kind vessel meets listed vessels only; a query of kind person or
+-- organization never meets a listed vessel or aircraft; without a kind every listed entity can be
+-- met.
 -- status: MATCH at the query's match_threshold or above, REVIEW at review_threshold or above.
 
 with
@@ -115,17 +111,17 @@ candidate_keys as (
 a_names as (
 
     select
-        normalized.name_key as party_key,
-        query.query_kind as a_kind,
-        normalized.name_clean as a_clean,
-        normalized.name_core as a_core,
-        normalized.name_sorted as a_sorted,
-        normalized.name_compact as a_compact,
-        normalized.name_numbers as a_numbers,
-        normalized.token_count as a_token_count,
-        normalized.legal_form as a_legal_form,
-        normalized.name_own as a_own,
-        normalized.name_father as a_father
+        normalized.name_key,
+        query.query_kind as name_kind,
+        normalized.name_clean,
+        normalized.name_core,
+        normalized.name_sorted,
+        normalized.name_compact,
+        normalized.name_numbers,
+        normalized.token_count,
+        normalized.legal_form,
+        normalized.name_own,
+        normalized.name_father
     from normalized
     cross join query
 
@@ -135,23 +131,23 @@ b_names as (
 
     select
         name_id as name_key,
-        entity_kind as b_kind,
-        name_clean as b_clean,
-        name_core as b_core,
-        name_sorted as b_sorted,
-        name_compact as b_compact,
-        name_numbers as b_numbers,
-        token_count as b_token_count,
-        legal_form as b_legal_form,
-        name_own as b_own,
-        name_father as b_father
+        entity_kind as name_kind,
+        name_clean,
+        name_core,
+        name_sorted,
+        name_compact,
+        name_numbers,
+        token_count,
+        legal_form,
+        name_own,
+        name_father
     from registry_names
 
 ),
 
 {{ omphalos.score_name_pairs(
     'candidate_keys', 'a_names', 'b_names', 'token_weights',
-    min_score=var('candidate_floor') ~ ' - 0.10'
+    min_score=var('candidate_floor') - 0.10
 ) }},
 
 joined as (
@@ -186,11 +182,17 @@ joined as (
         name_scores.near_brand,
         name_scores.legal_form_conflict,
         name_scores.name_score,
+        query.query_country as party_country,
+        coalesce(query.query_kind, case when name_scores.a_legal_form is not null then 'organization' end)
+            as party_kind,
         case
-            when query.query_country is null or entities.countries = '' then 'unknown'
-            when ';' || entities.countries || ';' like '%;' || query.query_country || ';%' then 'listed'
-            else 'conflict'
-        end as country_evidence
+            when query.query_kind is not null then 'declared'
+            when name_scores.a_legal_form is not null then 'inferred: legal form ' || name_scores.a_legal_form
+            else 'unknown'
+        end as party_kind_source,
+        cast(null as {{ omphalos.string_type() }}) as party_imo,
+        'unknown' as imo_evidence,
+        {{ omphalos.candidate_country_evidence('query.query_country', 'entities.countries') }} as country_evidence
     from name_scores
     inner join kind_allowed
         on name_scores.party_key = kind_allowed.party_name and name_scores.name_key = kind_allowed.name_id
@@ -202,16 +204,23 @@ joined as (
 
 ),
 
+with_kinds as (
+
+    select
+        *,
+        {{ omphalos.candidate_kind_conflict('party_kind', 'entity_kind', unknown_is_trade_party=false) }}
+            as kind_conflict,
+        {{ omphalos.candidate_kind_mismatch('party_kind', 'entity_kind') }} as kind_mismatch
+    from joined
+
+),
+
 adjusted as (
 
     select
         *,
-        entity_kind = 'person' and query_legal_form is not null as kind_conflict,
-        name_score
-        + case country_evidence when 'listed' then 0.03 when 'conflict' then -0.05 else 0 end
-        - case when entity_kind = 'person' and query_legal_form is not null then 0.10 else 0 end
-            as adjusted_score
-    from joined
+        {{ omphalos.candidate_adjusted_score() }} as adjusted_score
+    from with_kinds
 
 ),
 
@@ -219,14 +228,7 @@ capped as (
 
     select
         *,
-        cast(greatest(0, least(
-            1,
-            case
-                when matched_name_type <> 'weak_alias' then adjusted_score
-                when country_evidence = 'listed' then least(adjusted_score, match_threshold - 0.0001)
-                else least(adjusted_score, review_threshold - 0.0001)
-            end
-        )) as decimal(9, 4)) as score
+        {{ omphalos.candidate_capped_score('adjusted_score', 'match_threshold', 'review_threshold') }} as score
     from adjusted
 
 ),
@@ -257,13 +259,23 @@ dominance as (
 
     select
         *,
-        query_best_name_score >= 0.98 and name_score <= query_best_name_score - 0.03 as dominated,
+        {{ omphalos.candidate_dominated('query_best_name_score') }} as dominated,
         case
-            when query_best_name_score >= 0.98 and name_score <= query_best_name_score - 0.03
+            when {{ omphalos.candidate_dominated('query_best_name_score') }}
                 then least(score, match_threshold - 0.0001)
             else score
         end as final_score
     from best_names
+
+),
+
+rules as (
+
+    select
+        *,
+        {{ omphalos.candidate_rule_columns() }},
+        dominated as rule_dominated_cap
+    from dominance
 
 ),
 
@@ -296,41 +308,9 @@ final as (
             when best.final_score >= best.review_threshold then 'REVIEW'
             else 'NO_MATCH'
         end as match_status,
-        'name ' || cast(best.name_score as {{ omphalos.string_type() }})
-        || ' (token alignment ' || cast(best.alignment as {{ omphalos.string_type() }}) || ')'
-        || case when best.compact_equal then '; names equal after normalization' else '' end
-        || case
-            when not best.compact_equal and best.compact_similarity >= 0.90
-                then
-                    '; names alike without spaces ('
-                    || cast(best.compact_similarity as {{ omphalos.string_type() }}) || ')'
-            else ''
-        end
-        || case when not best.numbers_agree then '; numbers in names disagree (veto)' else '' end
-        || case when best.father_swapped then '; own and father''s names swapped (veto)' else '' end
-        || case
-            when best.compact_equal then ''
-            when best.near_brand then '; distinctive word only similar, a near brand'
-            when best.single_token and best.compact_similarity < 0.90 then '; single-token name'
-            else ''
-        end
-        || case when best.legal_form_conflict then '; legal forms of different kinds' else '' end
-        || '; country ' || best.country_evidence
-        || case best.country_evidence when 'listed' then ' (+0.03)' when 'conflict' then ' (-0.05)' else '' end
-        || case when best.kind_conflict then '; listed person but the name carries a legal form (-0.10)' else '' end
-        || case
-            when best.query_kind in ('person', 'organization') and best.entity_kind <> best.query_kind
-                then '; listed as ' || best.entity_kind || ', not ' || best.query_kind
-            else ''
-        end
-        || case when best.matched_name_type = 'weak_alias' then '; weak alias (cannot alert alone)' else '' end
-        || case
-            when best.dominated then '; another listed entity''s name equals the query (at most REVIEW)'
-            else ''
-        end
-        || '; via ' || best.matched_name_type
+        {{ omphalos.candidate_evidence('best.') }}
             as evidence
-    from dominance as best
+    from rules as best
     where best.final_score >= {{ var('candidate_floor') }}
 
 )

@@ -161,6 +161,9 @@ def _build_cache(files: dict[str, Path], final: Path) -> None:
                 "stg_registry__identifiers",
                 "--exclude-resource-type",
                 "unit_test",
+                # only the data tests of what is built (not a test that also reads the marts)
+                "--indirect-selection",
+                "cautious",
                 "--project-dir",
                 str(project_root()),
                 "--profiles-dir",

@@ -151,10 +151,12 @@ def test_kinds_scope_the_candidates(registry: Path) -> None:
     assert screen("SUNRISE", registry, kind="vessel")["candidates"][0]["match_status"] == "MATCH"
     # a party of another kind never meets a listed vessel
     assert screen("SUNRISE BV", registry, kind="organization")["candidates"] == []
-    # a person/organization difference is evidence, stated
+    # a person/organization difference is evidence against, stated, as in a run (the same
+    # candidate rules: -kind_mismatch_penalty)
     person = screen("IVAN PETROV", registry, kind="organization")["candidates"][0]
     assert person["entity_id"] == "T-2"
-    assert "listed as person, not organization" in person["evidence"]
+    assert "kinds differ: party organization (declared), listed person (-0.1)" in person["evidence"]
+    assert float(person["score"]) == 0.9  # 1.0 - 0.10
 
 
 def test_country_and_thresholds_from_flags(registry: Path) -> None:

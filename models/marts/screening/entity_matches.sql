@@ -185,11 +185,7 @@ joined as (
         scored.near_brand,
         scored.legal_form_conflict,
         coalesce(scored.name_score, cast(0 as decimal(9, 4))) as name_score,
-        case
-            when parties.party_country is null or entities.countries = '' then 'unknown'
-            when ';' || entities.countries || ';' like '%;' || parties.party_country || ';%' then 'listed'
-            else 'conflict'
-        end as country_evidence
+        {{ omphalos.candidate_country_evidence('parties.party_country', 'entities.countries') }} as country_evidence
     from candidates
     inner join parties
         on candidates.shipment_id = parties.shipment_id and candidates.party_role = parties.party_role
@@ -230,15 +226,8 @@ with_kinds as (
 
     select
         joined.*,
-        case
-            when joined.entity_kind in ('vessel', 'aircraft') and coalesce(joined.party_kind, '') <> joined.entity_kind
-                then 'listed ' || joined.entity_kind || ', party ' || coalesce(joined.party_kind, 'a trade party')
-            when joined.party_kind = 'vessel' and joined.entity_kind <> 'vessel'
-                then 'party is a vessel, listed ' || joined.entity_kind
-        end as kind_conflict,
-        joined.party_kind in ('person', 'organization')
-        and joined.entity_kind in ('person', 'organization')
-        and joined.party_kind <> joined.entity_kind as kind_mismatch,
+        {{ omphalos.candidate_kind_conflict('joined.party_kind', 'joined.entity_kind') }} as kind_conflict,
+        {{ omphalos.candidate_kind_mismatch('joined.party_kind', 'joined.entity_kind') }} as kind_mismatch,
         case
             when imo_agreement.imo_equal = 1 then 'equal'
             when imo_agreement.listed_imos > 0 then 'differs'
@@ -257,17 +246,7 @@ adjusted as (
 
     select
         *,
-        case
-            when imo_evidence = 'equal' then 1.0
-            else
-                name_score
-                + case country_evidence
-                    when 'listed' then {{ var('country_listed_bonus') }}
-                    when 'conflict' then -{{ var('country_conflict_penalty') }}
-                    else 0
-                end
-                - case when kind_mismatch then {{ var('kind_mismatch_penalty') }} else 0 end
-        end as adjusted_score
+        {{ omphalos.candidate_adjusted_score() }} as adjusted_score
     from with_kinds
 
 ),
@@ -276,18 +255,8 @@ capped as (
 
     select
         *,
-        cast(greatest(0, least(
-            1,
-            case
-                when kind_conflict is not null or imo_evidence = 'differs'
-                    then least(adjusted_score, {{ var('candidate_floor') }})
-                when imo_evidence = 'equal' then adjusted_score
-                when matched_name_type <> 'weak_alias' then adjusted_score
-                when country_evidence = 'listed'
-                    then least(adjusted_score, {{ var('match_threshold') }} - 0.0001)
-                else least(adjusted_score, {{ var('review_threshold') }} - 0.0001)
-            end
-        )) as decimal(9, 4)) as score
+        {{ omphalos.candidate_capped_score('adjusted_score', var('match_threshold'), var('review_threshold')) }}
+            as score
     from adjusted
 
 ),
@@ -318,14 +287,9 @@ dominance as (
 
     select
         *,
-        imo_evidence <> 'equal'
-        and party_best_name_score >= {{ var('dominance_name_score') }}
-        and name_score <= party_best_name_score - {{ var('dominance_margin') }} as dominated,
+        {{ omphalos.candidate_dominated('party_best_name_score') }} as dominated,
         case
-            when imo_evidence = 'equal' then score
-            when
-                party_best_name_score >= {{ var('dominance_name_score') }}
-                and name_score <= party_best_name_score - {{ var('dominance_margin') }}
+            when {{ omphalos.candidate_dominated('party_best_name_score') }}
                 then least(score, cast({{ var('match_threshold') }} - 0.0001 as decimal(9, 4)))
             else score
         end as final_score
@@ -336,56 +300,11 @@ dominance as (
 rules as (
 
     -- one column per rule: its signed effect on the score (decimal) or whether it fired (a cap or
-    -- veto). The name rules (from int_name_candidates_scored) take off only the larger of the
-    -- single-token and near-brand penalties, as the name score does.
+    -- veto); the name rules (int_name_candidates_scored) take off only the larger of the
+    -- single-token and near-brand penalties, as the name score does
     select
         *,
-        coalesce(compact_equal, false) as rule_names_equal,
-        case
-            when not coalesce(compact_equal, false) and compact_similarity >= 0.90 then compact_similarity
-        end as rule_compact_similarity,
-        coalesce(not numbers_agree, false) as rule_numbers_veto,
-        coalesce(father_swapped, false) as rule_father_swapped_veto,
-        cast(case
-            when
-                coalesce(near_brand, false) and not coalesce(compact_equal, false)
-                and (
-                    not coalesce(single_token, false) or compact_similarity >= 0.90
-                    or {{ var('near_brand_penalty') }} >= {{ var('single_token_penalty') }}
-                )
-                then -{{ var('near_brand_penalty') }}
-            else 0
-        end as decimal(9, 4)) as rule_near_brand_effect,
-        cast(case
-            when
-                coalesce(single_token, false) and not coalesce(compact_equal, false)
-                and compact_similarity < 0.90
-                and not (
-                    coalesce(near_brand, false)
-                    and {{ var('near_brand_penalty') }} >= {{ var('single_token_penalty') }}
-                )
-                then -{{ var('single_token_penalty') }}
-            else 0
-        end as decimal(9, 4)) as rule_single_token_effect,
-        cast(case
-            when coalesce(legal_form_conflict, false) then -{{ var('legal_form_conflict_penalty') }}
-            else 0
-        end as decimal(9, 4)) as rule_legal_form_conflict_effect,
-        cast(case
-            when imo_evidence = 'equal' then 0
-            when country_evidence = 'listed' then {{ var('country_listed_bonus') }}
-            when country_evidence = 'conflict' then -{{ var('country_conflict_penalty') }}
-            else 0
-        end as decimal(9, 4)) as rule_country_effect,
-        cast(case
-            when kind_mismatch and imo_evidence <> 'equal' then -{{ var('kind_mismatch_penalty') }}
-            else 0
-        end as decimal(9, 4)) as rule_kind_mismatch_effect,
-        kind_conflict is not null as rule_kind_conflict_cap,
-        imo_evidence = 'equal' as rule_imo_decisive,
-        imo_evidence = 'differs' as rule_imo_differs_cap,
-        matched_name_type = 'weak_alias' and imo_evidence <> 'equal' and kind_conflict is null
-            as rule_weak_alias_cap,
+        {{ omphalos.candidate_rule_columns() }},
         dominated as rule_dominated_cap
     from dominance
 
@@ -448,74 +367,7 @@ final as (
             else 'NO_MATCH'
         end as match_status,
         -- the evidence sentence, clause by clause from the rule columns above
-        case
-            when best.rule_imo_decisive
-                then 'IMO ' || best.party_imo || ' equal to the listed vessel''s (decisive); '
-            else ''
-        end
-        || 'name ' || cast(best.name_score as {{ omphalos.string_type() }})
-        || coalesce(
-            ' (token alignment ' || cast(best.alignment as {{ omphalos.string_type() }}) || ')',
-            ' (not a name candidate)'
-        )
-        || case when best.rule_names_equal then '; names equal after normalization' else '' end
-        || case
-            when best.rule_compact_similarity is not null
-                then
-                    '; names alike without spaces ('
-                    || cast(best.rule_compact_similarity as {{ omphalos.string_type() }}) || ')'
-            else ''
-        end
-        || case when best.rule_numbers_veto then '; numbers in names disagree (veto)' else '' end
-        || case when best.rule_father_swapped_veto then '; own and father''s names swapped (veto)' else '' end
-        || case
-            when best.rule_near_brand_effect < 0
-                then '; distinctive word only similar, a near brand (-{{ var('near_brand_penalty') }})'
-            else ''
-        end
-        || case
-            when best.rule_single_token_effect < 0 then '; single-token name (-{{ var('single_token_penalty') }})'
-            else ''
-        end
-        || case
-            when best.rule_legal_form_conflict_effect < 0
-                then '; legal forms of different kinds (-{{ var('legal_form_conflict_penalty') }})'
-            else ''
-        end
-        || '; country ' || best.country_evidence
-        || case
-            when best.rule_country_effect > 0 then ' (+{{ var('country_listed_bonus') }})'
-            when best.rule_country_effect < 0 then ' (-{{ var('country_conflict_penalty') }})'
-            else ''
-        end
-        || case
-            when best.rule_kind_conflict_cap
-                then
-                    '; kinds differ: ' || best.kind_conflict
-                    || ' (never the same, at most {{ var('candidate_floor') }})'
-            else ''
-        end
-        || case
-            when best.rule_kind_mismatch_effect < 0
-                then
-                    '; kinds differ: party ' || best.party_kind || ' (' || best.party_kind_source
-                    || '), listed ' || best.entity_kind || ' (-{{ var('kind_mismatch_penalty') }})'
-            else ''
-        end
-        || case
-            when best.rule_imo_differs_cap
-                then
-                    '; IMO ' || best.party_imo
-                    || ' is not the listed vessel''s: another ship (at most {{ var('candidate_floor') }})'
-            else ''
-        end
-        || case when best.rule_weak_alias_cap then '; weak alias (cannot alert alone)' else '' end
-        || case
-            when best.rule_dominated_cap
-                then '; another listed entity''s name equals the party name (at most REVIEW)'
-            else ''
-        end
-        || '; via ' || best.matched_name_type
+        {{ omphalos.candidate_evidence('best.') }}
             as evidence
     from rules as best
     inner join shipments
