@@ -43,23 +43,27 @@ flagged as (
 
 by_key as (
 
-    {%- for dimension, column in [('origin', 'origin_country'), ('destination', 'destination_country'), ('chapter', 'hs_chapter')] %}
-    select
-        '{{ dimension }}' as dimension,
-        {{ column }} as flow_key,
-        sum(case when has_match = 1 then value_usd else 0 end) as match_value_usd,
-        sum(case when has_match = 0 then value_usd else 0 end) as review_value_usd,
-        sum(has_match) as match_shipments,
-        sum(1 - has_match) as review_shipments,
-        max(is_controlled) = 1 as controlled_goods,
-        sum(value_usd) as alerted_value_usd
-    from flagged
-    where {{ column }} is not null
-    group by 1, 2
-    {%- if not loop.last %}
-
-    union all
-    {% endif %}
+    {%- set dimensions = [
+        ('origin', 'origin_country'),
+        ('destination', 'destination_country'),
+        ('chapter', 'hs_chapter'),
+    ] %}
+    {%- for dimension, column in dimensions %}
+        select
+            '{{ dimension }}' as dimension,
+            {{ column }} as flow_key,
+            sum(case when has_match = 1 then value_usd else 0 end) as match_value_usd,
+            sum(case when has_match = 0 then value_usd else 0 end) as review_value_usd,
+            sum(has_match) as match_shipments,
+            sum(1 - has_match) as review_shipments,
+            max(is_controlled) = 1 as controlled_goods,
+            sum(value_usd) as alerted_value_usd
+        from flagged
+        where {{ column }} is not null
+        group by 1, 2
+        {%- if not loop.last %}
+            union all
+        {%- endif %}
     {%- endfor %}
 
 ),
