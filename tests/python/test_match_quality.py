@@ -44,14 +44,17 @@ def _planted(small_inputs: Path) -> tuple[set[tuple[str, str, str]], set[tuple[s
 
 
 def test_screening_run_against_planted_truth(small_inputs: Path, sealed_run: Path) -> None:
-    """2,000 shipments x 300 entities (seed 11): 44 planted true matches, 20 look-alikes.
+    """2,000 shipments x 300 entities (seed 11): 50 planted true matches (6 of them listed vessels
+    on the vessel line), 22 look-alikes (2 ships under a listed vessel's name, another IMO).
 
     Measured: MATCH precision 0.91, recall 0.98; MATCH + REVIEW 53 rows, recall 1.0; one
     look-alike of 20 reaches MATCH. Before token rarity weights: MATCH precision about 0.2 and
     thousands of REVIEW rows on the 20,000-shipment demo.
     """
     true, lookalike = _planted(small_inputs)
-    assert len(true) == 44 and len(lookalike) == 20
+    assert len(true) == 50 and len(lookalike) == 22
+    vessels = {k for k in true if k[1] == "vessel"}
+    assert len(vessels) == 6
     rows = pq.read_table(
         sealed_run / "exports" / "entity_matches.parquet",
         columns=["shipment_id", "party_role", "entity_id", "match_status"],
@@ -68,6 +71,20 @@ def test_screening_run_against_planted_truth(small_inputs: Path, sealed_run: Pat
     assert alert_recall >= 0.95, sorted(true - alerts)
     # Alert volume stays in proportion to what was planted (no flood of REVIEW rows).
     assert len(alerts) <= 2 * len(true), len(alerts)
+    # Every planted listed vessel (by name and IMO, renamed under its IMO, by name alone) is a MATCH,
+    # and no trade party matches a listed vessel.
+    assert vessels <= match, sorted(vessels - match)
+    kinds = pq.read_table(
+        sealed_run / "exports" / "entity_matches.parquet",
+        columns=["party_role", "entity_kind", "match_status"],
+    ).to_pylist()
+    assert not [
+        r
+        for r in kinds
+        if r["match_status"] != "NO_MATCH"
+        and r["entity_kind"] in ("vessel", "aircraft")
+        and r["party_role"] != "vessel"
+    ]
     # Look-alikes (another distinctive word, same generic words) mostly do not reach MATCH.
     lookalike_status = Counter(status.get(k, "absent") for k in lookalike)
     assert lookalike_status["MATCH"] <= len(lookalike) // 4, lookalike_status
