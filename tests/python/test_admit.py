@@ -443,10 +443,9 @@ def test_optional_columns_may_be_absent_from_the_header(tmp_path: Path) -> None:
 
 
 def test_undeclared_header_names_are_located_never_quoted(tmp_path: Path) -> None:
-    # (assembled, so that the repository's own publishability scan finds no assignment here)
-    secret = "OMPHALOS_PG_" + "PASSWORD" + "=" + "hunter2-very-secret"
+    first_line = "OMPHALOS_PG_PASSWORD=hunter2-very-secret"
     path = tmp_path / "shipments.csv"
-    path.write_text(f"{secret}\nPATH=/usr/bin\n", encoding="utf-8")
+    path.write_text(f"{first_line}\nPATH=/usr/bin\n", encoding="utf-8")
     con = duckdb.connect()
     with pytest.raises(InputError) as err:
         admit_one(con, SPECS["shipments"], path, "shipments.csv", tmp_path / "out")
