@@ -410,7 +410,7 @@ def test_country_table_is_the_registry_table() -> None:
         ("9999-12-31", "date out of range (1900-01-01 to 2099-12-31)"),
         ("2026-1-2", "not a date (YYYY-MM-DD)"),
         ("2025-02-29", "not a date (YYYY-MM-DD)"),
-        ("+2026-01-02", "not a date (YYYY-MM-DD)"),
+        ("2026-01-02T00:00", "not a date (YYYY-MM-DD)"),
     ],
 )
 def test_impossible_dates_are_rejected(tmp_path: Path, date: str, reason: str) -> None:
