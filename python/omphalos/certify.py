@@ -18,7 +18,7 @@ from typing import Any
 
 from omphalos.canonical import canonical_bytes, write_canonical_json
 from omphalos.certificates import CertificateLogError, append_certificate, default_log_path
-from omphalos.compare import compare_runs
+from omphalos.compare import compare_runs, summarize
 from omphalos.keys import (
     KeyFileError,
     SigningKey,
@@ -122,6 +122,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--run-a", required=True, type=Path, help="the first sealed run directory")
     parser.add_argument("--run-b", required=True, type=Path, help="the second sealed run directory")
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument(
+        "--verbose",
+        action="store_true",
+        help="list every differing file (by default the review packets are counted, not listed)",
+    )
     parser.add_argument("--out", type=Path, default=None, help="also write the report to this file")
     parser.add_argument(
         "--examples",
@@ -192,7 +197,7 @@ def main_from_args(args: argparse.Namespace) -> int:
     if args.json:
         print(canonical_bytes(outcome.report).decode("utf-8"))
     else:
-        print(outcome.report["summary"])
+        print(summarize(outcome.report, verbose=args.verbose))
         print(f"A {outcome.report['runs']['a']['run_id']}  ({os.fspath(args.run_a)})")
         print(f"B {outcome.report['runs']['b']['run_id']}  ({os.fspath(args.run_b)})")
         print(f"report_sha256 {outcome.report_sha256}")

@@ -577,9 +577,16 @@ def _summary_rank(path: str) -> tuple[int, bytes]:
     return len(_SUMMARY_ORDER), _path_key(path)
 
 
-def summarize(report: Mapping[str, Any]) -> str:
-    """A short plain-language account of the report: causes (config, inputs) first."""
+#: Folders whose differing files are counted, not listed, in a short summary (one packet per
+#: entity: a threshold change touches hundreds).
+GROUPED_FOLDERS = ("exports/packets/",)
+
+
+def summarize(report: Mapping[str, Any], verbose: bool = True) -> str:
+    """A short plain-language account of the report: causes (config, inputs) first. Without
+    ``verbose`` the files of GROUPED_FOLDERS are one line with their count."""
     lines = []
+    grouped: dict[str, int] = {}
     subs = report["substantive"]
     procs = report["procedural"]
     encoding = [p for p in procs if "reason" in p]
@@ -599,6 +606,10 @@ def summarize(report: Mapping[str, Any]) -> str:
     details = {s["path"]: s.get("detail") for s in subs}
     for s in sorted(subs, key=lambda e: _summary_rank(e["path"])):
         path = s["path"]
+        folder = next((f for f in GROUPED_FOLDERS if path.startswith(f)), None)
+        if folder is not None and not verbose:
+            grouped[folder] = grouped.get(folder, 0) + 1
+            continue
         detail = (
             s.get("detail")
             or {
@@ -613,6 +624,8 @@ def summarize(report: Mapping[str, Any]) -> str:
         label = path + (" (and .csv)" if twin is not None and details.get(twin) == detail else "")
         example = _first_keys(tables[path]) if path in tables else ""
         lines.append(f"  {label}: {detail}{example}")
+    for folder, count in sorted(grouped.items()):
+        lines.append(f"  {folder}: {count} file(s) differ (--verbose or --json lists them)")
     for p in encoding:
         lines.append(f"  {p['path']}: {p['reason']}")
     other = [p for p in procs if "reason" not in p]

@@ -593,3 +593,23 @@ def test_logical_fingerprint_from_parquet_matches_the_sealed_claims(sealed_run: 
             assert logical_fingerprint_of(con, "v", t["columns"], t["key"]) == t["logical_sha256"]
     finally:
         con.close()
+
+
+def test_summary_counts_packets_unless_verbose() -> None:
+    from omphalos.compare import summarize
+
+    subs = [{"path": f"exports/packets/E{i}.json", "change": "modified"} for i in range(300)] + [
+        {"path": "exports/entity_matches.parquet", "change": "modified"}
+    ]
+    report = {
+        "verdict": "different",
+        "substantive": subs,
+        "procedural": [],
+        "runs": {"a": {"payload_root": "x"}, "b": {"payload_root": "y"}},
+        "tables": [],
+    }
+    short = summarize(report, verbose=False).splitlines()
+    assert "  exports/packets/: 300 file(s) differ (--verbose or --json lists them)" in short
+    assert any(line.startswith("  exports/entity_matches.parquet") for line in short)
+    assert len(short) == 3
+    assert len(summarize(report).splitlines()) == 302
