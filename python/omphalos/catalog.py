@@ -824,9 +824,7 @@ class Limits:
             ("max temp directory size", self.max_temp_directory_size),
         ):
             if not isinstance(value, str) or not _SIZE_RE.match(value):
-                raise CatalogError(
-                    f"{label} {value!r}: give a size such as 512MB, 2GB or 1.5GiB"
-                )
+                raise CatalogError(f"{label} {value!r}: give a size such as 512MB, 2GB or 1.5GiB")
 
     def settings(self, temp_directory: Path) -> dict[str, Any]:
         return {
