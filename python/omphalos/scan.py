@@ -50,6 +50,7 @@ __all__ = [
     "RULES_SCHEMA_VERSION",
     "SEVERITIES",
     "SUPPRESSIONS_SCHEMA_VERSION",
+    "ContainerLimits",
     "Finding",
     "Rule",
     "RulePack",
@@ -515,8 +516,7 @@ _PLUGIN_GATES: dict[str, _Gate] = {
 _PRIVATE_KEY = re.compile(
     r"-----BEGIN (?P<a>(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"
     r"|---- BEGIN (?P<b>SSH2 ENCRYPTED PRIVATE KEY) ----"
-    r"|^(?P<c>PuTTY-User-Key-File-\d+): ",
-    re.M,
+    r"|(?<![A-Za-z0-9\-])(?P<c>PuTTY-User-Key-File-\d+): ",
 )
 
 
@@ -1944,13 +1944,17 @@ def scan_path(
     excludes: Sequence[str] = (),
     git_files: bool = False,
     rules: Path | None = None,
+    limits: ContainerLimits | None = None,
 ) -> ScanReport:
-    """Scan a file or a directory tree; apply suppressions; return the report."""
+    """Scan a file or a directory tree; apply suppressions; return the report. ``limits``
+    bounds what containers may expand to (default ``ContainerLimits()``)."""
     pack = load_rule_pack(rules)
     sups = load_suppressions(suppressions, pack) if suppressions is not None else []
     if not path.exists() and not path.is_symlink():
         raise ScanError(f"{path}: no such file or directory")
     scanner = _Scanner(pack)
+    if limits is not None:
+        scanner.limits = limits
     files: list[dict[str, Any]] = []
     if path.is_dir() and not path.is_symlink():
         root = path
