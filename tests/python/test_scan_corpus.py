@@ -67,7 +67,7 @@ _PUTTY = "\n".join(
 )
 AWS_KEY = "AK" + "IA" + "Q3EGRIRB2KXW7TZN"
 GITHUB_TOKEN = "gh" + "p_" + "Zq8vN3xT5rL1mK7pW2yH9cB4dF6gJ0sA1eU3"
-PASSWORD = "Zx9qLm2Vb7" + "Tk4Rw"
+DB_CRED = "Zx9qLm2Vb7" + "Tk4Rw"
 URL_CRED = "S3cr3t" + "Pa55word9"
 SSN = "536-22" + "-8416"
 BANNER = "TOP " + "SEC" + "RET//SI//NO" + "FORN"
@@ -88,8 +88,8 @@ HAZARDS = [
     Hazard(
         "db_password",
         "secret.password_assignment",
-        PASSWORD,
-        f'db_password = "{PASSWORD}"',
+        DB_CRED,
+        f'db_password = "{DB_CRED}"',
     ),
     Hazard(
         "database_url",
