@@ -307,7 +307,9 @@ def _xlsx(items: Items) -> bytes:
         f'<row r="{i + 1}"><c r="A{i + 1}"><v>{i}</v></c><c r="B{i + 1}" t="s"><v>{i}</v></c></row>'
         for i in range(len(items))
     )
-    sheet = f'<?xml version="1.0"?><worksheet xmlns="{_S}"><sheetData>{rows}</sheetData></worksheet>'
+    sheet = (
+        f'<?xml version="1.0"?><worksheet xmlns="{_S}"><sheetData>{rows}</sheetData></worksheet>'
+    )
     return _zip(
         {
             "[Content_Types].xml": b'<?xml version="1.0"?><Types/>',
@@ -439,9 +441,7 @@ def _config_yaml(hazards: list[Hazard]) -> bytes:
 
 
 def _pairs_json(hazards: list[Hazard]) -> bytes:
-    doc = {
-        h.key: (h.value if h.rule == "secret.password_assignment" else h.line) for h in hazards
-    }
+    doc = {h.key: (h.value if h.rule == "secret.password_assignment" else h.line) for h in hazards}
     return json.dumps({"service": doc}, indent=1).encode("utf-8")
 
 
