@@ -743,13 +743,14 @@ def _stage(
     *,
     previous_run_dir: Path | None,
     sealed_digests: dict[str, dict[str, tuple[str, int]]] | None,
-    limits: Limits,
+    limits: Limits | None = None,
 ) -> list[Source]:
     """Write the relations into a new DuckDB file; return what was read, with digests.
 
     When ``sealed_digests`` is given (``{"run": ..., "previous": ...}``, from the manifests), each
     file's bytes must match its manifest entry."""
     sources: list[Source] = []
+    limits = limits or Limits()
     con = duckdb.connect(str(db_path), config=limits.settings(db_path.parent / "spill"))
     try:
         for relation in sorted(relations):
@@ -836,8 +837,9 @@ class Limits:
 
 @contextmanager
 def _readonly_connection(
-    db_path: Path, threads: int, limits: Limits
+    db_path: Path, threads: int, limits: Limits | None = None
 ) -> Iterator[duckdb.DuckDBPyConnection]:
+    limits = limits or Limits()
     con = duckdb.connect(
         str(db_path),
         read_only=True,

@@ -299,6 +299,8 @@ def test_readonly_engine_blocks_writes_and_files_even_past_the_check(
         "drop table shipments",
         "set threads = 1",
         "set enable_external_access = true",
+        "set memory_limit = '100GB'",
+        "set max_temp_directory_size = '1TB'",
         "install httpfs",
     ]
     with catalog._readonly_connection(db, 1) as con:
