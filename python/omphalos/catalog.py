@@ -34,6 +34,7 @@ import os
 import re
 import sys
 import tempfile
+import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
@@ -50,7 +51,8 @@ from omphalos import __version__
 from omphalos.admit import REJECTS_SCHEMA
 from omphalos.canonical import sha256_bytes, write_canonical_json
 from omphalos.export import PARQUET_SETTINGS, logical_fingerprint
-from omphalos.paths import project_root
+from omphalos.paths import SealedRunPathError, project_root, refuse_inside_sealed_run
+from omphalos.textsafe import terminal_safe
 
 __all__ = [
     "CATEGORIES",
@@ -58,6 +60,7 @@ __all__ = [
     "RELATIONS",
     "CatalogError",
     "CatalogQuery",
+    "Limits",
     "Param",
     "QueryResult",
     "RunIntegrityError",
@@ -740,13 +743,15 @@ def _stage(
     *,
     previous_run_dir: Path | None,
     sealed_digests: dict[str, dict[str, tuple[str, int]]] | None,
+    limits: Limits | None = None,
 ) -> list[Source]:
     """Write the relations into a new DuckDB file; return what was read, with digests.
 
     When ``sealed_digests`` is given (``{"run": ..., "previous": ...}``, from the manifests), each
     file's bytes must match its manifest entry."""
     sources: list[Source] = []
-    con = duckdb.connect(str(db_path))
+    limits = limits or Limits()
+    con = duckdb.connect(str(db_path), config=limits.settings(db_path.parent / "spill"))
     try:
         for relation in sorted(relations):
             spec = RELATIONS[relation]
@@ -777,7 +782,14 @@ def _stage(
                     )
             table = _load_relation(relation, path, raw)
             con.register("staged_source", table)
-            con.execute(f'create table "{relation}" as select * from staged_source')
+            try:
+                con.execute(f'create table "{relation}" as select * from staged_source')
+            except duckdb.OutOfMemoryException:
+                raise CatalogError(
+                    f"relation {relation}: staging {rel_path} needs more memory than the limit "
+                    f"(memory_limit {limits.memory_limit}, spilling at most "
+                    f"{limits.max_temp_directory_size}); raise --memory-limit / --max-temp-size"
+                ) from None
             con.unregister("staged_source")
             sources.append(Source(relation, which, rel_path, digest, len(raw)))
         con.execute("checkpoint")
@@ -786,8 +798,48 @@ def _stage(
     return sources
 
 
+#: Defaults of the resource limits of a catalog query (docs/catalog.md, "Limits").
+DEFAULT_TIMEOUT_SECONDS = 300.0
+DEFAULT_MEMORY_LIMIT = "2GB"
+DEFAULT_MAX_TEMP_DIRECTORY_SIZE = "4GB"
+_SIZE_RE = re.compile(r"^\s*(\d{1,6}(?:\.\d{1,3})?)\s*(B|KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*$")
+
+
+@dataclasses.dataclass(frozen=True)
+class Limits:
+    """What one catalog query may use: wall-clock seconds (the statement is interrupted after
+    them), DuckDB's ``memory_limit``, and ``max_temp_directory_size`` (how much it may spill to
+    the private temporary folder once memory is full). Sizes are DuckDB sizes: ``512MB``,
+    ``2GB``, ``1.5GiB``."""
+
+    timeout_seconds: float = DEFAULT_TIMEOUT_SECONDS
+    memory_limit: str = DEFAULT_MEMORY_LIMIT
+    max_temp_directory_size: str = DEFAULT_MAX_TEMP_DIRECTORY_SIZE
+
+    def __post_init__(self) -> None:
+        t = self.timeout_seconds
+        if isinstance(t, bool) or not isinstance(t, int | float) or not 0 < t <= 86_400:
+            raise CatalogError(f"timeout {t!r}: give seconds, more than 0 and at most 86400")
+        for label, value in (
+            ("memory limit", self.memory_limit),
+            ("max temp directory size", self.max_temp_directory_size),
+        ):
+            if not isinstance(value, str) or not _SIZE_RE.match(value):
+                raise CatalogError(f"{label} {value!r}: give a size such as 512MB, 2GB or 1.5GiB")
+
+    def settings(self, temp_directory: Path) -> dict[str, Any]:
+        return {
+            "memory_limit": self.memory_limit.replace(" ", ""),
+            "max_temp_directory_size": self.max_temp_directory_size.replace(" ", ""),
+            "temp_directory": str(temp_directory),
+        }
+
+
 @contextmanager
-def _readonly_connection(db_path: Path, threads: int) -> Iterator[duckdb.DuckDBPyConnection]:
+def _readonly_connection(
+    db_path: Path, threads: int, limits: Limits | None = None
+) -> Iterator[duckdb.DuckDBPyConnection]:
+    limits = limits or Limits()
     con = duckdb.connect(
         str(db_path),
         read_only=True,
@@ -796,6 +848,7 @@ def _readonly_connection(db_path: Path, threads: int) -> Iterator[duckdb.DuckDBP
             "enable_external_access": False,
             "autoload_known_extensions": False,
             "autoinstall_known_extensions": False,
+            **limits.settings(db_path.parent / "spill"),
             "lock_configuration": True,
         },
     )
@@ -803,6 +856,50 @@ def _readonly_connection(db_path: Path, threads: int) -> Iterator[duckdb.DuckDBP
         yield con
     finally:
         con.close()
+
+
+def _run_limited(
+    con: duckdb.DuckDBPyConnection,
+    query: CatalogQuery,
+    params: Mapping[str, Any],
+    limits: Limits,
+) -> pa.Table:
+    """Run the statement with a watchdog: a timer thread interrupts the connection after
+    ``limits.timeout_seconds`` (DuckDB has no statement timeout of its own)."""
+    fired = threading.Event()
+
+    def stop() -> None:
+        fired.set()
+        con.interrupt()
+
+    watchdog = threading.Timer(limits.timeout_seconds, stop)
+    watchdog.daemon = True
+    watchdog.start()
+    try:
+        table: pa.Table = con.sql(query.sql, params=dict(params)).to_arrow_table()
+    except duckdb.InterruptException:
+        if not fired.is_set():  # pragma: no cover - nobody else interrupts this connection
+            raise CatalogError(f"{query.name}: the query was interrupted") from None
+        raise CatalogError(
+            f"{query.name}: stopped after {limits.timeout_seconds:g} s, the statement timeout "
+            "(a runaway recursive CTE or cross join?); raise it with --timeout SECONDS"
+        ) from None
+    except duckdb.OutOfMemoryException:
+        raise CatalogError(
+            f"{query.name}: the query needs more memory than its limit (memory_limit "
+            f"{limits.memory_limit}, spilling at most {limits.max_temp_directory_size} to disk); "
+            "narrow it, or raise --memory-limit / --max-temp-size"
+        ) from None
+    except duckdb.Error as exc:
+        if fired.is_set():
+            raise CatalogError(
+                f"{query.name}: stopped after {limits.timeout_seconds:g} s, the statement "
+                "timeout; raise it with --timeout SECONDS"
+            ) from None
+        raise CatalogError(f"{query.name}: the query failed: {exc}") from None
+    finally:
+        watchdog.cancel()
+    return table
 
 
 # --------------------------------------------------------------------------------------------
@@ -867,7 +964,9 @@ class StagedRun:
         *,
         previous_run_dir: Path | None = None,
         sealed: bool = True,
+        limits: Limits | None = None,
     ) -> None:
+        self.limits = limits or Limits()
         unknown = sorted(set(relations) - set(RELATIONS))
         if unknown:
             raise CatalogError(f"unknown relation(s) {', '.join(unknown)}")
@@ -885,6 +984,7 @@ class StagedRun:
                 self.db_path,
                 previous_run_dir=previous_run_dir,
                 sealed_digests=digests,
+                limits=self.limits,
             )
         except BaseException:
             self._tmp.cleanup()
@@ -912,11 +1012,8 @@ class StagedRun:
         if missing:
             hint = " (--previous-run-dir)" if "previous_entity_matches" in missing else ""
             raise CatalogError(f"{query.name}: relation(s) {', '.join(missing)} not staged{hint}")
-        with _readonly_connection(self.db_path, threads) as con:
-            try:
-                table = con.sql(query.sql, params=typed).to_arrow_table()
-            except duckdb.Error as exc:
-                raise CatalogError(f"{query.name}: the query failed: {exc}") from None
+        with _readonly_connection(self.db_path, threads, self.limits) as con:
+            table = _run_limited(con, query, typed, self.limits)
         names = table.column_names
         if len(set(names)) != len(names):
             raise CatalogError(f"{query.name}: result column names must be unique: {names}")
@@ -932,6 +1029,7 @@ def execute_query(
     previous_run_dir: Path | None = None,
     sealed: bool = True,
     threads: int = 2,
+    limits: Limits | None = None,
 ) -> QueryResult:
     """Check and run one query over ``run_dir`` (and a previous run's matches if it reads them);
     see ``StagedRun``."""
@@ -940,7 +1038,11 @@ def execute_query(
     if "previous_entity_matches" in relations and previous_run_dir is None:
         raise CatalogError(f"{query.name} compares with a previous run: give --previous-run-dir")
     with StagedRun(
-        run_dir, sorted(relations), previous_run_dir=previous_run_dir, sealed=sealed
+        run_dir,
+        sorted(relations),
+        previous_run_dir=previous_run_dir,
+        sealed=sealed,
+        limits=limits,
     ) as staged:
         return staged.execute(query, params, threads=threads)
 
@@ -999,7 +1101,11 @@ def validate_catalog_queries(queries: Sequence[Mapping[str, Any]]) -> None:
 
 
 def execute_catalog_into_run(
-    run_dir: Path, queries: Sequence[Mapping[str, Any]], *, threads: int = 2
+    run_dir: Path,
+    queries: Sequence[Mapping[str, Any]],
+    *,
+    threads: int = 2,
+    limits: Limits | None = None,
 ) -> list[dict[str, Any]]:
     """Execute a run config's ``catalog_queries`` inside a run being built (before sealing).
 
@@ -1013,7 +1119,7 @@ def execute_catalog_into_run(
     out_dir = run_dir / "catalog"
     records: list[dict[str, Any]] = []
     relations = sorted({r for spec in queries for r in catalog[str(spec["name"])].reads})
-    with StagedRun(run_dir, relations, sealed=False) as staged:
+    with StagedRun(run_dir, relations, sealed=False, limits=limits) as staged:
         for spec in queries:
             records.append(_execute_into(staged, catalog, spec, out_dir, threads))
     return records
@@ -1059,32 +1165,41 @@ def execute_adhoc(
     previous_run_dir: Path | None = None,
     records_root: Path | None = None,
     threads: int = 2,
+    limits: Limits | None = None,
 ) -> tuple[QueryResult, Path, dict[str, Any]]:
     """Run a query over a sealed run and record it outside the run, in
     ``<records_root>/<run_id>/<UTC timestamp>-<name>/`` (query.json + result.parquet).
 
     Returns (result, record directory, record)."""
     run_dir = run_dir.resolve()
-    if run_dir.is_dir() and records_root is not None:
+    root_folder = records_root or default_records_root()
+    if run_dir.is_dir():
         # Never write into a run directory (sealed runs are never modified).
         try:
-            records_root.resolve().relative_to(run_dir)
+            root_folder.resolve().relative_to(run_dir)
         except ValueError:
             pass
         else:
             raise CatalogError("the records folder must not be inside the run directory")
+    _refuse_sealed(root_folder, "the records folder")
     manifest, _ = _manifest_digests(run_dir)
     previous_manifest: dict[str, Any] | None = None
     if previous_run_dir is not None:
         previous_run_dir = previous_run_dir.resolve()
         previous_manifest, _ = _manifest_digests(previous_run_dir)
     result = execute_query(
-        query, params, run_dir, previous_run_dir=previous_run_dir, sealed=True, threads=threads
+        query,
+        params,
+        run_dir,
+        previous_run_dir=previous_run_dir,
+        sealed=True,
+        threads=threads,
+        limits=limits,
     )
     run_id = str(manifest.get("run_id"))
     if not _safe_component(run_id):
         raise RunIntegrityError(f"{run_dir}: manifest run_id {run_id!r} is not a safe name")
-    root = (records_root or default_records_root()) / run_id
+    root = root_folder / run_id
     base = f"{_utc_stamp()}-{query.name}"
     record_dir = root / base
     n = 1
@@ -1105,6 +1220,13 @@ def execute_adhoc(
         record["previous_run"] = _run_binding(previous_manifest)
     write_canonical_json(record_dir / "query.json", record)
     return result, record_dir, record
+
+
+def _refuse_sealed(path: Path, what: str) -> None:
+    try:
+        refuse_inside_sealed_run(path, what)
+    except SealedRunPathError as exc:
+        raise CatalogError(str(exc)) from None
 
 
 def _run_binding(manifest: Mapping[str, Any]) -> dict[str, Any]:
@@ -1148,12 +1270,23 @@ def _json_value(value: Any) -> Any:
     return str(value)
 
 
+_JSON_INVISIBLE = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+
+
+def json_text(obj: object) -> str:
+    """JSON text of ``obj`` (non-ASCII kept) in which no character can act on a terminal: the
+    control characters JSON leaves raw (DEL, C1, bidirectional overrides, line separators) are
+    written as ``\\uXXXX`` escapes too. The same JSON value, safe to print."""
+    text = json.dumps(obj, ensure_ascii=False, indent=1)
+    return _JSON_INVISIBLE.sub(lambda m: f"\\u{ord(m.group(0)):04x}", text)
+
+
 def render_table(table: pa.Table, max_width: int = 48) -> str:
-    names = table.column_names
+    names = [terminal_safe(n) for n in table.column_names]
     rows = [[_cell_text(v) for v in row.values()] for row in table.to_pylist()]
 
     def clip(text: str) -> str:
-        text = text.replace("\n", " ")
+        text = terminal_safe(text)  # escape sequences and control characters from the data
         return text if len(text) <= max_width else text[: max_width - 1] + "…"
 
     cells = [[clip(c) for c in r] for r in rows]
@@ -1183,7 +1316,7 @@ def write_output(table: pa.Table, fmt: str, out: Path | None) -> bytes:
         data = sink.getvalue()
     elif fmt == "json":
         rows = [{k: _json_value(v) for k, v in r.items()} for r in table.to_pylist()]
-        data = (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+        data = (json_text(rows) + "\n").encode("utf-8")
     else:
         data = (render_table(table) + "\n").encode("utf-8")
     if out is not None:
@@ -1234,6 +1367,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         help="where query records go (default artifacts/queries); <run_id>/<time>-<name>/ inside",
     )
     p.add_argument("--threads", type=int, default=2, help="DuckDB threads (default 2)")
+    p.add_argument(
+        "--timeout",
+        type=float,
+        default=DEFAULT_TIMEOUT_SECONDS,
+        metavar="SECONDS",
+        help=f"stop the query after this many seconds (default {DEFAULT_TIMEOUT_SECONDS:g})",
+    )
+    p.add_argument(
+        "--memory-limit",
+        default=DEFAULT_MEMORY_LIMIT,
+        metavar="SIZE",
+        help=f"DuckDB memory_limit for the query (default {DEFAULT_MEMORY_LIMIT})",
+    )
+    p.add_argument(
+        "--max-temp-size",
+        default=DEFAULT_MAX_TEMP_DIRECTORY_SIZE,
+        metavar="SIZE",
+        help="how much the query may spill to disk past the memory limit "
+        f"(default {DEFAULT_MAX_TEMP_DIRECTORY_SIZE})",
+    )
 
 
 def _parse_params(pairs: Sequence[str]) -> dict[str, str]:
@@ -1346,6 +1499,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
         raise CatalogError(f"previous run {os.fspath(args.previous_run_dir)!r} does not exist")
     if args.threads < 1:
         raise CatalogError("--threads must be at least 1")
+    if args.out is not None:
+        _refuse_sealed(args.out, "--out")
     if args.file is not None:
         query = parse_query_file(args.file)
     else:
@@ -1354,6 +1509,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             raise CatalogError(f"no catalog query named {args.name!r} (see `catalog list`)")
         query = catalog[args.name]
     params = _parse_params(args.param)
+    limits = Limits(args.timeout, args.memory_limit, args.max_temp_size)
     result, record_dir, record = execute_adhoc(
         query,
         params,
@@ -1361,6 +1517,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
         previous_run_dir=args.previous_run_dir,
         records_root=args.records_dir,
         threads=args.threads,
+        limits=limits,
     )
     data = write_output(result.table, args.fmt, args.out)
     if args.out is not None:
@@ -1371,6 +1528,9 @@ def _cmd_run(args: argparse.Namespace) -> int:
         }
         write_canonical_json(record_dir / "query.json", record)
     else:
+        if args.fmt == "csv" and sys.stdout.isatty():
+            # exact bytes to a pipe or file; on a terminal, control characters shown as escapes
+            data = terminal_safe(data.decode("utf-8"), keep_newlines=True).encode("utf-8")
         sys.stdout.buffer.write(data)
         sys.stdout.flush()
     print(

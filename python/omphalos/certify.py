@@ -28,6 +28,7 @@ from omphalos.keys import (
     trusted_keys_from_args,
 )
 from omphalos.manifest import MANIFEST_NAME, ManifestError, read_manifest
+from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
 from omphalos.problems import Problem
 from omphalos.verify import verify_run
 
@@ -170,6 +171,15 @@ def main_from_args(args: argparse.Namespace) -> int:
 
     if args.certificates_log is not None and args.sign_key is None:
         return error("--certificates-log needs --sign-key (certificates are always signed)")
+    try:
+        if args.out is not None:
+            refuse_inside_sealed_run(args.out, "--out")
+            refuse_inside_sealed_run(args.out.with_suffix(".html"), "--out (its .html page)")
+        if args.sign_key is not None:
+            log = args.certificates_log if args.certificates_log is not None else default_log_path()
+            refuse_inside_sealed_run(log, "--certificates-log")
+    except SealedRunPathError as exc:
+        return error(str(exc))
     try:
         trusted = trusted_keys_from_args(args)
         key = load_signing_key(args.sign_key) if args.sign_key is not None else None

@@ -31,9 +31,26 @@ def progress_printer(args: argparse.Namespace) -> Callable[[str], None] | None:
     return say
 
 
+def _refused_output(command: str, *targets: tuple[str, object]) -> bool:
+    """Print the refusal and return True when an output path is inside a sealed run."""
+    from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
+
+    for option, target in targets:
+        if target is None:
+            continue
+        try:
+            refuse_inside_sealed_run(Path(str(target)), option)
+        except SealedRunPathError as exc:
+            print(f"omphalos {command}: {exc}", file=sys.stderr)
+            return True
+    return False
+
+
 def _cmd_generate(args: argparse.Namespace) -> int:
     from omphalos import generate
 
+    if _refused_output("generate", ("--out", args.out)):
+        return EXIT_USAGE
     return generate.main_from_args(args)
 
 
@@ -47,6 +64,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     def _terminate(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)  # unwinds: the run is marked FAILED, schemas dropped
 
+    if _refused_output("run", ("--runs-root", args.runs_root)):
+        return EXIT_USAGE
     signal.signal(signal.SIGTERM, _terminate)
     try:
         run_dir = execute_run(
@@ -85,6 +104,8 @@ def _cmd_load(args: argparse.Namespace) -> int:
     from omphalos.admit import InputError
     from omphalos.run import load_warehouse
 
+    if _refused_output("load", ("--warehouse", args.warehouse)):
+        return EXIT_USAGE
     try:
         result = load_warehouse(
             Path(args.config), Path(args.warehouse), progress=progress_printer(args)

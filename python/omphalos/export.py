@@ -21,6 +21,7 @@ import pyarrow.parquet as pq
 import yaml
 
 from omphalos.paths import project_root
+from omphalos.textsafe import spreadsheet_cell
 
 # Fixed Parquet writer settings: part of the payload's definition. Change only with a new version.
 PARQUET_SETTINGS: dict[str, Any] = {
@@ -86,7 +87,8 @@ def conform(table: pa.Table, contract: TableContract) -> pa.Table:
 
 
 def write_table(table: pa.Table, out_dir: Path, name: str) -> list[Path]:
-    """Write <name>.parquet and <name>.csv; returns the paths written."""
+    """Write <name>.parquet, <name>.csv (the exact text) and spreadsheet/<name>.csv (the same
+    rows neutralized for spreadsheets, see ``spreadsheet_table``); returns the paths written."""
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet_path = out_dir / f"{name}.parquet"
     csv_path = out_dir / f"{name}.csv"
@@ -96,7 +98,41 @@ def write_table(table: pa.Table, out_dir: Path, name: str) -> list[Path]:
         csv_path,
         write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed"),
     )
-    return [parquet_path, csv_path]
+    sheet_path = out_dir / SPREADSHEET_DIR / f"{name}.csv"
+    write_spreadsheet_csv(table, sheet_path)
+    return [parquet_path, csv_path, sheet_path]
+
+
+SPREADSHEET_DIR = "spreadsheet"
+
+
+def spreadsheet_table(table: pa.Table) -> pa.Table:
+    """The rows with every text cell (and header) that a spreadsheet would run as a formula
+    prefixed with ``'`` (OWASP CSV injection: first character ``=``, ``+``, ``-``, ``@``, tab,
+    CR, LF or a full-width form). Numbers, dates and booleans are left as they are: they cannot
+    be formulas. The exact text is in the evidence CSV and Parquet beside it."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            values = [None if v is None else spreadsheet_cell(v) for v in column.to_pylist()]
+            columns.append(pa.array(values, pa.string()))
+        else:
+            columns.append(column)
+    names = [spreadsheet_cell(n) for n in table.column_names]
+    return pa.Table.from_arrays(columns, names=names)
+
+
+def write_spreadsheet_csv(table: pa.Table, path: Path) -> None:
+    """``spreadsheet_table(table)`` as CSV for spreadsheets: UTF-8 with a byte-order mark (so
+    that Excel reads non-Latin names right), every value quoted."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(
+        spreadsheet_table(table),
+        sink,
+        write_options=pacsv.WriteOptions(include_header=True, quoting_style="all_valid"),
+    )
+    path.write_bytes(b"\xef\xbb\xbf" + sink.getvalue().to_pybytes())
 
 
 def logical_fingerprint(table: pa.Table, key: tuple[str, ...] | list[str]) -> str:

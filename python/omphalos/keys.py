@@ -426,6 +426,14 @@ def main_from_args(args: argparse.Namespace) -> int:
     if args.keys_command != "generate":  # pragma: no cover - argparse enforces the choice
         print(f"omphalos keys: unknown action {args.keys_command!r}", file=sys.stderr)
         return 2
+    from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
+
+    try:
+        if args.dir is not None:
+            refuse_inside_sealed_run(args.dir, "--dir")
+    except SealedRunPathError as exc:
+        print(f"omphalos keys generate: {exc}", file=sys.stderr)
+        return 2
     try:
         key_path, pub_path, key_id = generate_keypair(
             args.name, args.dir, allow_in_repo=args.allow_in_repo

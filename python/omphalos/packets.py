@@ -28,6 +28,7 @@ import duckdb
 import yaml
 
 from omphalos.canonical import loads_strict, sha256_file
+from omphalos.textsafe import md_code, md_text
 
 __all__ = [
     "MAX_CANDIDATES",
@@ -828,22 +829,19 @@ def write_packets(
 # Markdown
 
 
-_MD_SPECIAL = re.compile(r"([\\`*_\[\]<|])")
-
-
 def md(value: object) -> str:
-    """Free text made inert in Markdown (one line; special characters escaped)."""
-    if value is None or value == "":
-        return "—"
-    text = " ".join(str(value).split())
-    return _MD_SPECIAL.sub(r"\\\1", text)
+    """Free text made inert in Markdown (one line; see omphalos.textsafe.md_text)."""
+    return md_text(value)
 
 
 def _code(value: object) -> str:
-    if value is None or value == "":
-        return "—"
-    text = " ".join(str(value).split()).replace("`", "'")
-    return f"`{text}`"
+    """A value as inline code, inert in a table cell (omphalos.textsafe.md_code)."""
+    return md_code(value)
+
+
+def _code_text(value: object) -> str:
+    """A value as inline code in running text (not in a table)."""
+    return md_code(value, table=False)
 
 
 def money(value: object) -> str:
@@ -869,7 +867,7 @@ def render_markdown(packet: Mapping[str, Any]) -> str:
     r = packet["rules"]
     th = r["thresholds"]
     out: list[str] = [
-        f"# Review packet: {md(e['primary_name'] or e['entity_id'])} ({_code(e['entity_id'])})",
+        f"# Review packet: {md(e['primary_name'] or e['entity_id'])} ({_code_text(e['entity_id'])})",
         "",
         f"**Status: {s['status']}**: {s['candidates']['MATCH']} MATCH, "
         f"{s['candidates']['REVIEW']} REVIEW and {s['candidates']['NO_MATCH']} cleared "
@@ -880,8 +878,8 @@ def render_markdown(packet: Mapping[str, Any]) -> str:
             else ""
         ),
         "",
-        f"Run configuration `{r['config']['name']}` (as of {r['config']['as_of_date']}); MATCH at "
-        f"score >= {th['match']}, REVIEW at >= {th['review']}.",
+        f"Run configuration {_code_text(r['config']['name'])} (as of {md(r['config']['as_of_date'])}); "
+        f"MATCH at score >= {md(th['match'])}, REVIEW at >= {md(th['review'])}.",
         "",
         "## The listed entity",
         "",
@@ -949,8 +947,8 @@ def render_markdown(packet: Mapping[str, Any]) -> str:
             [
                 [
                     str(c["queue_position"] or "—"),
-                    c["match_status"],
-                    c["score"],
+                    md(c["match_status"]),
+                    md(c["score"]),
                     _code(c["shipment"]["shipment_id"]),
                     md(c["shipment"]["ship_date"]),
                     md(c["party"]["name"]),
@@ -978,7 +976,7 @@ def render_markdown(packet: Mapping[str, Any]) -> str:
                 ["score", "shipment", "party (as written)", "listed name", "evidence"],
                 [
                     [
-                        c["score"],
+                        md(c["score"]),
                         _code(c["shipment"]["shipment_id"]),
                         md(c["party"]["name"]),
                         md(c["registry"]["name"]),
@@ -999,7 +997,7 @@ def render_markdown(packet: Mapping[str, Any]) -> str:
         f"- Blocking: a name pair is compared only when it shares a key that at most "
         f"{r['max_block_key_names']} registry names share.",
         "",
-        "Stated in: " + ", ".join(f"`{p['path']}`" for p in r["stated_in"]) + ".",
+        "Stated in: " + ", ".join(_code_text(p["path"]) for p in r["stated_in"]) + ".",
         "",
         "## Inputs of the run",
         "",
@@ -1019,7 +1017,10 @@ def render_markdown(packet: Mapping[str, Any]) -> str:
         "",
         "Read from these files of the run:",
         "",
-        *[f"- `{src['path']}` sha256 `{src['sha256']}`" for src in packet["run"]["sources"]],
+        *[
+            f"- {_code_text(src['path'])} sha256 {_code_text(src['sha256'])}"
+            for src in packet["run"]["sources"]
+        ],
         "",
         "## Does this packet belong to the run?",
         "",
@@ -1033,9 +1034,9 @@ def _candidate_md(c: Mapping[str, Any]) -> list[str]:
     p, g, sh = c["party"], c["registry"], c["shipment"]
     sim = c["similarity"]
     lines = [
-        f"### {c['match_status']} {c['score']}: {_code(c['match_id'])}",
+        f"### {md(c['match_status'])} {md(c['score'])}: {_code_text(c['match_id'])}",
         "",
-        f"Shipment {_code(sh['shipment_id'])} of {md(sh['ship_date'])}: HS {md(sh['hs_code'])}"
+        f"Shipment {_code_text(sh['shipment_id'])} of {md(sh['ship_date'])}: HS {md(sh['hs_code'])}"
         + (" (controlled chapter)" if sh["controlled_goods"] else "")
         + f", USD {money(sh['value_usd'])}, {md(sh['origin_country'])} to "
         f"{md(sh['destination_country'])}; goods: {md(sh['goods_description'])}.",
@@ -1057,9 +1058,9 @@ def _candidate_md(c: Mapping[str, Any]) -> list[str]:
         "",
         f"Country evidence: {md(c['country_evidence'])}.",
         "",
-        f"Matched tokens: {', '.join(_code(t) for t in c['matched_tokens']) or 'none'}. "
+        f"Matched tokens: {', '.join(_code_text(t) for t in c['matched_tokens']) or 'none'}. "
         f"Similarity: sorted {sim['jw_sorted']}, alignment {sim['alignment']}, name "
-        f"{sim['name_score']}; blocked on {_code(c['block_keys'])}.",
+        f"{sim['name_score']}; blocked on {_code_text(c['block_keys'])}.",
         "",
     ]
     for label, items in (

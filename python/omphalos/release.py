@@ -63,6 +63,7 @@ from omphalos.merkle import (
     inclusion_proof,
     verify_inclusion,
 )
+from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
 from omphalos.problems import Problem
 from omphalos.sign import parse_signature, parse_signature_record, signing_input
 from omphalos.verify import LINEAGE_PATH, _check_manifest, _display, _Tree, verify_run
@@ -571,6 +572,10 @@ def build_release(
         raise ReleaseError(f"{target.parent} is not an existing directory", "out_dir_missing")
     if _is_inside(target, run):
         raise ReleaseError("the bundle cannot be written inside the run directory", "out_in_run")
+    try:
+        refuse_inside_sealed_run(target, "the bundle")
+    except SealedRunPathError as exc:
+        raise ReleaseError(str(exc), "out_in_sealed_run") from None
     try:
         signer = load_signing_key(sign_key) if sign_key is not None else None
     except KeyFileError as exc:

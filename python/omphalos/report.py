@@ -50,6 +50,7 @@ from omphalos.packets import (
     rule_lines,
     select_packet_entities,
 )
+from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
 
 __all__ = [
     "REPORT_PATH",
@@ -1859,8 +1860,13 @@ def main_from_args(args: argparse.Namespace) -> int:
     if not (run_dir / MANIFEST_NAME).is_file():
         print(f"omphalos report: not a sealed run directory: {run_dir}", file=sys.stderr)
         return 2
-    result = verify_run(run_dir)
     out = args.out if args.out is not None else default_out(run_dir)
+    try:
+        refuse_inside_sealed_run(out, "--out")
+    except SealedRunPathError as exc:
+        print(f"omphalos report: {exc}", file=sys.stderr)
+        return 2
+    result = verify_run(run_dir)
     try:
         path = write_report(run_dir, verification=result.to_dict(), out=out)
     except (ValueError, OSError) as exc:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import argparse
 import bisect
 import codecs
+import contextlib
 import csv
 import dataclasses
 import fnmatch
@@ -33,6 +34,7 @@ import re
 import stat
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -41,13 +43,14 @@ import yaml
 
 from omphalos import __version__
 from omphalos.canonical import canonical_bytes, write_canonical_json
-from omphalos.paths import project_root
+from omphalos.paths import SealedRunPathError, project_root, refuse_inside_sealed_run
 
 __all__ = [
     "REPORT_SCHEMA_VERSION",
     "RULES_SCHEMA_VERSION",
     "SEVERITIES",
     "SUPPRESSIONS_SCHEMA_VERSION",
+    "ContainerLimits",
     "Finding",
     "Rule",
     "RulePack",
@@ -510,6 +513,42 @@ _PLUGIN_GATES: dict[str, _Gate] = {
 }
 
 
+_PRIVATE_KEY = re.compile(
+    r"-----BEGIN (?P<a>(?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?)-----"
+    r"|---- BEGIN (?P<b>SSH2 ENCRYPTED PRIVATE KEY) ----"
+    r"|(?<![A-Za-z0-9\-])(?P<c>PuTTY-User-Key-File-\d+): ",
+)
+
+
+def _detect_private_key(text: str) -> Iterator[Match]:
+    """Private key armour: every PEM ``BEGIN ... PRIVATE KEY`` form (RSA, EC, DSA, OpenSSH,
+    PKCS#8 ``PRIVATE KEY`` and ``ENCRYPTED PRIVATE KEY``, PGP ``PRIVATE KEY BLOCK``), the SSH2
+    (RFC 4716) encrypted form and PuTTY key files of any version. The value is the armour text
+    (``BEGIN ENCRYPTED PRIVATE KEY``), as detect-secrets records it."""
+    for m in _PRIVATE_KEY.finditer(text):
+        name = m.lastgroup or "a"
+        value = m.group(name)
+        yield m.start(name), m.end(name), value if name == "c" else "BEGIN " + value
+
+
+_DETECTORS["private_key"] = _detect_private_key
+_GATES["private_key"] = _Gate(cs=("PRIVATE KEY", "PuTTY-User-Key-File-"))
+
+# A key or column name the keyword detector would read as naming a secret.
+_KEYWORD_NAME = re.compile(
+    r"pass|pwd|secret|token|api_?key|apikey|private_?key|credential|contrase", re.I
+)
+
+
+def _keyword_filename(name: str) -> str:
+    """The file name the keyword detector reads a file as: dotenv files (``.env``,
+    ``.env.local``, ``prod.env``) are read as configuration (``KEY=value`` without quotes)."""
+    base = name.rsplit("/", 1)[-1].lower()
+    if base == ".env" or base.startswith(".env.") or base.endswith(".env"):
+        return name + ".ini"
+    return name
+
+
 # ---------------------------------------------------------------------------------------------
 # detect-secrets
 
@@ -593,6 +632,21 @@ class _SecretsEngine:
                 return True
         return False
 
+    def keyword_hits(self, key: str, value: str) -> Iterator[tuple[str, str]]:
+        """(rule id, secret) of the keyword plugins over ``key: value`` read as configuration."""
+        line = f"{key}: {value}"
+        context = self._snippet(lines=[line], line_number=1)
+        for rule_id, plugin, _gate, _prefilters in self._plugins:
+            if type(plugin).__name__ != "KeywordDetector":
+                continue
+            found = plugin.analyze_line(
+                filename="pair.yaml", line=line, line_number=1, context=context
+            )
+            for secret in sorted(found, key=lambda s: str(s.secret_value)):
+                secret_value = secret.secret_value
+                if secret_value and not self._filtered(secret_value, line, plugin):
+                    yield rule_id, secret_value
+
     def hits(self, buf: _Buffer, filename: str) -> Iterator[tuple[str, int, str]]:
         if not self._plugins:
             return
@@ -642,6 +696,7 @@ class Finding:
         loc = self.location
         return (
             self.path,
+            str(loc.get("member", "")),
             str(loc.get("table", "")),
             str(loc.get("view", "")),
             str(loc.get("schema", "")),
@@ -658,7 +713,7 @@ class Finding:
 
     def where(self) -> str:
         loc = self.location
-        parts = [self.path]
+        parts = [self.path + (f"!{loc['member']}" if "member" in loc else "")]
         if "line" in loc:
             parts.append(f":{loc['line']}" + (f":{loc['column']}" if "column" in loc else ""))
         if "byte_offset" in loc:
@@ -672,6 +727,8 @@ class Finding:
             parts.append(f" column {loc['column_name']}")
         if "field" in loc:
             parts.append(f" (CSV column {loc['field']})")
+        if "attribute" in loc:
+            parts.append(f" (attribute {loc['attribute']})")
         if loc.get("file_name"):
             parts.append(" (file name)")
         return "".join(parts)
@@ -908,25 +965,7 @@ def _kind_of(path: Path, size: int) -> str:
         if size >= 8:
             fh.seek(size - 4)
             tail = fh.read(4)
-    if size >= 12 and head[:4] == b"PAR1" and tail == b"PAR1":
-        return "parquet"
-    if len(head) >= 12 and head[8:12] == b"DUCK":
-        return "duckdb"
-    for magic, _name in _ARCHIVE_MAGIC:
-        if head.startswith(magic):
-            return "archive"
-    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        return "utf16"
-    if b"\x00" in head:
-        return "binary"
-    suffix = path.suffix.lower()
-    if suffix in (".csv", ".tsv"):
-        return "csv"
-    if suffix == ".json":
-        return "json"
-    if suffix in (".jsonl", ".ndjson"):
-        return "jsonl"
-    return "text"
+    return _content_kind(head, path.name, size, tail)
 
 
 class _Scanner:
@@ -938,6 +977,9 @@ class _Scanner:
         ]
         self.secrets = _SecretsEngine([r for r in pack.rules if r.detector == "detect_secrets"])
         self.findings: list[Finding] = []
+        self._member: str | None = None  # "a.zip!dir/b.txt" chain while scanning inside a file
+        self._member_name: str | None = None  # the member's own name (file type for keywords)
+        self.limits = ContainerLimits()
 
     # -- hits over a buffer -------------------------------------------------------------------
 
@@ -947,12 +989,26 @@ class _Scanner:
         for rule, detect in self.regex_rules:
             for start, _end, value in _gated(detect, _GATES.get(rule.detector), buf):
                 seen.add((rule.id, start, value))
-        for hit in self.secrets.hits(buf, filename):
+        for hit in self.secrets.hits(buf, _keyword_filename(self._member_name or filename)):
             seen.add(hit)
         return sorted(seen)
 
+    @contextlib.contextmanager
+    def inside(self, member: str) -> Iterator[None]:
+        """Findings made in the block are located in ``member`` of the current file (nested
+        containers chain their member paths with ``!``)."""
+        saved = (self._member, self._member_name)
+        self._member = member if saved[0] is None else f"{saved[0]}!{member}"
+        self._member_name = member.rsplit("/", 1)[-1]
+        try:
+            yield
+        finally:
+            self._member, self._member_name = saved
+
     def _add(self, rule_id: str, path: str, location: dict[str, Any], value: str | None) -> None:
         rule = self.rules[rule_id]
+        if self._member is not None:
+            location = {"member": self._member, **location}
         digest = (
             hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest() if value else None
         )
@@ -998,6 +1054,26 @@ class _Scanner:
                 loc["char"] = char
                 self._add(rule_id, path, loc, value)
 
+    def scan_pairs(
+        self,
+        pairs: Sequence[tuple[str, str | None]],
+        path: str,
+        where: Callable[[int], dict[str, Any]],
+    ) -> None:
+        """Keyword detection over (name, value) pairs that no single cell shows together: a
+        JSON key and its string value, a column named like a password and its cells."""
+        seen: dict[tuple[str, str], list[int]] = {}
+        for i, (key, value) in enumerate(pairs):
+            if value and _KEYWORD_NAME.search(key):
+                seen.setdefault((key, value), []).append(i)
+        for (key, value), cells in seen.items():
+            for rule_id, found in self.secrets.keyword_hits(key, value):
+                pos = value.find(found)
+                for i in cells:
+                    loc = dict(where(i))
+                    loc["char"] = max(pos, 0) + 1
+                    self._add(rule_id, path, loc, found)
+
     # -- file kinds ----------------------------------------------------------------------------
 
     def scan_text_file(self, path: Path, rel: str, kind: str) -> tuple[str, int]:
@@ -1041,6 +1117,22 @@ class _Scanner:
         text = chunk.decode("latin-1")
         for rule_id, offset, value in self._hits(text, rel):
             self._add(rule_id, rel, {"byte_offset": byte_base + offset}, value)
+        # UTF-16LE strings inside binary files (as `strings -el` finds them)
+        for m in _UTF16LE_RUN.finditer(chunk):
+            run = m.group(0).decode("utf-16-le")
+            for rule_id, offset, value in self._hits(run, rel):
+                self._add(rule_id, rel, {"byte_offset": byte_base + m.start() + 2 * offset}, value)
+
+    def scan_text_bytes(self, data: bytes, rel: str, kind: str) -> None:
+        """A member's bytes (in memory, bounded by the container limits) as text or binary."""
+        if kind in ("binary", "archive"):
+            self._scan_binary_chunk(data, rel, 0)
+            return
+        text = data.decode("utf-8", "replace")
+        header = None
+        if kind == "csv":
+            header = next(csv.reader([text.split("\n", 1)[0].rstrip("\r")]), [])
+        self._scan_text_chunk(text, rel, 1, header)
 
     def _scan_text_chunk(
         self, text: str, rel: str, line_base: int, header: list[str] | None
@@ -1096,18 +1188,30 @@ class _Scanner:
                 values = _arrow_texts(column, pa)
                 if values is not None:
                     self.scan_cells(values, rel, rel, _rows(row_base, {"column_name": name}))
+                    self.scan_pairs(
+                        [(name, v) for v in values], rel, _rows(row_base, {"column_name": name})
+                    )
             row_base += batch.num_rows
         return True
 
     def scan_utf16(self, path: Path, rel: str) -> tuple[str, int]:
         raw = path.read_bytes()
-        text = raw.decode("utf-16", "replace")
-        self._scan_text_chunk(text, rel, 1, None)
+        self.scan_utf16_bytes(raw, rel)
         return hashlib.sha256(raw).hexdigest(), len(raw)
+
+    def scan_utf16_bytes(self, raw: bytes, rel: str) -> None:
+        encoding = _utf16_encoding(raw[:65536]) or "utf-16"
+        if raw.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+            encoding = "utf-16"  # the BOM says which, and is dropped
+        text = raw.decode(encoding, "replace")
+        self._scan_text_chunk(text, rel, 1, None)
 
     def scan_json(self, path: Path, rel: str, lines: bool) -> tuple[str, int]:
         raw = path.read_bytes()
-        digest = hashlib.sha256(raw).hexdigest()
+        self.scan_json_bytes(raw, rel, lines)
+        return hashlib.sha256(raw).hexdigest(), len(raw)
+
+    def scan_json_bytes(self, raw: bytes, rel: str, lines: bool) -> None:
         text = raw.decode("utf-8", "replace")
         if not lines:
             try:
@@ -1116,7 +1220,7 @@ class _Scanner:
                 self._scan_text_chunk(text, rel, 1, None)
             else:
                 self._scan_json_values(doc, rel, {})
-            return digest, len(raw)
+            return
         for n, line in enumerate(text.split("\n"), start=1):
             if not line.strip():
                 continue
@@ -1126,11 +1230,12 @@ class _Scanner:
                 self._scan_text_chunk(line, rel, n, None)
             else:
                 self._scan_json_values(doc, rel, {"line": n})
-        return digest, len(raw)
 
     def _scan_json_values(self, doc: Any, rel: str, base: dict[str, Any]) -> None:
         cells: list[str] = []
         locs: list[dict[str, Any]] = []
+        pairs: list[tuple[str, str | None]] = []
+        pair_locs: list[dict[str, Any]] = []
 
         def esc(token: str) -> str:
             return token.replace("~", "~0").replace("/", "~1")
@@ -1143,6 +1248,9 @@ class _Scanner:
                 for key, value in node.items():
                     cells.append(str(key))
                     locs.append({**base, "pointer": f"{pointer}/{esc(str(key))}", "key": True})
+                    if isinstance(value, str | int | float) and not isinstance(value, bool):
+                        pairs.append((str(key), str(value)))
+                        pair_locs.append({**base, "pointer": f"{pointer}/{esc(str(key))}"})
                     walk(value, f"{pointer}/{esc(str(key))}")
             elif isinstance(node, list):
                 for i, value in enumerate(node):
@@ -1152,12 +1260,13 @@ class _Scanner:
         for start in range(0, len(cells), CELL_BATCH):
             batch = cells[start : start + CELL_BATCH]
             self.scan_cells(batch, rel, rel, _from_list(locs, start))
+        self.scan_pairs(pairs, rel, _from_list(pair_locs, 0))
 
-    def scan_parquet(self, path: Path, rel: str) -> None:
+    def scan_parquet(self, path: Path | bytes, rel: str) -> None:
         import pyarrow as pa
         import pyarrow.parquet as pq
 
-        pf = pq.ParquetFile(path)
+        pf = pq.ParquetFile(pa.BufferReader(path) if isinstance(path, bytes) else path)
         schema = pf.schema_arrow
         self.scan_cells(
             list(schema.names),
@@ -1187,6 +1296,9 @@ class _Scanner:
                     rel,
                     rel,
                     _rows(row_base, {"column_name": name}),
+                )
+                self.scan_pairs(
+                    [(name, v) for v in values], rel, _rows(row_base, {"column_name": name})
                 )
             row_base += batch.num_rows
 
@@ -1253,6 +1365,11 @@ class _Scanner:
                             rel,
                             _rows(row_base, {"table": label, "column_name": name}),
                         )
+                        self.scan_pairs(
+                            [(name, v) for v in values],
+                            rel,
+                            _rows(row_base, {"table": label, "column_name": name}),
+                        )
                     row_base += batch.num_rows
         finally:
             con.close()
@@ -1304,6 +1421,463 @@ def _arrow_texts(column: Any, pa: Any) -> list[str | None] | None:
             for v in column.to_pylist()
         ]
     return None
+
+
+# ---------------------------------------------------------------------------------------------
+# Containers: archives, compressed files, Office documents, PDF
+
+
+@dataclasses.dataclass(frozen=True)
+class ContainerLimits:
+    """Bounds on what one file's containers may expand to (against decompression bombs). A
+    container past a bound is reported as ``scan.opaque_archive`` (HIGH) with the reason; what
+    was read before the bound is still scanned."""
+
+    total_bytes: int = 512 * 1024 * 1024  # uncompressed bytes, all members of one file
+    members: int = 10_000  # members of one file, nested ones included
+    depth: int = 5  # containers inside containers
+    ratio: int = 200  # uncompressed / compressed size of one member ...
+    ratio_floor: int = 1024 * 1024  # ... checked once the member is past this size
+
+
+class _LimitReached(Exception):
+    pass
+
+
+class _Budget:
+    def __init__(self, limits: ContainerLimits) -> None:
+        self.limits = limits
+        self.bytes_left = limits.total_bytes
+        self.members = 0
+
+    def member(self) -> None:
+        self.members += 1
+        if self.members > self.limits.members:
+            raise _LimitReached(f"more than {self.limits.members} members")
+
+    def read(self, stream: Any, compressed_size: int | None = None) -> bytes:
+        """Read a member's stream within the bounds (never more than the bytes left + 1)."""
+        parts: list[bytes] = []
+        got = 0
+        while True:
+            block = stream.read(min(CHUNK, self.bytes_left + 1 - got))
+            if not block:
+                break
+            got += len(block)
+            parts.append(block)
+            if got > self.bytes_left:
+                raise _LimitReached(
+                    f"more than {self.limits.total_bytes} uncompressed bytes in all"
+                )
+            if (
+                compressed_size is not None
+                and got > self.limits.ratio_floor
+                and got > self.limits.ratio * max(compressed_size, 1)
+            ):
+                raise _LimitReached(f"compression ratio above {self.limits.ratio}:1")
+        self.bytes_left -= got
+        return b"".join(parts)
+
+
+_OFFICE_PARAGRAPH_END = re.compile(
+    r"</(?:w:p|a:p|si|row|w:tr|text:p|text:h|p:txBody)>|<(?:w:br|a:br|w:cr)\b[^>]*/>"
+)
+_OFFICE_CELL_END = re.compile(r"</(?:c|w:tc|a:tc|table:table-cell)>|<w:tab\b[^>]*/>")
+_XML_TAG = re.compile(r"<[^>]*>")
+_XML_ATTR = re.compile(r"""\s([A-Za-z_][\w:.\-]*)\s*=\s*(?:"([^"]*)"|'([^']*)')""")
+_UTF16LE_RUN = re.compile(rb"(?:[\x20-\x7e]\x00){8,}")
+
+
+def _office_text(xml: str) -> tuple[str, list[tuple[str, str]]]:
+    """The text of an Office (OOXML / ODF) XML part, one paragraph (or row, or shared string) a
+    line, the runs of a paragraph joined as the reader sees them; and its attribute values."""
+    import html
+
+    attrs: list[tuple[str, str]] = []
+    for tag in _XML_TAG.finditer(xml):
+        for m in _XML_ATTR.finditer(tag.group(0)):
+            value = m.group(2) if m.group(2) is not None else m.group(3)
+            if value and not value.startswith(("http://schemas.", "urn:schemas-")):
+                attrs.append((m.group(1), html.unescape(value)))
+    text = _OFFICE_PARAGRAPH_END.sub("\n", xml)
+    text = _OFFICE_CELL_END.sub("\t", text)
+    text = _XML_TAG.sub("", text)
+    return html.unescape(text), attrs
+
+
+def _utf16_encoding(head: bytes) -> str | None:
+    """UTF-16 without a byte-order mark, told by where the NUL bytes fall: mostly-ASCII text in
+    UTF-16LE has a NUL at every odd offset, in UTF-16BE at every even one."""
+    sample = head[: 65536 - (len(head[:65536]) % 2)]
+    if len(sample) < 16:
+        return None
+    even, odd = sample[0::2], sample[1::2]
+    zero_even = even.count(0) / len(even)
+    zero_odd = odd.count(0) / len(odd)
+    if zero_odd > 0.3 and zero_even < 0.02:
+        return "utf-16-le"
+    if zero_even > 0.3 and zero_odd < 0.02:
+        return "utf-16-be"
+    return None
+
+
+def _is_tar(head: bytes) -> bool:
+    return len(head) >= 262 and head[257:262] == b"ustar"
+
+
+def _content_kind(head: bytes, name: str, size: int, tail: bytes) -> str:
+    """A file's kind from its first bytes (and last four), then its name."""
+    if size >= 12 and head[:4] == b"PAR1" and tail == b"PAR1":
+        return "parquet"
+    if len(head) >= 12 and head[8:12] == b"DUCK":
+        return "duckdb"
+    if head.startswith(b"%PDF-"):
+        return "pdf"
+    for magic, _name in _ARCHIVE_MAGIC:
+        if head.startswith(magic):
+            return "archive"
+    if _is_tar(head):
+        return "archive"
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) or _utf16_encoding(head):
+        return "utf16"
+    if b"\x00" in head:
+        return "binary"
+    suffix = Path(name).suffix.lower()
+    if suffix in (".csv", ".tsv"):
+        return "csv"
+    if suffix == ".json":
+        return "json"
+    if suffix in (".jsonl", ".ndjson"):
+        return "jsonl"
+    return "text"
+
+
+def _stem(name: str) -> str:
+    base = name.rsplit("/", 1)[-1]
+    for suffix in (".gz", ".tgz", ".bz2", ".xz", ".zst"):
+        if base.lower().endswith(suffix):
+            return base[: -len(suffix)] + (".tar" if suffix == ".tgz" else "")
+    return base + ".out"
+
+
+class _Containers:
+    """Opens containers and scans every member with the scanner, within one ``_Budget``."""
+
+    def __init__(self, scanner: _Scanner, rel: str, budget: _Budget) -> None:
+        self.scanner = scanner
+        self.rel = rel
+        self.budget = budget
+
+    def opaque(self, reason: str) -> None:
+        self.scanner._add("scan.opaque_archive", self.rel, {"reason": reason}, None)
+
+    def scan_bytes(self, data: bytes, name: str, depth: int) -> None:
+        """Scan one member's bytes by its content."""
+        tail = data[-4:] if len(data) >= 8 else b""
+        kind = _content_kind(data[:65536], name, len(data), tail)
+        sc = self.scanner
+        if kind == "archive" or kind == "pdf":
+            if depth >= self.budget.limits.depth:
+                raise _LimitReached(f"containers nested deeper than {self.budget.limits.depth}")
+            if kind == "pdf":
+                self.scan_pdf(data, depth + 1)
+            else:
+                self.scan_archive(data, name, depth + 1)
+        elif kind == "parquet":
+            sc.scan_parquet(data, self.rel)
+        elif kind == "duckdb":
+            with tempfile.TemporaryDirectory(prefix="omphalos-scan-") as tmp:
+                db = Path(tmp) / "member.duckdb"
+                db.write_bytes(data)
+                sc.scan_duckdb(db, self.rel)
+        elif kind == "utf16":
+            sc.scan_utf16_bytes(data, self.rel)
+        elif kind in ("json", "jsonl"):
+            sc.scan_json_bytes(data, self.rel, lines=kind == "jsonl")
+        elif name.lower().endswith((".xml", ".rels")) and self._office:
+            text, attrs = _office_text(data.decode("utf-8", "replace"))
+            sc._scan_text_chunk(text, self.rel, 1, None)
+            sc.scan_cells(
+                [v for _k, v in attrs],
+                self.rel,
+                self.rel,
+                lambda i: {"attribute": attrs[i][0]},
+            )
+        else:
+            sc.scan_text_bytes(data, self.rel, kind)
+
+    _office = False
+
+    def member(self, data: bytes, name: str, depth: int, office: bool = False) -> None:
+        self.budget.member()
+        shown = _display_path(name)
+        with self.scanner.inside(shown):
+            self.scanner.scan_cells([shown], self.rel, self.rel, _fixed({"file_name": True}))
+            saved, self._office = self._office, office
+            try:
+                self.scan_bytes(data, name, depth)
+            except _LimitReached:
+                raise
+            except Exception as exc:  # a member that cannot be read is a finding, never a pass
+                self.scanner._add("scan.unreadable", self.rel, {"reason": type(exc).__name__}, None)
+            finally:
+                self._office = saved
+
+    def scan_file(self, path: Path, kind: str) -> None:
+        """A container file at the top of the scan: opened and every member scanned; when it
+        cannot be opened or a limit is reached, ``scan.opaque_archive`` and its raw bytes."""
+        size = path.stat().st_size
+        if size > self.budget.limits.total_bytes:
+            self.opaque(f"file larger than the {self.budget.limits.total_bytes}-byte limit")
+            self.scanner.scan_text_file(path, self.rel, "binary")
+            return
+        data = path.read_bytes()
+        try:
+            if kind == "pdf":
+                self.scan_pdf(data, 1)
+            else:
+                self.scan_archive(data, path.name, 1)
+        except _LimitReached as exc:
+            self.opaque(f"limit reached: {exc}")
+        except Exception as exc:  # corrupt or unsupported: not inspected, so not cleared
+            self.opaque(f"cannot open: {type(exc).__name__}")
+            self.scanner._scan_binary_chunk(data, self.rel, 0)
+
+    def scan_archive(self, data: bytes, name: str, depth: int) -> None:
+        import io
+        import tarfile
+        import zipfile
+
+        head = data[:8]
+        if head.startswith(b"PK\x03\x04"):
+            with zipfile.ZipFile(io.BytesIO(data)) as zf:
+                infos = zf.infolist()
+                office = any(
+                    i.filename in ("[Content_Types].xml", "mimetype", "META-INF/manifest.xml")
+                    for i in infos
+                )
+                for info in infos:
+                    if info.is_dir():
+                        continue
+                    if info.flag_bits & 0x1:
+                        self.budget.member()
+                        with self.scanner.inside(_display_path(info.filename)):
+                            self.opaque("encrypted zip member")
+                        continue
+                    try:
+                        with zf.open(info) as fh:
+                            content = self.budget.read(fh, info.compress_size)
+                    except NotImplementedError:
+                        with self.scanner.inside(_display_path(info.filename)):
+                            self.opaque(f"zip compression method {info.compress_type}")
+                        continue
+                    self.member(content, info.filename, depth, office=office)
+            return
+        if _is_tar(data[:512]):
+            with tarfile.open(fileobj=io.BytesIO(data), mode="r:") as tf:
+                for ti in tf:
+                    if not ti.isfile():
+                        continue
+                    member_file = tf.extractfile(ti)
+                    if member_file is None:  # pragma: no cover - regular members have data
+                        continue
+                    self.member(self.budget.read(member_file), ti.name, depth)
+            return
+        with _decompressing(head, data) as stream:
+            content = self.budget.read(stream, len(data))
+        if _is_tar(content[:512]):  # a .tar.gz: its members directly, not a .tar between
+            self.scan_archive(content, name, depth)
+        else:
+            self.member(content, _stem(name), depth)
+
+    def scan_pdf(self, data: bytes, depth: int) -> None:
+        """Every stream of a PDF, decoded (FlateDecode, ASCIIHex, ASCII85; image filters left),
+        its text operators read as lines; the file's bytes outside the streams as binary."""
+        text = data.decode("latin-1")
+        outside: list[str] = []
+        last = 0
+        for m in _PDF_STREAM.finditer(text):
+            start = m.end()
+            end = text.find("endstream", start)
+            if end < 0:
+                break
+            outside.append(text[last:start])
+            outside.append(" " * (end - start))
+            last = end
+            head = text[max(0, m.start() - 4096) : m.start()]
+            objs = list(_PDF_OBJ.finditer(head))
+            label = f"object {objs[-1].group(1)}" if objs else f"stream at byte {start}"
+            dictionary = head[objs[-1].end() :] if objs else head[head.rfind("<<") :]
+            raw = data[start:end].rstrip(b"\r\n")
+            decoded = self._pdf_decode(raw, _PDF_FILTERS.findall(dictionary), label)
+            if decoded is None:
+                continue
+            self.budget.member()
+            with self.scanner.inside(label):
+                if _PDF_TEXT_OPS.search(decoded):
+                    self.scanner._scan_text_chunk(_pdf_text(decoded), self.rel, 1, None)
+                elif decoded[:5] == b"%PDF-" or decoded[:4] in (b"PK\x03\x04",):
+                    self.scan_bytes(decoded, label, depth)
+                else:
+                    self.scanner.scan_text_bytes(decoded, self.rel, "text")
+        outside.append(text[last:])
+        self.scanner._scan_binary_chunk("".join(outside).encode("latin-1"), self.rel, 0)
+
+    def _pdf_decode(self, raw: bytes, filters: list[str], label: str) -> bytes | None:
+        import base64
+        import zlib
+
+        data = raw
+        for f in filters:
+            if f in ("FlateDecode", "Fl"):
+                d = zlib.decompressobj()
+                try:
+                    data = d.decompress(data, self.budget.bytes_left + 1)
+                except zlib.error:
+                    with self.scanner.inside(label):
+                        self.opaque("corrupt FlateDecode stream")
+                    return None
+                if len(data) > self.budget.bytes_left:
+                    raise _LimitReached(
+                        f"more than {self.budget.limits.total_bytes} uncompressed bytes in all"
+                    )
+                if len(data) > self.budget.limits.ratio_floor and len(
+                    data
+                ) > self.budget.limits.ratio * max(len(raw), 1):
+                    raise _LimitReached(f"compression ratio above {self.budget.limits.ratio}:1")
+            elif f in ("ASCIIHexDecode", "AHx"):
+                data = bytes.fromhex(re.sub(rb"[^0-9A-Fa-f]", b"", data.split(b">")[0]).decode())
+            elif f in ("ASCII85Decode", "A85"):
+                body = data.strip()
+                body = body[2:] if body.startswith(b"<~") else body
+                data = base64.a85decode(body.split(b"~>")[0], adobe=False, ignorechars=b" \t\r\n")
+            else:
+                return None  # images (DCT, JBIG2, JPX, CCITT) and LZW/RunLength: not text
+        self.budget.bytes_left -= len(data)
+        return data
+
+
+def _decompressing(head: bytes, data: bytes) -> Any:
+    """A reader of the decompressed bytes of a gzip, bzip2, xz or zstd stream (a context
+    manager)."""
+    import bz2
+    import gzip
+    import io
+    import lzma
+
+    if head.startswith(b"\x1f\x8b"):
+        return gzip.GzipFile(fileobj=io.BytesIO(data))
+    if head.startswith(b"BZh"):
+        return bz2.BZ2File(io.BytesIO(data))
+    if head.startswith(b"\xfd7zXZ\x00"):
+        return lzma.LZMAFile(io.BytesIO(data))
+    import pyarrow as pa
+
+    return pa.input_stream(pa.BufferReader(data), compression="zstd")
+
+
+_PDF_STREAM = re.compile(r"(?<!end)stream\r?\n")
+_PDF_OBJ = re.compile(r"(\d+ \d+) obj\b")
+_PDF_FILTERS = re.compile(
+    r"/(FlateDecode|Fl|ASCIIHexDecode|AHx|ASCII85Decode|A85|[A-Z][A-Za-z0-9]*Decode)\b"
+)
+_PDF_TEXT_OPS = re.compile(rb"\bBT\b[\s\S]*?\bET\b")
+_PDF_ESCAPES = {"n": "\n", "r": "\r", "t": "\t", "b": "\b", "f": "\f"}
+
+
+def _pdf_string(text: str, i: int) -> tuple[str, int]:
+    """The literal string starting at ``text[i] == '('``: its value and the index after it."""
+    out: list[str] = []
+    depth = 1
+    i += 1
+    while i < len(text) and depth:
+        c = text[i]
+        if c == "\\" and i + 1 < len(text):
+            n = text[i + 1]
+            if n in _PDF_ESCAPES:
+                out.append(_PDF_ESCAPES[n])
+                i += 2
+            elif n in "01234567":
+                digits = re.match(r"[0-7]{1,3}", text[i + 1 : i + 4])
+                assert digits is not None
+                out.append(chr(int(digits.group(0), 8) & 0xFF))
+                i += 1 + len(digits.group(0))
+            elif n in "\r\n":
+                i += 3 if text[i + 1 : i + 3] == "\r\n" else 2
+            else:
+                out.append(n)
+                i += 2
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if not depth:
+                break
+        out.append(c)
+        i += 1
+    value = "".join(out)
+    if value.startswith("\xfe\xff"):
+        value = value[2:].encode("latin-1").decode("utf-16-be", "replace")
+    return value, i + 1
+
+
+def _pdf_text(content: bytes) -> str:
+    """The text shown by a content stream's text operators (Tj, TJ, ', "), a line per line
+    operator (T*, Td, TD, Tm, ', ", BT/ET). Literal and hex strings, font encodings taken as
+    Latin-1 (text in CID fonts needs their ToUnicode maps, which this does not read)."""
+    text = content.decode("latin-1")
+    lines: list[str] = []
+    line: list[str] = []
+    i, n = 0, len(text)
+    in_array = False
+    while i < n:
+        c = text[i]
+        if c == "(":
+            value, i = _pdf_string(text, i)
+            line.append(value)
+            continue
+        if c == "<" and text[i + 1 : i + 2] != "<":
+            end = text.find(">", i)
+            if end < 0:
+                break
+            hexits = re.sub(r"[^0-9A-Fa-f]", "", text[i + 1 : end])
+            raw = bytes.fromhex(hexits + ("0" if len(hexits) % 2 else ""))
+            line.append(
+                raw[2:].decode("utf-16-be", "replace")
+                if raw.startswith(b"\xfe\xff")
+                else raw.decode("latin-1")
+            )
+            i = end + 1
+            continue
+        if c == "%":
+            end = text.find("\n", i)
+            i = n if end < 0 else end + 1
+            continue
+        if c == "[":
+            in_array = True
+        elif c == "]":
+            in_array = False
+        elif in_array and (c == "-" or c.isdigit()):
+            m = re.match(r"-?\d+(?:\.\d+)?", text[i:])
+            if m:
+                if float(m.group(0)) <= -250:
+                    line.append(" ")  # a wide negative kern between words
+                i += len(m.group(0))
+                continue
+        elif c.isalpha() or c in "'\"*":
+            m = re.match(r"[A-Za-z'\"*]+", text[i:])
+            assert m is not None
+            op = m.group(0)
+            if op in ("T*", "Td", "TD", "Tm", "'", '"', "BT", "ET") and line:
+                lines.append("".join(line))
+                line = []
+            i += len(op)
+            continue
+        i += 1
+    if line:
+        lines.append("".join(line))
+    return "\n".join(lines)
 
 
 def _walk(root: Path, excludes: Sequence[str]) -> Iterator[tuple[str, Path, bool]]:
@@ -1384,13 +1958,17 @@ def scan_path(
     excludes: Sequence[str] = (),
     git_files: bool = False,
     rules: Path | None = None,
+    limits: ContainerLimits | None = None,
 ) -> ScanReport:
-    """Scan a file or a directory tree; apply suppressions; return the report."""
+    """Scan a file or a directory tree; apply suppressions; return the report. ``limits``
+    bounds what containers may expand to (default ``ContainerLimits()``)."""
     pack = load_rule_pack(rules)
     sups = load_suppressions(suppressions, pack) if suppressions is not None else []
     if not path.exists() and not path.is_symlink():
         raise ScanError(f"{path}: no such file or directory")
     scanner = _Scanner(pack)
+    if limits is not None:
+        scanner.limits = limits
     files: list[dict[str, Any]] = []
     if path.is_dir() and not path.is_symlink():
         root = path
@@ -1441,9 +2019,10 @@ def _scan_one(scanner: _Scanner, path: Path, rel: str, is_link: bool) -> dict[st
             digest, size = scanner.scan_utf16(path, rel)
         elif kind == "csv" and scanner.scan_csv(path, rel):
             digest, size = _sha256_of(path)
+        elif kind in ("archive", "pdf"):
+            digest, size = _sha256_of(path)
+            _Containers(scanner, rel, _Budget(scanner.limits)).scan_file(path, kind)
         else:
-            if kind == "archive":
-                scanner._add("scan.opaque_archive", rel, {}, None)
             digest, size = scanner.scan_text_file(path, rel, kind)
     except Exception as exc:  # anything unreadable is a finding, never a pass
         reason = f"{type(exc).__name__}"
@@ -1514,6 +2093,12 @@ def main_from_args(args: argparse.Namespace) -> int:
                 print(f"{r.severity:<6} {r.id:<32} {r.title}")
             print(f"rule pack {pack.path} sha256 {pack.sha256}")
             return 0
+        for option, target in (("--out", args.out), ("--sarif", args.sarif)):
+            if target is not None:
+                try:
+                    refuse_inside_sealed_run(target, option)
+                except SealedRunPathError as exc:
+                    raise ScanError(str(exc)) from None
         report = scan_path(
             args.path,
             suppressions=args.suppressions,

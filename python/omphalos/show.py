@@ -11,6 +11,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from omphalos.textsafe import terminal_safe
+
 
 def load_summary(run_dir: Path) -> dict[str, Any]:
     manifest = json.loads((run_dir / "run_manifest.json").read_text(encoding="utf-8"))
@@ -47,8 +49,10 @@ def render_summary(run_dir: Path) -> str:
         f"  {'rank':>4}  {'entity':<14} {'name':<40} {'shipments':>9} {'value_usd':>16} {'score':>7}",
     ]
     for e in s["top_exposed_entities"]:
+        name = terminal_safe(str(e["name"]))  # from the registry: never raw to a terminal
         lines.append(
-            f"  {e['rank']:>4}  {e['entity_id']:<14} {e['name'][:40]:<40} {e['match_shipments']:>9} "
+            f"  {e['rank']:>4}  {terminal_safe(str(e['entity_id'])):<14} {name[:40]:<40} "
+            f"{e['match_shipments']:>9} "
             f"{e['matched_value_usd']:>16} {e['exposure_score']:>7}"
         )
     report = Path(s["run_dir"]) / "reports" / "index.html"
@@ -57,7 +61,9 @@ def render_summary(run_dir: Path) -> str:
         count = len(list(packets.glob("*.json"))) if packets.is_dir() else 0
         lines += ["", f"report     {report}   ({count} review packets in {packets})"]
     lines += ["", f"verify with: make verify RUN={s['run_dir']}"]
-    return "\n".join(lines)
+    # Every other value (input names, run id, paths) is data too: no control character of its
+    # own may reach the terminal; the line breaks are the page's.
+    return terminal_safe("\n".join(lines), keep_newlines=True)
 
 
 def main_from_args(args: argparse.Namespace) -> int:
@@ -66,7 +72,10 @@ def main_from_args(args: argparse.Namespace) -> int:
 
     run_dir = Path(args.run_dir)
     if not (run_dir / "run_manifest.json").is_file():
-        print(f"omphalos show: not a sealed run directory: {run_dir}", file=sys.stderr)
+        print(
+            f"omphalos show: not a sealed run directory: {terminal_safe(str(run_dir))}",
+            file=sys.stderr,
+        )
         return 2
     result = verify_run(run_dir)
     if not result.ok:

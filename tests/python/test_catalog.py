@@ -299,6 +299,8 @@ def test_readonly_engine_blocks_writes_and_files_even_past_the_check(
         "drop table shipments",
         "set threads = 1",
         "set enable_external_access = true",
+        "set memory_limit = '100GB'",
+        "set max_temp_directory_size = '1TB'",
         "install httpfs",
     ]
     with catalog._readonly_connection(db, 1) as con:
@@ -525,3 +527,94 @@ def test_list_show_check(capsys: pytest.CaptureFixture[str]) -> None:
     assert _cli("show", "nope") == 2
     assert _cli("check") == 0
     assert capsys.readouterr().out.startswith("OK ")
+
+
+# --------------------------------------------------------------------------------------------
+# limits: statement timeout, memory cap
+
+RUNAWAY = """\
+-- name: runaway_recursion
+-- title: A recursive CTE that never ends
+-- description: Counts forever.
+-- reads: shipments
+
+with recursive r (n) as (
+    select 1 as n
+    union all
+    select n + 1 from r
+)
+
+select count(*) as n from r cross join (select count(*) as c from shipments) as s
+"""
+
+HUNGRY = """\
+-- name: memory_hungry
+-- title: One huge string
+-- description: Aggregates far more text than the memory limit holds.
+-- reads: shipments
+
+select string_agg(repeat('x', 1000), ',') as s
+from range(300000) as t (i) cross join (select count(*) as c from shipments) as s
+"""
+
+
+def _tiny_run(tmp_path: Path) -> Path:
+    run = tmp_path / "tiny"
+    (run / "inputs" / "admitted").mkdir(parents=True)
+    pq.write_table(
+        pa.table({"shipment_id": ["S1", "S2"]}), run / "inputs" / "admitted" / "shipments.parquet"
+    )
+    return run
+
+
+def test_statement_timeout_stops_a_runaway_query(tmp_path: Path) -> None:
+    query = catalog.parse_query_text(RUNAWAY, path="runaway.sql", category="ad_hoc", stem=None)
+    limits = catalog.Limits(timeout_seconds=0.5)
+    staged = catalog.StagedRun(_tiny_run(tmp_path), ["shipments"], sealed=False, limits=limits)
+    with (
+        staged,
+        pytest.raises(catalog.CatalogError, match=r"stopped after 0\.5 s, the statement timeout"),
+    ):
+        staged.execute(query, {})
+
+
+def test_memory_limit_stops_a_hungry_query_with_a_clear_error(tmp_path: Path) -> None:
+    query = catalog.parse_query_text(HUNGRY, path="hungry.sql", category="ad_hoc", stem=None)
+    limits = catalog.Limits(memory_limit="64MB", max_temp_directory_size="16MB")
+    staged = catalog.StagedRun(_tiny_run(tmp_path), ["shipments"], sealed=False, limits=limits)
+    with staged, pytest.raises(catalog.CatalogError, match=r"more memory than its limit .*64MB"):
+        staged.execute(query, {})
+
+
+def test_limits_are_checked_and_offered_on_the_command_line(tmp_path: Path) -> None:
+    for bad in (
+        {"timeout_seconds": 0},
+        {"timeout_seconds": -1},
+        {"memory_limit": "lots"},
+        {"max_temp_directory_size": "1 parsec"},
+    ):
+        with pytest.raises(catalog.CatalogError):
+            catalog.Limits(**bad)  # type: ignore[arg-type]
+    base = ["run", "top_exposed_entities", "--run-dir", str(tmp_path)]
+    args = _parser().parse_args(
+        [*base, "--timeout", "7", "--memory-limit", "1GB", "--max-temp-size", "2GB"]
+    )
+    assert (args.timeout, args.memory_limit, args.max_temp_size) == (7.0, "1GB", "2GB")
+    defaults = _parser().parse_args(["run", "top_exposed_entities", "--run-dir", str(tmp_path)])
+    assert defaults.timeout == catalog.DEFAULT_TIMEOUT_SECONDS
+    assert defaults.memory_limit == catalog.DEFAULT_MEMORY_LIMIT
+    assert _cli("run", "top_exposed_entities", "--run-dir", str(tmp_path), "--timeout", "0") == 2
+
+
+def test_run_out_inside_a_sealed_run_is_refused(run_dir: Path, tmp_path: Path) -> None:
+    copy = tmp_path / run_dir.name
+    shutil.copytree(run_dir, copy)
+    before = {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()}
+    for target in (copy / "exports" / "review_queue.csv", copy / "run_manifest.json"):
+        code = _cli(
+            "run", "top_exposed_entities", "--run-dir", str(copy), "--format", "csv",
+            "--out", str(target),
+        )  # fmt: skip
+        assert code == 2
+    assert {p: p.read_bytes() for p in copy.rglob("*") if p.is_file()} == before
+    assert verify_run(copy).ok

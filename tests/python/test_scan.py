@@ -164,6 +164,7 @@ def tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
         fh.write(f"FINAL {HOST_URL}\n")
     (root / "blob.bin").write_bytes(b"\x00\x01\x02" * 1000 + IP4.encode() + b"\x00\xff" * 10)
     (root / "bundle.gz").write_bytes(gzip.compress(b"anything"))
+    (root / "corrupt.gz").write_bytes(b"\x1f\x8b\x08\x00" + b"garbage" * 10)
     (root / "broken.parquet").write_bytes(b"PAR1" + b"\x00garbage" * 10 + b"PAR1")
     os.symlink(root / "notes.md", root / "link.md")
     return root
@@ -268,7 +269,9 @@ def test_no_size_limit_binary_archive_symlink_unreadable(report: scan.ScanReport
     assert big.rule == "infra.internal_hostname" and big.location["line"] == 60_001
     (blob,) = files["blob.bin"]
     assert blob.rule == "infra.private_ip" and blob.location == {"byte_offset": 3000}
-    assert [f.rule for f in files["bundle.gz"]] == ["scan.opaque_archive"]
+    assert "bundle.gz" not in files  # opened and read: nothing in it
+    (corrupt,) = files["corrupt.gz"]
+    assert corrupt.rule == "scan.opaque_archive" and corrupt.severity == "HIGH"
     assert [f.rule for f in files["link.md"]] == ["scan.symlink"]
     (broken,) = files["broken.parquet"]
     assert broken.rule == "scan.unreadable" and broken.severity == "HIGH"

@@ -407,7 +407,14 @@ def registry_source_for(input_path: Path) -> dict[str, Any] | None:
 
 
 def check_out_dir(out_dir: Path, force: bool) -> None:
-    """Refuse to overwrite a folder that already holds registry files unless ``force``."""
+    """Refuse to overwrite a folder that already holds registry files unless ``force``, and any
+    folder inside a sealed run."""
+    from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
+
+    try:
+        refuse_inside_sealed_run(out_dir, "--out")
+    except SealedRunPathError as exc:
+        raise RegistryError(str(exc)) from None
     if out_dir.exists() and not out_dir.is_dir():
         raise RegistryError(f"--out {os.fspath(out_dir)} exists and is not a folder")
     existing = [

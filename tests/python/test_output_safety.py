@@ -1,0 +1,429 @@
+"""Nothing written into a sealed run, and data made inert wherever people see it.
+
+* Every command that writes files refuses a path inside a sealed run directory (one holding
+  run_manifest.json, itself or an ancestor) with exit 2, and leaves the run untouched.
+* Markdown review packets: a ``|``, backtick, ``<``, ``>``, ``[``, ``]``, ``*``, ``_``, newline
+  or HTML in a name neither breaks a table nor reaches the page as markup (checked with the GFM
+  table and CommonMark escape rules; a Markdown library is used as well when one is installed).
+* Terminal output (``omphalos show``, the catalog's table): escape sequences and control
+  characters from the data are shown as visible escapes.
+* CSV exports: the evidence CSV keeps the exact text; ``exports/spreadsheet/<table>.csv`` holds
+  the same rows with formula-like cells neutralized (OWASP CSV injection).
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pytest
+
+from omphalos import catalog, cli
+from omphalos.export import SPREADSHEET_DIR, write_table
+from omphalos.packets import render_markdown
+from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run, sealed_run_containing
+from omphalos.show import render_summary
+from omphalos.textsafe import md_code, md_text, spreadsheet_cell, terminal_safe
+
+# --------------------------------------------------------------------------------------------
+# a sealed run directory (a manifest is all the guard looks for)
+
+
+@pytest.fixture
+def sealed(tmp_path: Path) -> Path:
+    run = tmp_path / "runs" / "r1"
+    (run / "exports").mkdir(parents=True)
+    (run / "run_manifest.json").write_text('{"run_id": "r1"}\n', encoding="utf-8")
+    (run / "exports" / "review_queue.csv").write_text("a,b\n1,2\n", encoding="utf-8")
+    return run
+
+
+def _tree(root: Path) -> dict[str, str]:
+    return {
+        p.relative_to(root).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(root.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_guard_finds_the_run_from_any_depth(sealed: Path, tmp_path: Path) -> None:
+    assert sealed_run_containing(sealed) == sealed.resolve()
+    assert sealed_run_containing(sealed / "exports" / "new" / "x.csv") == sealed.resolve()
+    assert sealed_run_containing(sealed / ".." / "r1" / "run_manifest.json") == sealed.resolve()
+    link = tmp_path / "link"
+    link.symlink_to(sealed / "exports")
+    assert sealed_run_containing(link / "x.csv") == sealed.resolve()
+    assert sealed_run_containing(tmp_path / "elsewhere" / "x.csv") is None
+    with pytest.raises(SealedRunPathError, match="inside the sealed run"):
+        refuse_inside_sealed_run(sealed / "exports" / "review_queue.csv", "--out")
+
+
+def _commands(sealed: Path, other: Path) -> list[list[str]]:
+    inside = sealed / "exports"
+    other.mkdir(exist_ok=True)
+    (other / "run_manifest.json").write_text("{}", encoding="utf-8")
+    query = "top_exposed_entities"
+    return [
+        ["catalog", "run", query, "--run-dir", str(other), "--out", str(inside / "q.csv")],
+        [
+            "catalog",
+            "run",
+            query,
+            "--run-dir",
+            str(other),
+            "--records-dir",
+            str(inside / "records"),
+        ],
+        ["report", "--run-dir", str(other), "--out", str(inside / "index.html")],
+        ["report", "--run-dir", str(other), "--out", str(sealed / "run_manifest.json")],
+        ["certify", "--run-a", str(other), "--run-b", str(other), "--out", str(inside / "c.json")],
+        ["release", "build", "--run-dir", str(other), "--out", str(inside / "b.tar.gz")],
+        ["publishability", "scan", "--path", str(other), "--out", str(inside / "p.json")],
+        ["publishability", "scan", "--path", str(other), "--sarif", str(inside / "p.sarif")],
+        [
+            "registry",
+            "import",
+            "--source",
+            "csl",
+            "--file",
+            str(other / "run_manifest.json"),
+            "--list-date",
+            "2026-01-01",
+            "--out",
+            str(inside / "registry"),
+        ],
+        ["registry", "combine", "--in", str(other), "--out", str(inside / "registry")],
+        ["keys", "generate", "--name", "k", "--dir", str(inside / "keys")],
+        ["generate", "--out", str(inside / "inputs")],
+        ["run", "--config", str(other / "x.yaml"), "--runs-root", str(inside / "runs")],
+        ["load", "--config", str(other / "x.yaml"), "--warehouse", str(inside / "w.duckdb")],
+    ]
+
+
+def test_no_command_writes_inside_a_sealed_run(
+    sealed: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    before = _tree(sealed)
+    for argv in _commands(sealed, tmp_path / "other"):
+        code = cli.main(argv)
+        err = capsys.readouterr().err
+        assert code == 2, (argv[:2], code, err)
+        assert "inside the sealed run" in err, (argv[:2], err)
+        assert "Traceback" not in err
+    assert _tree(sealed) == before
+
+
+# --------------------------------------------------------------------------------------------
+# Markdown
+
+HOSTILE = [
+    "ACME | <img src=x onerror=alert(1)> LTD",
+    "`code` **bold** _em_ [link](javascript:alert(1)) ![i](x)",
+    "line one\nline two\r\n| a | b |",
+    "<script>alert('x')</script> & &lt;b&gt; ~~gone~~",
+    "# heading",
+    "1. not a list",
+    "- not a list either",
+    "> not a quote",
+    "trailing backslash \\",
+    "\x1b[2J\x1b]8;;http://evil/\x07click\x1b]8;;\x07 \u202egnp.exe",
+    "back`tick` in `` code ``",
+]
+
+_ESCAPED = re.compile(r"\\([!-/:-@\[-`{-~])")
+
+
+def _unescape(text: str) -> str:
+    """CommonMark backslash escapes undone (outside code spans)."""
+    return _ESCAPED.sub(r"\1", text)
+
+
+def _split_cells(row: str) -> list[str]:
+    """A GFM table row's cells: split on pipes not escaped by a backslash (code spans
+    included: GFM splits before inline parsing)."""
+    body = row.strip()
+    assert body.startswith("|") and body.endswith("|") and not body.endswith("\\|"), row
+    cells, cell, i = [], "", 1
+    while i < len(body) - 1:
+        c = body[i]
+        if c == "\\" and i + 1 < len(body) - 1:
+            cell += body[i : i + 2]
+            i += 2
+            continue
+        if c == "|":
+            cells.append(cell)
+            cell = ""
+        else:
+            cell += c
+        i += 1
+    cells.append(cell)
+    return cells
+
+
+_CODE_SPAN = re.compile(r"(?<!`)(`+)(?!`)(.+?)(?<!`)\1(?!`)")
+
+
+def _outside_code(text: str) -> str:
+    return _CODE_SPAN.sub(" ", text)
+
+
+def _assert_inert(fragment: str) -> None:
+    """No raw HTML, no inline syntax, no line break outside code spans."""
+    assert "\n" not in fragment and "\r" not in fragment
+    assert "\x1b" not in fragment and "\x07" not in fragment and "\u202e" not in fragment
+    rest = _outside_code(fragment)
+    unescaped = re.sub(r"\\.", "", rest)  # drop every escaped character
+    for ch in "<`*_[]|&~":
+        assert ch not in unescaped, (ch, fragment)
+
+
+def test_md_text_and_code_are_inert_and_faithful() -> None:
+    for value in HOSTILE:
+        text = md_text(value)
+        _assert_inert(text)
+        assert _unescape(text) == terminal_safe(" ".join(value.split()))
+        assert not re.match(r"^(?:[+\-=>#]|\d+[.)])", text)
+        code = md_code(value)
+        assert "\n" not in code and "|" not in code.replace("\\|", "")
+        fence = re.match(r"`+", code)
+        assert fence is not None and code.endswith(fence.group(0))
+        inner = code[len(fence.group(0)) : -len(fence.group(0))]
+        assert fence.group(0) not in inner  # the fence is longer than any backtick run inside
+        assert md_code(value, table=False).count("\\|") == 0 or "\\|" in value
+
+
+def _packet(name: str) -> dict[str, Any]:
+    shipment = {
+        "shipment_id": name,
+        "ship_date": "2026-01-02",
+        "hs_code": name,
+        "controlled_goods": True,
+        "value_usd": "10.00",
+        "origin_country": "DE",
+        "destination_country": name,
+        "goods_description": name,
+    }
+    candidate = {
+        "queue_position": 1,
+        "match_status": "MATCH",
+        "score": "0.9500",
+        "match_id": name,
+        "shipment": shipment,
+        "party": {
+            "name": name,
+            "role": "consignee",
+            "normalized": name,
+            "legal_form": name,
+            "country": name,
+        },
+        "registry": {
+            "name": name,
+            "name_type": "primary",
+            "normalized": name,
+            "legal_form": None,
+            "listed_countries": [name],
+        },
+        "country_evidence": name,
+        "matched_tokens": [name],
+        "similarity": {"jw_sorted": "0.9", "alignment": "0.9", "name_score": "0.9"},
+        "block_keys": name,
+        "evidence_for": [name],
+        "evidence_against": [name],
+        "evidence_context": [name],
+        "evidence": name,
+    }
+    return {
+        "entity": {
+            "entity_id": name,
+            "primary_name": name,
+            "entity_kind": name,
+            "source_list": name,
+            "list_date": "2026-01-01",
+            "programs": [name],
+            "countries": [name],
+            "remarks": name,
+            "names": [{"name": name, "name_type": name, "script": name, "name_id": name}],
+            "identifiers": [{"id_type": name, "id_value": name, "id_country": name}],
+        },
+        "summary": {
+            "status": "MATCH",
+            "candidates": {"MATCH": 1, "REVIEW": 0, "NO_MATCH": 1},
+            "shipments": 1,
+            "first_queue_position": 1,
+            "omitted": {"alerting": 0, "cleared": 0},
+            "where_the_rest_is": "exports",
+        },
+        "rules": {
+            "thresholds": {"match": "0.9", "review": "0.8"},
+            "config": {"name": name, "as_of_date": "2026-10-31"},
+            "status": "scored",
+            "rules": [name],
+            "max_block_key_names": 50,
+            "stated_in": [{"path": name}],
+        },
+        "exposure": None,
+        "candidates": [candidate],
+        "cleared_candidates": [{**candidate, "match_status": "NO_MATCH"}],
+        "run": {
+            "inputs": [
+                {
+                    "name": name,
+                    "file": name,
+                    "source_sha256": name,
+                    "rows_admitted": 1,
+                    "rows_rejected": 0,
+                }
+            ],
+            "sources": [{"path": name, "sha256": name}],
+        },
+        "verification": "verify it",
+    }
+
+
+def _tables(markdown: str) -> list[list[str]]:
+    lines = markdown.split("\n")
+    out = []
+    for i, line in enumerate(lines[:-1]):
+        if line.startswith("|") and re.fullmatch(r"\|(?:---\|)+", lines[i + 1]):
+            block = [line]
+            j = i + 2
+            while j < len(lines) and lines[j].startswith("|"):
+                block.append(lines[j])
+                j += 1
+            out.append(block)
+    return out
+
+
+@pytest.mark.parametrize("name", HOSTILE)
+def test_packet_markdown_tables_hold_and_no_markup_leaks(name: str) -> None:
+    text = render_markdown(_packet(name))
+    tables = _tables(text)
+    assert len(tables) >= 6
+    for block in tables:
+        width = len(_split_cells(block[0]))
+        for row in block[1:]:
+            assert len(_split_cells(row)) == width, row
+            for cell in _split_cells(row):
+                _assert_inert(cell.strip())
+    for line in text.split("\n"):
+        if line.startswith(("|", "```")):
+            continue
+        rest = re.sub(r"\\.", "", _outside_code(line))
+        assert "<" not in rest, line
+    assert "\x1b" not in text and "\u202e" not in text
+    try:
+        import markdown_it
+    except ImportError:  # no Markdown library in the environment: the checks above stand
+        return
+    rendered = markdown_it.MarkdownIt("gfm-like").render(text)
+    assert "<script" not in rendered and "<img" not in rendered
+
+
+# --------------------------------------------------------------------------------------------
+# terminals
+
+ESCAPES = "\x1b[2J\x1b]0;owned\x07\x1b]8;;http://evil/\x1b\\x\r\x08\x9b31m\u202e"
+
+
+def test_terminal_safe_shows_every_control_character() -> None:
+    safe = terminal_safe(ESCAPES + "\n")
+    assert not re.search("[\x00-\x1f\x7f-\x9f\u202a-\u202e]", safe)
+    assert safe.startswith("\\x1b[2J\\x1b]0;owned\\x07")
+    assert "\\u202e" in safe and safe.endswith("\\x0a")
+    assert terminal_safe("a\nb", keep_newlines=True) == "a\nb"
+
+
+def test_show_neutralizes_data(tmp_path: Path) -> None:
+    run = tmp_path / "run"
+    (run / "reports").mkdir(parents=True)
+    manifest = {
+        "run_id": "r\x1b[31m1",
+        "merkle": {"payload_root": "ab" * 32},
+        "inputs": [{"name": "ship\x1b]0;x\x07ments", "rows_admitted": 1, "rows_rejected": 0}],
+    }
+    summary = {
+        "shipments": 1,
+        "parties": 1,
+        "distinct_party_names": 1,
+        "registry_entities": 1,
+        "registry_names": 1,
+        "candidate_pairs": 1,
+        "matches_by_status": {"MATCH": 1},
+        "review_queue": 1,
+        "top_exposed_entities": [
+            {
+                "rank": 1,
+                "entity_id": "E\x1b[2J1",
+                "name": "EVIL" + ESCAPES + "\nCORP",
+                "match_shipments": 1,
+                "matched_value_usd": "1.00",
+                "exposure_score": "1.0",
+            }
+        ],
+    }
+    (run / "run_manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    (run / "reports" / "summary.json").write_text(json.dumps(summary), encoding="utf-8")
+    text = render_summary(run)
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", text)
+    assert "EVIL\\x1b[2J" in text
+    table = [line for line in text.split("\n") if "EVIL" in line]
+    assert len(table) == 1  # the name's newline did not start a line of its own
+
+
+def test_catalog_table_and_json_neutralize_data() -> None:
+    table = pa.table({"name\x1b[1m": ["ok", ESCAPES, "a\nb"], "n": [1, 2, 3]})
+    out = catalog.write_output(table, "table", None).decode("utf-8")
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", out)
+    assert len(out.rstrip("\n").split("\n")) == 2 + 3 + 1
+    data = catalog.write_output(table, "json", None).decode("utf-8")
+    assert not re.search("[\x00-\x09\x0b-\x1f\x7f-\x9f\u202a-\u202e]", data.replace("\n", ""))
+    assert json.loads(data)[1]["name\x1b[1m"] == ESCAPES  # the same JSON value, exactly
+    exact = catalog.write_output(table, "csv", None)
+    assert ESCAPES.encode("utf-8") in exact  # CSV to a file or a pipe keeps the bytes
+
+
+# --------------------------------------------------------------------------------------------
+# spreadsheets
+
+FORMULAS = ['=HYPERLINK("http://evil","x")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx", "\uff1d1"]
+
+
+def test_spreadsheet_cell_follows_owasp() -> None:
+    for value in FORMULAS:
+        assert spreadsheet_cell(value) == "'" + value
+    for value in ("ACME", "1-2", "a=b", "", "'quoted"):
+        assert spreadsheet_cell(value) == value
+
+
+def test_exports_keep_exact_csv_and_add_a_spreadsheet_copy(tmp_path: Path) -> None:
+    table = pa.table(
+        {
+            "name": [*FORMULAS, "plain", None],
+            "value": pa.array([-1, 2, 3, 4, 5, 6, 7, 8, 9], pa.int64()),
+            "=header": ["x"] * 9,
+        }
+    )
+    written = write_table(table, tmp_path / "exports", "t")
+    assert [p.relative_to(tmp_path).as_posix() for p in written] == [
+        "exports/t.parquet",
+        "exports/t.csv",
+        f"exports/{SPREADSHEET_DIR}/t.csv",
+    ]
+    exact = pacsv.read_csv(tmp_path / "exports" / "t.csv")
+    assert exact.column("name").to_pylist()[: len(FORMULAS)] == FORMULAS
+    raw = (tmp_path / "exports" / SPREADSHEET_DIR / "t.csv").read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(raw[3:].decode("utf-8"), newline="")))
+    assert rows[0] == ["name", "value", "'=header"]
+    assert [r[0] for r in rows[1 : 1 + len(FORMULAS)]] == ["'" + f for f in FORMULAS]
+    assert rows[1][1] == "-1"  # numbers stay numbers
+    assert rows[-2][0] == "plain" and rows[-1][0] == ""
+    for r in rows[1:]:
+        assert not r[0].startswith(("=", "+", "-", "@", "\t", "\r"))
