@@ -9,7 +9,10 @@ internal infrastructure with the detectors below.
 Every file under the scanned path is read, whatever its size: text line by line (CSV findings
 also name the CSV column), JSON and JSON Lines as decoded strings (so escapes cannot hide a
 value), Parquet and DuckDB files cell by cell (DuckDB opened read-only with external access
-disabled), other binary files as raw bytes. Every finding is reported with its location; the
+disabled), UTF-16 with or without a byte-order mark; archives (zip, tar, gzip, bzip2, xz, zstd),
+Office documents (their XML parts as text) and PDF files (streams decoded, text operators read)
+member by member, recursively and within ``ContainerLimits``, each finding located in its member;
+other binary files as raw bytes. Every finding is reported with its location; the
 matched value itself is never stored, only its SHA-256 and length. Suppressions (rule, path glob,
 optionally the value's sha256 or a line, and a mandatory reason) are applied and listed.
 

@@ -41,6 +41,8 @@ def test_sealed_run_layout_and_verify(sealed_run: Path) -> None:
     assert paths["warehouse/warehouse.duckdb"]["role"] == "procedural"
     assert paths["reports/timings.json"]["role"] == "procedural"
     assert paths["exports/entity_matches.parquet"]["role"] == "payload"
+    for name in ("entity_matches", "entity_scores", "review_queue"):  # spreadsheet-safe copies
+        assert paths[f"exports/spreadsheet/{name}.csv"]["role"] == "payload"
     assert verify_run(sealed_run).ok
     assert not list(sealed_run.parent.glob(".tmp-*"))
     assert {t["name"] for t in m["tables"]} == {"entity_matches", "entity_scores", "review_queue"}
