@@ -8,7 +8,12 @@
             legal forms, the compact-name similarity when a one-token name meets a longer one and
             it is at least 0.90), at most 0.60 when numbers disagree or own and father's names are
             swapped, minus the larger of single_token_penalty and near_brand_penalty, minus
-            legal_form_conflict_penalty.
+            legal_form_conflict_penalty, and at most name_review_cap (REVIEW, even with a listed
+            country's +0.03) when a word was replaced: both names hold a word, particles,
+            legal-form words and patronymics aside, that has no counterpart in the other (BAE
+            SYSTEMS ~ BAE INDUSTRIES, ELECTRIC RHINE ~ RHINE SHIPPING: a sister company or another
+            person of the family is for a reviewer, not an alert by itself), or when a word is
+            matched only by another word 3+ edits away (far_word: RONALDINHO ~ RONALDO).
 -#}
 {% macro scoring_pair_scores(coverage, names) %}
     {%- set unit = omphalos.score_unit() -%}
@@ -30,7 +35,8 @@
                 end,
                 case when near_brand and not compact_equal then {{ u(var('near_brand_penalty')) }} else 0 end
             )
-            - case when legal_form_conflict then {{ u(var('legal_form_conflict_penalty')) }} else 0 end
+            - case when legal_form_conflict then {{ u(var('legal_form_conflict_penalty')) }} else 0 end,
+            case when word_replaced or far_word then {{ u(var('name_review_cap')) }} else {{ unit }} end
         )) as name_score
     from (
         select
@@ -42,7 +48,10 @@
                 ~ 'align_ba * ' ~ unit ~ ' - missing_ab * case when missing_ba > 0 then ' ~ unit
                 ~ ' else extra_token_cost end)',
                 unit
-            ) }} as alignment
+            ) }} as alignment,
+            missing_ab > 0 and missing_ba > 0 and not compact_equal and compact_similarity < {{ u(0.90) }}
+                as word_replaced,
+            far_edit and not compact_equal and compact_similarity < {{ u(0.90) }} as far_word
         from (
             select
                 coverage.a_id,
@@ -51,6 +60,7 @@
                 coverage.coverage_b as align_ba,
                 coverage.missing_a as missing_ab,
                 coverage.missing_b as missing_ba,
+                coverage.far_edit,
                 coalesce(a_names.name_compact <> '' and (
                     a_names.name_compact = b_names.name_compact
                     or replace(a_names.name_clean, ' ', '') = replace(b_names.name_clean, ' ', '')

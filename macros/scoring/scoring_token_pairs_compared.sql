@@ -4,7 +4,9 @@
     the pairs that count for something (similarity > 0) are kept: unrelated words, the great
     majority, count for nothing. derived_form: an approximate match where one word looks derived
     from the other, a different ending (SAMSUN ~ SAMSUNG, ZENIT ~ ZENITH) rather than a slip inside
-    the word.
+    the word. far_edit: the similarity comes from an edit distance of 3 or more (only long words
+    get there above token_min_similarity: RONALDINHO ~ RONALDO, TOMASDOTTIR ~ JONSDOTTIR): another
+    word of the same stem rather than a slip.
 -#}
 {% macro scoring_token_pairs_compared(pairs, tokens, vocabulary) %}
     {%- set a = 'a_vocabulary.token' -%}
@@ -15,12 +17,14 @@
         a_token_id,
         b_token_id,
         derived_form,
+        coalesce(distance >= 3, false) as far_edit,
         sim
     from (
         select
             a_token_id,
             b_token_id,
             derived_form,
+            distance,
             {{ omphalos.token_similarity(
                 'a_token', 'b_token', 'a_class', 'b_class', 'a_group', 'b_group', 'distance'
             ) }} as sim
