@@ -6,8 +6,18 @@
     from the other, a different ending (SAMSUN ~ SAMSUNG, ZENIT ~ ZENITH) rather than a slip inside
     the word. far_edit: the similarity comes from an edit distance of 3 or more (only long words
     get there above token_min_similarity: RONALDINHO ~ RONALDO, TOMASDOTTIR ~ JONSDOTTIR): another
-    word of the same stem rather than a slip.
+    word of the same stem rather than a slip. slip: one edit, not in the first letter, in a word
+    of 6+ letters that is not a derived form, or whose only difference is a doubled letter
+    (HANNIBALL ~ HANNIBAL, WALLMART ~ WALMART, SCHELL ~ SHELL, GASPROM ~ GAZPROM): a misspelling
+    of the same word, not another one (SAMSUN ~ SAMSUNG, ANDES ~ BANDES, SILVER ~ RIVER).
 -#}
+{%- macro _undoubled(expr) -%}
+    {%- set ns = namespace(sql=expr) -%}
+    {%- for letter in 'abcdefghijklmnopqrstuvwxyz' -%}
+        {%- set ns.sql = "replace(" ~ ns.sql ~ ", '" ~ letter ~ letter ~ "', '" ~ letter ~ "')" -%}
+    {%- endfor -%}
+    {{ ns.sql }}
+{%- endmacro %}
 {% macro scoring_token_pairs_compared(pairs, tokens, vocabulary) %}
     {%- set a = 'a_vocabulary.token' -%}
     {%- set b = 'b_vocabulary.token' -%}
@@ -18,6 +28,13 @@
         b_token_id,
         derived_form,
         coalesce(distance >= 3, false) as far_edit,
+        coalesce(
+            distance = 1
+            and greatest(length(a_token), length(b_token)) >= 6
+            and substr(a_token, 1, 1) = substr(b_token, 1, 1)
+            and (not derived_form or {{ omphalos._undoubled('a_token') }} = {{ omphalos._undoubled('b_token') }}),
+            false
+        ) as slip,
         sim
     from (
         select
@@ -25,6 +42,8 @@
             b_token_id,
             derived_form,
             distance,
+            a_token,
+            b_token,
             {{ omphalos.token_similarity(
                 'a_token', 'b_token', 'a_class', 'b_class', 'a_group', 'b_group', 'distance'
             ) }} as sim
