@@ -442,7 +442,7 @@ array_join(transform(split({{ expr }}, ' ', -1), {{ var }} -> {{ body }}), ' ')
             name_raw,
             name_clean,
             legal_form,
-            {{ omphalos.number_words_to_digits('name_core') }} as name_core
+            {{ omphalos.abbreviations_expanded(omphalos.number_words_to_digits('name_core')) }} as name_core
         from with_forms
     ),
 
@@ -524,6 +524,28 @@ array_join(transform(split({{ expr }}, ' ', -1), {{ var }} -> {{ body }}), ' ')
     {%- for word, digits in pairs -%}
         {%- set ns.sql = "replace(" ~ ns.sql ~ ", ' " ~ word ~ " ', ' " ~ digits ~ " ')" -%}
     {%- endfor -%}
+    case
+        when {{ omphalos.regexp_matches(expr, '(^| )(' ~ (words | join('|')) ~ ')( |$)') }}
+            then trim({{ omphalos.regexp_replace_all(ns.sql, ' +', ' ') }})
+        else {{ expr }}
+    end
+{%- endmacro %}
+
+{#-
+    Abbreviations of ordinary words that companies write either way, written out (FIRST BANK INT'L ~
+    FIRST INTERNATIONAL BANK): INTL, NATL, MFG, BROS, ASSN, SVCS. A compile-time table, literal
+    replace() calls on whole tokens, only for the names that hold one.
+-#}
+{% macro abbreviations_expanded(expr) %}
+    {%- set abbreviations = [
+        ('intl', 'international'), ('natl', 'national'), ('mfg', 'manufacturing'), ('bros', 'brothers'),
+        ('assn', 'association'), ('svcs', 'services')
+    ] -%}
+    {%- set ns = namespace(sql="(' ' || replace(" ~ expr ~ ", ' ', '  ') || ' ')") -%}
+    {%- for short, long in abbreviations -%}
+        {%- set ns.sql = "replace(" ~ ns.sql ~ ", ' " ~ short ~ " ', ' " ~ long ~ " ')" -%}
+    {%- endfor -%}
+    {%- set words = [] -%}{%- for short, long in abbreviations -%}{%- do words.append(short) -%}{%- endfor -%}
     case
         when {{ omphalos.regexp_matches(expr, '(^| )(' ~ (words | join('|')) ~ ')( |$)') }}
             then trim({{ omphalos.regexp_replace_all(ns.sql, ' +', ' ') }})
