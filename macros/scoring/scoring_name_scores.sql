@@ -26,6 +26,9 @@
         scores.single_token,
         scores.near_brand,
         scores.legal_form_conflict,
+        scores.word_replaced,
+        scores.far_word,
+        scores.slip_only,
         {{ d('scores.name_score') }} as name_score
     from {{ scores }} as scores
     inner join {{ names }} as a_names

@@ -9,6 +9,10 @@
                          particles, legal-form words and a patronymic when the other name has
                          none (leaving those out does not make another name);
         major_tokens_x = occurrences of tokens other than particles and legal-form words;
+        far_edit       = a token's best counterpart is another word of the same stem, 3+ edits
+                         away (stage 5), on either side;
+        slips_only     = the tokens matched approximately (at least one) are all matched by a
+                         slip (stage 5), on both sides;
         derived_share_reached_b: a registry token matched only by a derived form (stage 5) holds
                          at least near_brand_share of the registry name's weight (near brand).
     Both ratios are rounded half up to a unit (round_div); the share is compared exactly. A pair
@@ -25,7 +29,9 @@
         coalesce(coverage_{{ side }}.missing, {{ unit }}) as missing_{{ side }},
         coalesce(coverage_{{ side }}.major_tokens, 0) as major_tokens_{{ side }},
         {%- endfor %}
-        coalesce(coverage_b.derived_share_reached, false) as derived_share_reached_b
+        coalesce(coverage_b.derived_share_reached, false) as derived_share_reached_b,
+        coalesce(coverage_a.far_edit, false) or coalesce(coverage_b.far_edit, false) as far_edit,
+        coalesce(coverage_a.slips_only and coverage_b.slips_only, false) as slips_only
     from {{ pairs }} as pairs
     {%- for side, other in sides %}
     left join (
@@ -39,6 +45,9 @@
                 'sum(weight * occurrences)'
             ) }} as missing,
             sum(case when minor then 0 else occurrences end) as major_tokens,
+            max(case when far_edit then 1 else 0 end) = 1 as far_edit,
+            max(case when best > 0 and best < {{ unit }} and not slip then 1 else 0 end) = 0
+            and max(case when best > 0 and best < {{ unit }} then 1 else 0 end) = 1 as slips_only,
             {%- if side == 'b' %}
             max(case when best > 0 and best < {{ unit }} and derived_form then weight * occurrences else 0 end)
             * {{ unit }} >= {{ omphalos.to_units(var('near_brand_share')) }} * sum(weight * occurrences)
@@ -64,6 +73,8 @@
                     best.equal_occurrences,
                     coalesce(best.weight, own.weight) as weight,
                     coalesce(best.derived_form, false) as derived_form,
+                    coalesce(best.far_edit, false) as far_edit,
+                    coalesce(best.slip, false) as slip,
                     own.is_minor as minor,
                     own.is_minor or (own.is_patronymic and other_flags.has_patronymic = 0) as optional
                 from {{ pairs }} as pairs
@@ -88,7 +99,9 @@
                             as equal_occurrences,
                         min(least(matches.a_weight, matches.b_weight)) as weight,
                         max(case when matches.sim < {{ unit }} and matches.derived_form then 1 else 0 end) = 1
-                            as derived_form
+                            as derived_form,
+                        max(case when matches.far_edit then 0 else matches.sim end) < max(matches.sim) as far_edit,
+                        max(case when matches.slip then matches.sim else 0 end) = max(matches.sim) as slip
                     from {{ matches }} as matches
                     inner join {{ pairs }} as scored_pairs
                         on matches.a_id = scored_pairs.a_id and matches.b_id = scored_pairs.b_id

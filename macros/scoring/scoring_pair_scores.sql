@@ -7,8 +7,14 @@
         name_score = greatest(alignment, 1 when the compact names are equal with or without their
             legal forms, the compact-name similarity when a one-token name meets a longer one and
             it is at least 0.90), at most 0.60 when numbers disagree or own and father's names are
-            swapped, minus the larger of single_token_penalty and near_brand_penalty, minus
-            legal_form_conflict_penalty.
+            swapped, minus the larger of single_token_penalty (waived when the one word is misspelt by a
+            slip and nothing else differs: slip_only) and near_brand_penalty, minus
+            legal_form_conflict_penalty, and at most name_review_cap (REVIEW, even with a listed
+            country's +0.03) when a word was replaced: both names hold a word, particles,
+            legal-form words and patronymics aside, that has no counterpart in the other (BAE
+            SYSTEMS ~ BAE INDUSTRIES, ELECTRIC RHINE ~ RHINE SHIPPING: a sister company or another
+            person of the family is for a reviewer, not an alert by itself), or when a word is
+            matched only by another word 3+ edits away (far_word: RONALDINHO ~ RONALDO).
 -#}
 {% macro scoring_pair_scores(coverage, names) %}
     {%- set unit = omphalos.score_unit() -%}
@@ -24,13 +30,16 @@
             )
             - greatest(
                 case
-                    when single_token and not compact_equal and compact_similarity < {{ u(0.90) }}
+                    when
+                        single_token and not compact_equal and compact_similarity < {{ u(0.90) }}
+                        and not slip_only
                         then {{ u(var('single_token_penalty')) }}
                     else 0
                 end,
                 case when near_brand and not compact_equal then {{ u(var('near_brand_penalty')) }} else 0 end
             )
-            - case when legal_form_conflict then {{ u(var('legal_form_conflict_penalty')) }} else 0 end
+            - case when legal_form_conflict then {{ u(var('legal_form_conflict_penalty')) }} else 0 end,
+            case when word_replaced or far_word then {{ u(var('name_review_cap')) }} else {{ unit }} end
         )) as name_score
     from (
         select
@@ -42,7 +51,13 @@
                 ~ 'align_ba * ' ~ unit ~ ' - missing_ab * case when missing_ba > 0 then ' ~ unit
                 ~ ' else extra_token_cost end)',
                 unit
-            ) }} as alignment
+            ) }} as alignment,
+            missing_ab > 0 and missing_ba > 0 and not compact_equal and compact_similarity < {{ u(0.90) }}
+                as word_replaced,
+            far_edit and not compact_equal and compact_similarity < {{ u(0.90) }} as far_word,
+            -- one distinctive word misspelt by one edit, and nothing else differs: no single-token
+            -- penalty (the edit already costs its share of the similarity)
+            slips_only and missing_ab = 0 and missing_ba = 0 as slip_only
         from (
             select
                 coverage.a_id,
@@ -51,6 +66,8 @@
                 coverage.coverage_b as align_ba,
                 coverage.missing_a as missing_ab,
                 coverage.missing_b as missing_ba,
+                coalesce(coverage.far_edit, false) as far_edit,
+                coalesce(coverage.slips_only, false) as slips_only,
                 coalesce(a_names.name_compact <> '' and (
                     a_names.name_compact = b_names.name_compact
                     or replace(a_names.name_clean, ' ', '') = replace(b_names.name_clean, ' ', '')

@@ -18,6 +18,8 @@
         a_tokens.token_id as a_token_id,
         b_tokens.token_id as b_token_id,
         false as derived_form,
+        false as far_edit,
+        false as slip,
         cast({{ omphalos.score_unit() }} as bigint) as sim,
         {{- token_columns }}
     from {{ pairs }} as pairs
@@ -36,6 +38,8 @@
         token_pairs.a_token_id,
         token_pairs.b_token_id,
         token_pairs.derived_form,
+        token_pairs.far_edit,
+        token_pairs.slip,
         cast(token_pairs.sim as bigint) as sim,
         {{- token_columns }}
     from {{ pairs }} as pairs

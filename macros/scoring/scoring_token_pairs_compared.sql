@@ -3,9 +3,21 @@
     candidate pairs that are not the same token, compared once (token_similarity, in units); only
     the pairs that count for something (similarity > 0) are kept: unrelated words, the great
     majority, count for nothing. derived_form: an approximate match where one word looks derived
-    from the other, a different ending (SAMSUN ~ SAMSUNG, ZENIT ~ ZENITH) rather than a slip inside
-    the word.
+    from the other, a different ending (SAMSUN ~ SAMSUNG, ZENIT ~ ZENITH, LUKOLO ~ LUKOIL) rather
+    than a slip inside the word or one last letter replaced (DISNEI ~ DISNEY, EXXOR ~ EXXON).
+    far_edit: the similarity comes from an edit distance of 3 or more (only long words get there above token_min_similarity: RONALDINHO ~ RONALDO, TOMASDOTTIR ~ JONSDOTTIR): another
+    word of the same stem rather than a slip. slip: one edit, not in the first letter, in a word
+    of 6+ letters that is not a derived form, or whose only difference is a doubled letter
+    (HANNIBALL ~ HANNIBAL, WALLMART ~ WALMART, SCHELL ~ SHELL, GASPROM ~ GAZPROM): a misspelling
+    of the same word, not another one (SAMSUN ~ SAMSUNG, ANDES ~ BANDES, SILVER ~ RIVER).
 -#}
+{%- macro _undoubled(expr) -%}
+    {%- set ns = namespace(sql=expr) -%}
+    {%- for letter in 'abcdefghijklmnopqrstuvwxyz' -%}
+        {%- set ns.sql = "replace(" ~ ns.sql ~ ", '" ~ letter ~ letter ~ "', '" ~ letter ~ "')" -%}
+    {%- endfor -%}
+    {{ ns.sql }}
+{%- endmacro %}
 {% macro scoring_token_pairs_compared(pairs, tokens, vocabulary) %}
     {%- set a = 'a_vocabulary.token' -%}
     {%- set b = 'b_vocabulary.token' -%}
@@ -15,12 +27,23 @@
         a_token_id,
         b_token_id,
         derived_form,
+        coalesce(distance >= 3, false) as far_edit,
+        coalesce(
+            distance = 1
+            and greatest(length(a_token), length(b_token)) >= 6
+            and substr(a_token, 1, 1) = substr(b_token, 1, 1)
+            and (not derived_form or {{ omphalos._undoubled('a_token') }} = {{ omphalos._undoubled('b_token') }}),
+            false
+        ) as slip,
         sim
     from (
         select
             a_token_id,
             b_token_id,
             derived_form,
+            distance,
+            a_token,
+            b_token,
             {{ omphalos.token_similarity(
                 'a_token', 'b_token', 'a_class', 'b_class', 'a_group', 'b_group', 'distance'
             ) }} as sim
@@ -35,7 +58,15 @@
                 {{ groups[0] }} as a_group,
                 {{ groups[1] }} as b_group,
                 (
-                    substr({{ a }}, length({{ a }}), 1) <> substr({{ b }}, length({{ b }}), 1)
+                    (
+                        substr({{ a }}, length({{ a }}), 1) <> substr({{ b }}, length({{ b }}), 1)
+                        -- one letter replaced at the end keeps the word's length: a slip (DISNEI ~
+                        -- DISNEY), not another ending
+                        and not (
+                            length({{ a }}) = length({{ b }})
+                            and substr({{ a }}, 1, length({{ a }}) - 1) = substr({{ b }}, 1, length({{ b }}) - 1)
+                        )
+                    )
                     or substr({{ a }}, 1, length({{ b }})) = {{ b }}
                     or substr({{ b }}, 1, length({{ a }})) = {{ a }}
                 ) as derived_form,

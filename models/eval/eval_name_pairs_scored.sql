@@ -121,6 +121,9 @@ select
     name_scores.near_brand,
     name_scores.father_swapped,
     name_scores.legal_form_conflict,
+    name_scores.word_replaced,
+    name_scores.far_word,
+    name_scores.slip_only,
     name_scores.name_score
 from pairs
 left join name_scores
