@@ -29,11 +29,13 @@ def test_name_benchmark_f1_at_the_default_threshold() -> None:
     result = eval_names(BENCHMARK_PAIRS)
     assert result["threshold"] == str(default_threshold())
     assert result["pairs"] == 488
-    # OpenSanctions' matcher (logic-v2) scores 0.775 on these pairs; we measured 0.809.
-    assert result["f1"] >= 0.80, (result["f1"], result["precision"], result["recall"])
+    # OpenSanctions' matcher (logic-v2) scores 0.775 on these pairs.
+    # Measured 0.8525 (P 0.9785, R 0.7552); company 0.8527, organization 0.80, person 0.8679.
+    assert result["f1"] >= 0.85, (result["f1"], result["precision"], result["recall"])
     assert result["precision"] >= 0.90
     assert result["by_schema"]["person"]["f1"] >= 0.80
-    assert result["by_schema"]["company"]["f1"] >= 0.70
+    assert result["by_schema"]["company"]["f1"] >= 0.80
+    assert result["by_schema"]["organization"]["f1"] >= 0.80
 
 
 def _planted(small_inputs: Path) -> tuple[set[tuple[str, str, str]], set[tuple[str, str, str]]]:
