@@ -291,7 +291,7 @@ def compare(
         from attributed
         order by match_id
         """
-        table = con.execute(sql).to_arrow_table()
+        table = con.sql(sql).to_arrow_table()
     finally:
         con.close()
     table = table.cast(SCHEMA)
