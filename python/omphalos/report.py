@@ -1552,6 +1552,16 @@ def render_report(
 
 
 CHANGES_LIMIT = 100
+_PRIOR_HEADERS = [
+    "candidate",
+    "party ~ matched name",
+    "status",
+    "decision",
+    "applies",
+    "by",
+    "at",
+    "reason",
+]
 
 
 def decisions_and_changes_section(run_dir: Path, summary: Mapping[str, Any]) -> str:
@@ -1588,8 +1598,7 @@ def decisions_and_changes_section(run_dir: Path, summary: Mapping[str, Any]) -> 
                 )
                 parts.append(
                     _table(
-                        ["candidate", "party ~ matched name", "status", "decision", "applies",
-                         "by", "at", "reason"],  # fmt: skip
+                        _PRIOR_HEADERS,
                         [
                             [
                                 f"<code>{esc(r['match_id'])}</code>",

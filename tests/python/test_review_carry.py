@@ -133,9 +133,10 @@ def test_the_log_is_an_admitted_input_of_the_run(carried: dict[str, Any]) -> Non
     # the catalog's audit of the queue counts the cleared candidates apart, nothing missing
     audit = pq.read_table(run2 / "catalog" / "queue_completeness.parquet").to_pylist()
     assert sum(r["missing_from_queue"] for r in audit) == 0
-    assert sum(r["cleared_by_prior_decision"] for r in audit) == _summary(run2)[
-        "prior_decisions"
-    ]["cleared_not_queued"]
+    assert (
+        sum(r["cleared_by_prior_decision"] for r in audit)
+        == _summary(run2)["prior_decisions"]["cleared_not_queued"]
+    )
 
 
 def test_the_change_since_the_previous_run_is_attributed_to_the_decision(
@@ -164,9 +165,7 @@ def test_the_change_since_the_previous_run_is_attributed_to_the_decision(
     # the report and the packet show them
     page = (run2 / "reports" / "index.html").read_text("utf-8")
     assert 'id="decisions"' in page and cleared["match_id"] in page
-    packets = "".join(
-        p.read_text("utf-8") for p in (run2 / "exports" / "packets").glob("*.md")
-    )
+    packets = "".join(p.read_text("utf-8") for p in (run2 / "exports" / "packets").glob("*.md"))
     assert "**Prior decision**: false\\_positive by Alice Reviewer" in packets
 
 
@@ -225,7 +224,7 @@ def test_a_broken_log_or_an_unverified_previous_run_stops_the_run(
     event["data"]["reason"] = "edited afterwards"
     (tmp_path / "edited.jsonl").write_text(json.dumps(event) + "\n", encoding="utf-8")
     config = _config(tmp_path, small_inputs, "edited", "decisions: edited.jsonl\n")
-    with pytest.raises(InputError, match="decisions: edited.jsonl"):
+    with pytest.raises(InputError, match=r"decisions: edited\.jsonl"):
         execute_run(config, runs_root=runs)
     config = _config(tmp_path, small_inputs, "missing", "decisions: nowhere.jsonl\n")
     with pytest.raises(InputError, match="not found"):
@@ -234,7 +233,7 @@ def test_a_broken_log_or_an_unverified_previous_run_stops_the_run(
     shutil.copytree(carried["run1"], tampered)
     (tampered / "exports" / "entity_matches.csv").write_text("edited\n", encoding="utf-8")
     config = _config(tmp_path, small_inputs, "prev")
-    with pytest.raises(InputError, match="previous_run: .*does not verify"):
+    with pytest.raises(InputError, match=r"previous_run: .*does not verify"):
         execute_run(config, runs_root=runs, previous_run=tampered)
     with pytest.raises(InputError, match="not a sealed run"):
         execute_run(config, runs_root=runs, previous_run=tmp_path)
