@@ -295,6 +295,7 @@ RUN_MANIFEST_SHAPE: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "command": {"items": {"type": "string"}, "type": "array"},
+                "project_sha256": {"pattern": "^[0-9a-f]{64}$", "type": "string"},
                 "vars": {"additionalProperties": {"type": "string"}, "type": "object"},
             },
             "required": ["command", "vars"],

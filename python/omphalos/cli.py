@@ -76,6 +76,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
             target=args.target,
             keep_warehouse=args.keep_warehouse,
             sign_key=args.sign_key,
+            previous_run=args.previous_run,
         )
     except InputError as exc:
         print(f"omphalos run: input error: {exc}", file=sys.stderr)
@@ -193,6 +194,13 @@ def build_parser() -> argparse.ArgumentParser:
         "--keep-warehouse",
         action="store_true",
         help="postgres: keep the run's schemas for inspection (default: dropped after export)",
+    )
+    p.add_argument(
+        "--previous-run",
+        type=Path,
+        metavar="DIR",
+        help="a sealed earlier run to compare with (overrides the config's previous_run:): "
+        "verified first; the changes are exported (docs/review.md)",
     )
     p.add_argument("--json", action="store_true", help="print the run directory as JSON")
     p.add_argument(

@@ -52,6 +52,10 @@ class RunConfig:
     raw_bytes: bytes
     max_rejected_rows: int | None = None
     max_rejected_share: float | None = None
+    decisions: Path | None = None  # a reviewer decisions log (docs/review.md)
+    decisions_label: str | None = None
+    previous_run: Path | None = None  # a sealed earlier run to compare with
+    previous_run_label: str | None = None
 
     @property
     def sha256(self) -> str:
@@ -339,6 +343,8 @@ def load_config(path: Path) -> RunConfig:
         inputs[key] = (path.parent / p).resolve() if not p.is_absolute() else p
         labels[key] = value
     th = {**DEFAULT_THRESHOLDS, **doc.get("thresholds", {})}
+    decisions = _config_path(path, doc.get("decisions"))
+    previous_run = _config_path(path, doc.get("previous_run"))
     admission = doc.get("admission", {})
     share = admission.get("max_rejected_share")
     return RunConfig(
@@ -359,4 +365,16 @@ def load_config(path: Path) -> RunConfig:
         raw_bytes=raw,
         max_rejected_rows=admission.get("max_rejected_rows"),
         max_rejected_share=float(share) if share is not None else None,
+        decisions=decisions,
+        decisions_label=doc.get("decisions"),
+        previous_run=previous_run,
+        previous_run_label=doc.get("previous_run"),
     )
+
+
+def _config_path(config: Path, value: str | None) -> Path | None:
+    """A path given in the config, resolved against the config file's folder."""
+    if value is None:
+        return None
+    p = Path(value)
+    return p if p.is_absolute() else (config.parent / p).resolve()

@@ -38,6 +38,8 @@ class Engine(Protocol):
 
     def load_raw(self, records: list[AdmittedInput]) -> None: ...
 
+    def load_table(self, name: str, parquet: Path) -> None: ...
+
     def dbt_env(self) -> dict[str, str]: ...
 
     def dbt_vars(self) -> dict[str, str]: ...
@@ -88,6 +90,19 @@ class DuckDBEngine:
                     f"create or replace table raw.{rec.name} as select * from read_parquet(?)",
                     [str(rec.parquet)],
                 )
+        finally:
+            con.close()
+
+    def load_table(self, name: str, parquet: Path) -> None:
+        """One more raw table from a Parquet file (the review sources, docs/review.md)."""
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect()
+        try:
+            con.execute("create schema if not exists raw")
+            con.execute(
+                f"create or replace table raw.{name} as select * from read_parquet(?)",
+                [str(parquet)],
+            )
         finally:
             con.close()
 
@@ -220,6 +235,24 @@ class PostgresEngine:
                         batch, buf, write_options=pacsv.WriteOptions(include_header=False)
                     )
                     copy.write(buf.getvalue())
+
+    def load_table(self, name: str, parquet: Path) -> None:
+        """One more raw table from a Parquet file of text and integer columns."""
+        raw = f"{self.schema}_raw"
+        schema = pq.read_schema(parquet)
+        types = {pa.int64(): "bigint", pa.int32(): "integer", pa.bool_(): "boolean"}
+        cols = ", ".join(f'"{f.name}" {types.get(f.type, "text")}' for f in schema)
+        self.conn.execute(f'create schema if not exists "{raw}"')
+        self.conn.execute(f'drop table if exists "{raw}"."{name}"')
+        self.conn.execute(f'create table "{raw}"."{name}" ({cols})')
+        names = ", ".join(f'"{f.name}"' for f in schema)
+        with self.conn.cursor().copy(
+            f'copy "{raw}"."{name}" ({names}) from stdin with (format csv)'
+        ) as copy:
+            for batch in pq.ParquetFile(parquet).iter_batches(batch_size=65_536):
+                buf = io.BytesIO()
+                pacsv.write_csv(batch, buf, write_options=pacsv.WriteOptions(include_header=False))
+                copy.write(buf.getvalue())
 
     def dbt_env(self) -> dict[str, str]:
         return {"OMPHALOS_PG_SCHEMA": self.schema, "OMPHALOS_TARGET": "postgres"}
@@ -358,6 +391,13 @@ class SparkEngine:
             path.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(rec.parquet, path)
             self.inputs[rec.name] = str(path.parent.resolve())
+
+    def load_table(self, name: str, parquet: Path) -> None:
+        """One more raw table: written beside the inputs, created by the driver."""
+        path = self.root / "raw" / name / "part-0.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(parquet, path)
+        self.inputs[name] = str(path.parent.resolve())
 
     def dbt_env(self) -> dict[str, str]:
         return {"OMPHALOS_SPARK_SCHEMA": self.schema, "OMPHALOS_TARGET": "spark"}

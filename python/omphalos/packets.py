@@ -667,6 +667,52 @@ def _candidate(r: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def attach_prior_decisions(
+    con: duckdb.DuckDBPyConnection, candidates: Mapping[str, list[dict[str, Any]]]
+) -> None:
+    """Add ``prior_decision`` (decision, status, reviewer, at, reason, decision_id) to each
+    candidate a reviewer decided on in an earlier run (docs/review.md). Candidates without one,
+    and runs without the columns, are left as they were."""
+    try:
+        columns = {str(r[0]) for r in con.execute("describe m").fetchall()}
+    except duckdb.Error:
+        return
+    if "prior_decision_id" not in columns:
+        return
+    rows = con.execute(
+        "select match_id, prior_decision, prior_decision_status, prior_decision_reviewer, "
+        "prior_decision_at, prior_decision_reason, prior_decision_id from m "
+        "where prior_decision is not null"
+    ).fetchall()
+    found = {str(r[0]): r[1:] for r in rows}
+    if not found:
+        return
+    keys = ("decision", "status", "reviewer", "at", "reason", "decision_id")
+    for listed in candidates.values():
+        for c in listed:
+            hit = found.get(str(c["match_id"]))
+            if hit is not None:
+                c["prior_decision"] = dict(zip(keys, hit, strict=True))
+
+
+def _prior_decision_md(c: Mapping[str, Any]) -> list[str]:
+    d = c.get("prior_decision")
+    if not isinstance(d, Mapping):
+        return []
+    effect = (
+        "not queued again (cleared on an unchanged list entry)"
+        if d["decision"] == "false_positive" and d["status"] == "applies"
+        else "queued again: the list entry changed since"
+        if d["status"] == "list_entry_changed"
+        else "still queued"
+    )
+    return [
+        f"- **Prior decision**: {md(d['decision'])} by {md(d['reviewer'])} at {md(d['at'])} "
+        f"({_code(d['decision_id'])}): {md(d['reason'])}; {effect}.",
+        "",
+    ]
+
+
 def _sources(files: RunFiles) -> list[dict[str, Any]]:
     """Digests of the run files the packet was read from (they are listed in the manifest)."""
     out = []
@@ -790,6 +836,7 @@ def write_packets(
             return []
         entities = _load_entities(con, files, ids)
         candidates, counts = _load_candidates(con, files, max_candidates, max_cleared)
+        attach_prior_decisions(con, candidates)
     finally:
         con.close()
     rules = load_rules(run_dir)
@@ -1071,4 +1118,4 @@ def _candidate_md(c: Mapping[str, Any]) -> list[str]:
         if items:
             lines.append(f"- **{label}**: " + "; ".join(md(i) for i in items))
     lines += [f"- Evidence as recorded: {md(c['evidence'])}", ""]
-    return lines
+    return lines + _prior_decision_md(c)

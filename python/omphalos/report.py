@@ -1517,6 +1517,9 @@ def render_report(
         ("review", "Review queue"),
         ("packets", "Packets"),
     ]
+    carried = decisions_and_changes_section(run_dir, d.summary)
+    if carried:
+        nav.insert(nav.index(("packets", "Packets")), ("decisions", "Decisions and changes"))
     body = (
         f'<header class="top"><h1>Screening run report: {esc(r.config_name)}</h1>'
         f"<p>as of {esc(r.as_of_date)} · {subtitle}</p></header>\n<main>\n"
@@ -1527,11 +1530,134 @@ def render_report(
         + _outputs(d)
         + _charts(d)
         + _review(d, link_packets=not live)
+        + carried
         + _packets(d, link_packets=not live)
         + '</main>\n<footer class="page">omphalos run report · self-contained: no network, no '
         "external assets · see docs/report.md</footer>"
     )
     return _page(f"omphalos run report: {r.config_name}", body, nav)
+
+
+CHANGES_LIMIT = 100
+_PRIOR_HEADERS = [
+    "candidate",
+    "party ~ matched name",
+    "status",
+    "decision",
+    "applies",
+    "by",
+    "at",
+    "reason",
+]
+
+
+def decisions_and_changes_section(run_dir: Path, summary: Mapping[str, Any]) -> str:
+    """Prior reviewer decisions carried into the run and the changes since a previous run
+    (docs/review.md); empty, and no section at all, when the run had neither."""
+    prior = summary.get("prior_decisions")
+    changes = summary.get("changes_since_previous")
+    if not isinstance(prior, Mapping) and not isinstance(changes, Mapping):
+        return ""
+    parts: list[str] = []
+    con = duckdb.connect()
+    try:
+        matches = run_dir / "exports" / "entity_matches.parquet"
+        if isinstance(prior, Mapping):
+            parts.append(
+                f"<h3>Prior decisions</h3><p>{_num(prior.get('decisions'))} decision(s) admitted "
+                f"from <code>{esc(prior.get('log'))}</code> (sha256 "
+                f"{_short_hash(prior.get('log_sha256'))}, copied to "
+                "<code>inputs/review_decisions.jsonl</code>): "
+                f"{_num(prior.get('candidates_with_prior_decision'))} candidate(s) carry one; "
+                f"{_num(prior.get('cleared_not_queued'))} cleared false positive(s) not queued "
+                "again; "
+                f"{_num(prior.get('requeued_list_entry_changed'))} whose list entry changed "
+                "since.</p>"
+            )
+            if matches.is_file():
+                rows = _rows(
+                    con,
+                    "select match_id, party_name, entity_id, matched_name, match_status, "
+                    "prior_decision, prior_decision_status, prior_decision_reviewer, "
+                    "prior_decision_at, prior_decision_reason, prior_decision_id "
+                    f"from read_parquet({_lit(str(matches))}) where prior_decision is not null "
+                    f"order by match_id limit {CHANGES_LIMIT}",
+                )
+                parts.append(
+                    _table(
+                        _PRIOR_HEADERS,
+                        [
+                            [
+                                f"<code>{esc(r['match_id'])}</code>",
+                                f"{esc(r['party_name'])} ~ {esc(r['matched_name'])}",
+                                esc(r["match_status"]),
+                                f"{esc(r['prior_decision'])} <code>{esc(r['prior_decision_id'])}</code>",
+                                esc(r["prior_decision_status"]),
+                                esc(r["prior_decision_reviewer"]),
+                                esc(r["prior_decision_at"]),
+                                esc(r["prior_decision_reason"]),
+                            ]
+                            for r in rows
+                        ],
+                    )
+                )
+        if isinstance(changes, Mapping):
+            causes = changes.get("by_cause") or {}
+            thresholds = changes.get("thresholds_changed") or {}
+            rules = changes.get("rules_changed")
+            parts.append(
+                f"<h3>Changes since the previous run</h3><p>Compared with run "
+                f"<code>{esc(changes.get('previous_run_id'))}</code> (payload root "
+                f"{_short_hash(changes.get('previous_payload_root'))}): "
+                f"{_num(changes.get('new'))} new, {_num(changes.get('gone'))} gone, "
+                f"{_num(changes.get('changed'))} changed alert(s); by cause: "
+                + (", ".join(f"{esc(k)} {_num(v)}" for k, v in causes.items()) or "none")
+                + ". Thresholds "
+                + (
+                    "changed: " + ", ".join(esc(k) for k in thresholds)
+                    if thresholds
+                    else "unchanged"
+                )
+                + "; rules "
+                + ("not compared" if rules is None else "changed" if rules else "unchanged")
+                + f". All rows: <code>{esc(changes.get('export'))}</code>.</p>"
+            )
+            path = run_dir / "exports" / "changes_since_previous.parquet"
+            if path.is_file():
+                rows = _rows(
+                    con,
+                    "select match_id, change, causes, party_name, entity_primary_name, "
+                    "previous_status, current_status, cast(previous_score as varchar) as ps, "
+                    "cast(current_score as varchar) as cs, previous_queued, current_queued "
+                    f"from read_parquet({_lit(str(path))}) order by match_id "
+                    f"limit {CHANGES_LIMIT}",
+                )
+                queued = {True: "queued", False: "not queued", None: "—"}
+                parts.append(
+                    _table(
+                        ["candidate", "change", "cause", "party ~ entity", "before", "now"],
+                        [
+                            [
+                                f"<code>{esc(r['match_id'])}</code>",
+                                esc(r["change"]),
+                                esc(r["causes"]),
+                                f"{esc(r['party_name'])} ~ {esc(r['entity_primary_name'])}",
+                                esc(
+                                    f"{r['previous_status'] or '—'} {r['ps'] or ''} "
+                                    f"{queued[r['previous_queued']]}"
+                                ),
+                                esc(
+                                    f"{r['current_status'] or '—'} {r['cs'] or ''} "
+                                    f"{queued[r['current_queued']]}"
+                                ),
+                            ]
+                            for r in rows
+                        ],
+                    )
+                )
+    finally:
+        con.close()
+    return _section("decisions", "Decisions and changes", "\n".join(parts))
 
 
 def write_report(

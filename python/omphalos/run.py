@@ -44,7 +44,10 @@ from omphalos.admit import (
 )
 from omphalos.canonical import write_canonical_json
 from omphalos.catalog import CatalogError, execute_catalog_into_run, validate_catalog_queries
+from omphalos.changes import EXPORT_NAME as CHANGES_EXPORT
+from omphalos.changes import PreviousRun, check_previous_run, compare, project_sha256
 from omphalos.config import RunConfig, load_config
+from omphalos.decisions import DecisionsLog, admit_log, read_log, review_tables
 from omphalos.engines import (
     ENGINES,
     DuckDBEngine,
@@ -60,6 +63,7 @@ from omphalos.manifest import build_manifest, write_manifest
 from omphalos.packets import write_packets
 from omphalos.paths import project_root
 from omphalos.report import write_report
+from omphalos.review import registry_entry_digests
 from omphalos.sign import SignatureError, write_run_signature
 
 Progress = Callable[[str], None]
@@ -327,14 +331,24 @@ def execute_run(
     target: str = "duckdb",
     keep_warehouse: bool = False,
     warn: Progress | None = None,
+    previous_run: Path | None = None,
 ) -> Path:
     """Perform a sealed run. Returns the sealed run directory. Raises InputError for bad input
     (before anything is written), RunError when a started run fails (left as <run_id>.FAILED).
 
     With ``sign_key`` the sealed manifest is signed (``run_manifest.sig.json``) before the run is
     renamed into place; the key is loaded first, so a bad key (KeyFileError) stops the run before
-    anything is written. Warnings (rejected rows) go to ``warn``, by default stderr."""
+    anything is written. Warnings (rejected rows) go to ``warn``, by default stderr.
+
+    ``previous_run`` (else the config's ``previous_run:``) is a sealed run to compare with; it
+    and the config's ``decisions:`` log are checked before anything is written (InputError)."""
     cfg = load_config(config_path)
+    decisions_log = read_log(cfg.decisions, str(cfg.decisions_label)) if cfg.decisions else None
+    previous: PreviousRun | None = None
+    if previous_run is not None:
+        previous = check_previous_run(previous_run, str(previous_run))
+    elif cfg.previous_run is not None:
+        previous = check_previous_run(cfg.previous_run, str(cfg.previous_run_label))
     try:
         validate_catalog_queries(cfg.catalog_queries)
     except CatalogError as exc:
@@ -390,6 +404,14 @@ def execute_run(
             _write_rejects(rejects, tmp / "inputs" / "rejects.csv")
         for rec in records:
             lineage.append("input_admitted", rec.summary())
+        if decisions_log is not None:
+            admit_log(decisions_log, tmp)
+            lineage.append("input_admitted", decisions_log.summary())
+        if previous is not None:
+            lineage.append(
+                "previous_run_verified",
+                {"run_id": previous.run_id, "payload_root": previous.payload_root},
+            )
         write_canonical_json(
             tmp / "reports" / "admission.json",
             {
@@ -410,12 +432,18 @@ def execute_run(
         check_reject_limits(records, cfg.max_rejected_rows, cfg.max_rejected_share)
 
         shipments = sum(r.rows_admitted for r in records if r.name == "shipments")
+        # registry entry digests: every entry when comparing with a previous run, else those
+        # the decisions name (docs/review.md)
+        digests = None
+        if previous is not None:
+            digests = registry_entry_digests(tmp / "inputs" / "admitted")
         engine = make_engine(target, tmp, run_id, threads, keep_warehouse, shipments)
         engine_closed = False
         try:
             with timer.phase("load"):
                 say(f"loading admitted inputs into {target}")
                 engine.load_raw(records)
+                _load_review_tables(engine, decisions_log, tmp / "inputs" / "admitted", digests)
             argv, env = _dbt_command(cfg, tmp, threads, engine)
             lineage.append(
                 "dbt_invoked", {"argv": _portable_argv(argv, tmp), "vars": _str_vars(cfg, engine)}
@@ -456,7 +484,35 @@ def execute_run(
                     lineage.append("table_exported", tables[-1])
                 for name in REPORTING_MODELS:
                     write_table(marts[name], tmp / "exports" / "reporting", name)
+                changes: dict[str, Any] | None = None
+                if previous is not None:
+                    say(f"comparing with the previous run {previous.run_id}")
+                    change_table, changes = compare(
+                        previous,
+                        marts["entity_matches"],
+                        tmp / "inputs" / "admitted",
+                        _str_vars(cfg, engine),
+                        project_sha256(),
+                        digests,
+                    )
+                    write_table(change_table, tmp / "exports", CHANGES_EXPORT)
+                    tables.append(
+                        {
+                            "name": CHANGES_EXPORT,
+                            "key": ["match_id"],
+                            "rows": change_table.num_rows,
+                            "columns": change_table.column_names,
+                            "logical_sha256": logical_fingerprint(change_table, ["match_id"]),
+                        }
+                    )
+                    lineage.append("table_exported", tables[-1])
             summary = _summary(engine, marts)
+            if decisions_log is not None:
+                summary["prior_decisions"] = _prior_decisions_summary(
+                    decisions_log, marts["entity_matches"]
+                )
+            if changes is not None:
+                summary["changes_since_previous"] = changes
             engine_description = engine.describe()
             engine_closed = True
             engine.finish()
@@ -507,8 +563,13 @@ def execute_run(
                 "sha256": cfg.sha256,
                 "as_of_date": cfg.as_of_date,
             },
-            "inputs": _input_summaries(cfg, records),
-            "dbt": {"command": _portable_argv(argv, tmp), "vars": _str_vars(cfg, engine)},
+            "inputs": _input_summaries(cfg, records)
+            + ([decisions_log.summary()] if decisions_log is not None else []),
+            "dbt": {
+                "command": _portable_argv(argv, tmp),
+                "vars": _str_vars(cfg, engine),
+                "project_sha256": project_sha256(),
+            },
             "tables": tables,
         }
         (tmp / FAILED_NAME).unlink()  # the run is complete: its FAILED record goes before sealing
@@ -531,6 +592,44 @@ def execute_run(
         raise
     finally:
         os.close(lock)
+
+
+def _load_review_tables(
+    engine: Engine,
+    log: DecisionsLog | None,
+    admitted: Path,
+    digests: dict[str, str] | None,
+) -> None:
+    """The raw review tables (decisions and registry entry digests), empty without a log;
+    written outside the run, so a run without decisions has the same payload as ever."""
+    with tempfile.TemporaryDirectory(prefix="omphalos-review-") as scratch:
+        for name, path in review_tables(log, admitted, Path(scratch), digests).items():
+            engine.load_table(name, path)
+
+
+def _prior_decisions_summary(log: DecisionsLog, matches: pa.Table) -> dict[str, Any]:
+    """How the admitted decisions bore on this run's candidates."""
+    con = duckdb.connect()
+    try:
+        con.register("m", matches)
+        rows = con.execute(
+            "select prior_decision, prior_decision_status, count(*) from m "
+            "where prior_decision is not null group by all order by 1, 2"
+        ).fetchall()
+    finally:
+        con.close()
+    by = {f"{d}:{s}": int(n) for d, s, n in rows}
+    return {
+        "log": log.label,
+        "log_sha256": log.sha256,
+        "decisions": len(log.records),
+        "candidates_with_prior_decision": sum(by.values()),
+        "cleared_not_queued": by.get("false_positive:applies", 0),
+        "requeued_list_entry_changed": sum(
+            n for k, n in by.items() if k.endswith(":list_entry_changed")
+        ),
+        "by_decision": by,
+    }
 
 
 def _warn(message: str) -> None:
@@ -729,6 +828,8 @@ def load_warehouse(
         engine = DuckDBEngine(warehouse, threads=2)
         try:
             engine.load_raw(records)
+            log = read_log(cfg.decisions, str(cfg.decisions_label)) if cfg.decisions else None
+            _load_review_tables(engine, log, Path(admitted_dir), None)
         finally:
             engine.finish()
     return {

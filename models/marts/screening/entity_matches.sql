@@ -374,6 +374,35 @@ final as (
         on best.shipment_id = shipments.shipment_id
     where best.final_score >= {{ var('candidate_floor') }}
 
+),
+
+-- Decisions carried from earlier runs (config key decisions:, docs/review.md): the decision in
+-- force for the same party name, entity and matched name, and whether it applies (the list entry
+-- is unchanged) or the list entry changed since. review_queue leaves out a false_positive that
+-- applies; a true_match or escalated decision is shown and the candidate stays queued.
+prior_decisions as (
+
+    select * from {{ ref('int_review_decisions_latest') }}
+
+),
+
+with_prior_decisions as (
+
+    select
+        final.*,
+        prior_decisions.decision as prior_decision,
+        prior_decisions.decision_status as prior_decision_status,
+        prior_decisions.reviewer as prior_decision_reviewer,
+        prior_decisions.decided_at as prior_decision_at,
+        prior_decisions.reason as prior_decision_reason,
+        prior_decisions.decision_id as prior_decision_id
+    from final
+    left join prior_decisions
+        on
+            final.party_name = prior_decisions.party_name
+            and final.entity_id = prior_decisions.entity_id
+            and final.matched_name = prior_decisions.matched_name
+
 )
 
-select * from final
+select * from with_prior_decisions

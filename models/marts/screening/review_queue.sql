@@ -1,5 +1,7 @@
 -- What a human must look at, most urgent first: every MATCH (to confirm before action) and every
--- REVIEW candidate.
+-- REVIEW candidate, except those a reviewer cleared as false positives in an earlier run while
+-- the list entry is unchanged (prior_decision_status applies; docs/review.md). A prior true_match or
+-- escalated decision is shown with the candidate, which stays queued.
 --
 -- priority = 0.5 * score + 0.25 * (controlled goods) + 0.25 * min(1, log10(1 + value) / 7),
 -- MATCH before REVIEW at equal priority; ties broken by match_id.
@@ -9,7 +11,12 @@ with
 matches as (
 
     select * from {{ ref('entity_matches') }}
-    where match_status in ('MATCH', 'REVIEW')
+    where
+        match_status in ('MATCH', 'REVIEW')
+        -- cleared as a false positive in an earlier run, on an unchanged list entry (docs/review.md)
+        and not coalesce(
+            prior_decision = 'false_positive' and prior_decision_status = 'applies', false
+        )
 
 ),
 
@@ -71,7 +78,13 @@ final as (
         value_usd,
         ship_date,
         programs,
-        evidence
+        evidence,
+        prior_decision,
+        prior_decision_status,
+        prior_decision_reviewer,
+        prior_decision_at,
+        prior_decision_reason,
+        prior_decision_id
     from prioritized
 
 )
