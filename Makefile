@@ -42,6 +42,10 @@ demo-data: $(STAMP) ## (re)generate the demo feed and registry into data/demo (S
 run: $(STAMP) data/demo/shipments.csv ## a sealed demo run on DuckDB into artifacts/runs/<run_id>
 	$(BIN)/omphalos run --config $(CONFIG) --progress
 
+.PHONY: demo-decisions
+demo-decisions: $(STAMP) data/demo/shipments.csv ## run, clear one queued candidate as a false positive, run again with decisions: and --previous-run
+	$(BIN)/python scripts/demo_decisions.py
+
 .PHONY: verify
 verify: $(STAMP) ## verify a sealed run: make verify RUN=artifacts/runs/<run_id>
 	@test -n "$(RUN)" || { echo "usage: make verify RUN=artifacts/runs/<run_id>" >&2; exit 2; }
