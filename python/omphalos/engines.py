@@ -25,6 +25,7 @@ import pyarrow.parquet as pq
 
 from omphalos.admit import SPECS, AdmittedInput
 from omphalos.limits import duckdb_memory_limit
+from omphalos.paths import project_root
 
 ENGINES = ("duckdb", "postgres", "spark")
 
@@ -46,6 +47,8 @@ class Engine(Protocol):
 
     def dbt_argv(self, argv: list[str]) -> list[str]: ...
 
+    def dbt_workdir(self) -> tuple[Path, dict[str, str]]: ...
+
     def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table: ...
 
     def count(self, layer: str, name: str) -> int | None: ...
@@ -64,9 +67,15 @@ class DuckDBEngine:
         self.warehouse = warehouse
         self.threads = threads
         self.memory_limit = memory_limit or duckdb_memory_limit()
-        # Spill files of queries larger than memory_limit: outside the run directory, removed by
-        # finish(), never part of a run.
-        self.spill_dir = Path(tempfile.mkdtemp(prefix="omphalos-spill-"))
+        # A scratch folder outside the run directory, removed by finish(), never part of a run:
+        # spill files of queries larger than memory_limit (spill/), and dbt's working directory,
+        # where `warehouse` links to the run's warehouse folder. dbt then sees the same relative
+        # paths in every run, so its saved parse of the project (omphalos.parse_cache) stays valid
+        # from one run to the next.
+        self.scratch = Path(tempfile.mkdtemp(prefix="omphalos-dbt-"))
+        self.spill_dir = self.scratch / "spill"
+        self.spill_dir.mkdir()
+        self._ro: duckdb.DuckDBPyConnection | None = None
 
     def _connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(
@@ -79,6 +88,13 @@ class DuckDBEngine:
                 "preserve_insertion_order": False,
             },
         )
+
+    def _reader(self) -> duckdb.DuckDBPyConnection:
+        """One read-only connection for every fetch and count after dbt (opening a connection
+        per call cost about 1 s in a run of 55 counts); closed by finish()."""
+        if self._ro is None:
+            self._ro = self._connect(read_only=True)
+        return self._ro
 
     def load_raw(self, records: list[AdmittedInput]) -> None:
         self.warehouse.parent.mkdir(parents=True, exist_ok=True)
@@ -114,6 +130,17 @@ class DuckDBEngine:
             "OMPHALOS_DUCKDB_TEMP_DIR": str(self.spill_dir),
         }
 
+    def dbt_workdir(self) -> tuple[Path, dict[str, str]]:
+        """dbt's working directory, the scratch folder, where `warehouse` links to the run's
+        warehouse folder; and the profile's paths relative to it, the same in every run."""
+        link = self.scratch / "warehouse"
+        if not link.is_symlink():
+            link.symlink_to(self.warehouse.parent.resolve(), target_is_directory=True)
+        return self.scratch, {
+            "OMPHALOS_DUCKDB_PATH": f"warehouse/{self.warehouse.name}",
+            "OMPHALOS_DUCKDB_TEMP_DIR": self.spill_dir.name,
+        }
+
     def dbt_vars(self) -> dict[str, str]:
         return {"raw_schema": "raw"}
 
@@ -124,25 +151,19 @@ class DuckDBEngine:
         return f"main_{layer}.{name}" if layer else f"main.{name}"
 
     def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
-        con = self._connect(read_only=True)
-        try:
-            return con.sql(f"select * from {self._relation(layer, name)}").to_arrow_table()
-        finally:
-            con.close()
+        con = self._reader()
+        return con.sql(f"select * from {self._relation(layer, name)}").to_arrow_table()
 
     def count(self, layer: str, name: str) -> int | None:
-        con = self._connect(read_only=True)
-        try:
-            rows = con.execute(
-                "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-                [f"main_{layer}", name],
-            ).fetchall()
-            if not rows or rows[0][0] == 0:
-                return None
-            n = con.execute(f"select count(*) from {self._relation(layer, name)}").fetchall()
-            return int(n[0][0])
-        finally:
-            con.close()
+        con = self._reader()
+        rows = con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [f"main_{layer}", name],
+        ).fetchall()
+        if not rows or rows[0][0] == 0:
+            return None
+        n = con.execute(f"select count(*) from {self._relation(layer, name)}").fetchall()
+        return int(n[0][0])
 
     def describe(self) -> dict[str, Any]:
         return {
@@ -153,7 +174,12 @@ class DuckDBEngine:
         }
 
     def finish(self) -> None:
-        shutil.rmtree(self.spill_dir, ignore_errors=True)
+        try:
+            if self._ro is not None:
+                self._ro.close()
+                self._ro = None
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)  # unlinks `warehouse`, never follows it
 
 
 def pg_conninfo() -> str:
@@ -256,6 +282,9 @@ class PostgresEngine:
 
     def dbt_env(self) -> dict[str, str]:
         return {"OMPHALOS_PG_SCHEMA": self.schema, "OMPHALOS_TARGET": "postgres"}
+
+    def dbt_workdir(self) -> tuple[Path, dict[str, str]]:
+        return project_root(), {}
 
     def dbt_vars(self) -> dict[str, str]:
         return {"raw_schema": f"{self.schema}_raw"}
@@ -401,6 +430,9 @@ class SparkEngine:
 
     def dbt_env(self) -> dict[str, str]:
         return {"OMPHALOS_SPARK_SCHEMA": self.schema, "OMPHALOS_TARGET": "spark"}
+
+    def dbt_workdir(self) -> tuple[Path, dict[str, str]]:
+        return project_root(), {}
 
     def dbt_vars(self) -> dict[str, str]:
         return {"raw_schema": f"{self.schema}_raw"}

@@ -34,7 +34,7 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from omphalos import __version__
+from omphalos import __version__, parse_cache
 from omphalos.admit import (
     AdmittedInput,
     InputError,
@@ -114,9 +114,25 @@ def _write_rejects(rejects: Any, path: Path) -> None:
 
 def _dbt_command(
     cfg: RunConfig, tmp: Path, threads: int, engine: Engine
-) -> tuple[list[str], dict[str, str]]:
+) -> tuple[list[str], dict[str, str], Path, Path | None]:
+    """dbt's argv, environment and working directory, and the saved parse it reuses (None when
+    the parse cache is off or the target's profile differs in every run)."""
     dbt_bin = Path(sys.executable).with_name("dbt")
     dbt_vars: dict[str, Any] = {**cfg.dbt_vars(), **engine.dbt_vars()}
+    env = dict(os.environ)
+    env.update(engine.dbt_env())
+    cwd, relative = engine.dbt_workdir()
+    env.update(relative)
+    env.update({"OMPHALOS_THREADS": str(threads), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
+    cached: Path | None = None
+    if engine.target == "duckdb" and parse_cache.enabled():
+        cached = parse_cache.cache_file(engine.target, dbt_vars, env)
+    if cached is None:
+        parse_flags = ["--no-partial-parse"]
+    elif cached.is_file():
+        parse_flags = ["--partial-parse", "--partial-parse-file-path", str(cached)]
+    else:  # none saved yet: a full parse, which dbt writes into the run's target for the cache
+        parse_flags = ["--partial-parse"]
     argv = [
         str(dbt_bin) if dbt_bin.exists() else "dbt",
         "build",
@@ -138,32 +154,41 @@ def _dbt_command(
         "unit_test",
         "--threads",
         str(threads),
-        "--no-partial-parse",
+        *parse_flags,
         "--no-use-colors",
     ]
-    env = dict(os.environ)
-    env.update(engine.dbt_env())
-    env.update({"OMPHALOS_THREADS": str(threads), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-    return engine.dbt_argv(argv), env
+    return engine.dbt_argv(argv), env, cwd, cached
 
 
 def _portable_argv(argv: list[str], tmp: Path) -> list[str]:
     """The dbt argv as recorded: no machine paths."""
     root = str(project_root())
+    cache = str(parse_cache.cache_root())
     out = []
     for a in argv:
-        a = a.replace(str(tmp), "<run_dir>").replace(root, "<project>")
+        a = (
+            a.replace(str(tmp), "<run_dir>")
+            .replace(root, "<project>")
+            .replace(cache, "<parse_cache>")
+        )
         out.append(Path(a).name if a.endswith("/dbt") else a)
     return out
 
 
 def _run_dbt(
-    argv: list[str], env: dict[str, str], tmp: Path, progress: Progress | None
+    argv: list[str],
+    env: dict[str, str],
+    tmp: Path,
+    progress: Progress | None,
+    cwd: Path | None = None,
+    cached_parse: Path | None = None,
 ) -> dict[str, Any]:
     log_path = tmp / "dbt" / "dbt_stdout.log"
     log_path.parent.mkdir(parents=True, exist_ok=True)
+    if cached_parse is not None:
+        parse_cache.touch(cached_parse)
     with log_path.open("w", encoding="utf-8") as log:
-        proc = start_child(argv, env=env, cwd=project_root())
+        proc = start_child(argv, env=env, cwd=cwd or project_root())
         try:
             assert proc.stdout is not None
             for line in proc.stdout:
@@ -173,6 +198,9 @@ def _run_dbt(
             code = proc.wait()
         finally:
             stop_child(proc)  # no writer is left behind, whatever ended the run
+    if code == 0 and cached_parse is not None:
+        # the parse dbt used (reused or made anew), for the next run
+        parse_cache.save(tmp / "dbt" / "target" / "partial_parse.msgpack", cached_parse)
     results_path = tmp / "dbt" / "target" / "run_results.json"
     results: dict[str, Any] = {}
     if results_path.exists():
@@ -444,13 +472,13 @@ def execute_run(
                 say(f"loading admitted inputs into {target}")
                 engine.load_raw(records)
                 _load_review_tables(engine, decisions_log, tmp / "inputs" / "admitted", digests)
-            argv, env = _dbt_command(cfg, tmp, threads, engine)
+            argv, env, dbt_cwd, cached_parse = _dbt_command(cfg, tmp, threads, engine)
             lineage.append(
                 "dbt_invoked", {"argv": _portable_argv(argv, tmp), "vars": _str_vars(cfg, engine)}
             )
             say("dbt build")
             with timer.phase("dbt_build"):
-                results = _run_dbt(argv, env, tmp, progress)
+                results = _run_dbt(argv, env, tmp, progress, dbt_cwd, cached_parse)
             for r in sorted(results.get("results", []), key=lambda r: r.get("unique_id", "")):
                 uid = r.get("unique_id", "")
                 event = "model_built" if uid.startswith(("model.", "seed.")) else "test_run"
