@@ -59,19 +59,10 @@ cues as (
 
 ),
 
-inferred as (
+reasons as (
 
     select
         party_names.name_key,
-        case
-            when party_names.legal_form is not null then 'organization'
-            when cues.has_organization_word = 1 then 'organization'
-            when
-                party_names.token_count between 2 and 5
-                and (cues.has_given_name = 1 or cues.has_person_particle = 1)
-                and not {{ omphalos.regexp_matches('party_names.name_core', '[0-9]') }}
-                then 'person'
-        end as inferred_kind,
         case
             when party_names.legal_form is not null then 'legal form ' || party_names.legal_form
             when cues.has_organization_word = 1 then 'organization word'
@@ -84,6 +75,19 @@ inferred as (
     from party_names
     left join cues
         on party_names.name_key = cues.name_key
+
+),
+
+inferred as (
+
+    select
+        name_key,
+        case
+            when inferred_kind_reason = 'given name or patronymic' then 'person'
+            when inferred_kind_reason is not null then 'organization'
+        end as inferred_kind,
+        inferred_kind_reason
+    from reasons
 
 )
 
