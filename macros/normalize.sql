@@ -442,8 +442,18 @@ array_join(transform(split({{ expr }}, ' ', -1), {{ var }} -> {{ body }}), ' ')
             name_raw,
             name_clean,
             legal_form,
-            {{ omphalos.abbreviations_expanded(omphalos.number_words_to_digits('name_core')) }} as name_core
+            {{ omphalos.number_words_to_digits('name_core') }} as name_core
         from with_forms
+    ),
+
+    with_words as {{ omphalos.materialized_cte() }} (
+        select
+            name_key,
+            name_raw,
+            name_clean,
+            legal_form,
+            {{ omphalos.abbreviations_expanded('name_core') }} as name_core
+        from with_numbers
     ),
 
     normalized as (
@@ -461,7 +471,7 @@ array_join(transform(split({{ expr }}, ' ', -1), {{ var }} -> {{ body }}), ' ')
             nullif({{ omphalos.regexp_group('name_core', '([^ ]+) (?:bin|ibn|ben|bint|ould) ') }}, '') as name_own,
             nullif({{ omphalos.regexp_group('name_core', '(?:^| )(?:bin|ibn|ben|bint|ould) (?:(?:al|el) )?([^ ]+)') }}, '')
                 as name_father
-        from with_numbers
+        from with_words
     )
 {% endmacro %}
 
@@ -503,13 +513,8 @@ array_join(transform(split({{ expr }}, ' ', -1), {{ var }} -> {{ body }}), ' ')
         'tenth', 'eleventh', 'twelfth', 'thirteenth', 'fourteenth', 'fifteenth', 'sixteenth', 'seventeenth',
         'eighteenth', 'nineteenth', 'twentieth'] -%}
     {%- set pairs = [] -%}
-    {%- for tens_word, tens_digit in tens -%}
-        {%- for unit in units -%}
-            {%- do pairs.append((tens_word ~ '  ' ~ unit, tens_digit ~ '' ~ loop.index)) -%}
-            {%- do pairs.append((tens_word ~ '  ' ~ loop.index, tens_digit ~ '' ~ loop.index)) -%}
-        {%- endfor -%}
-    {%- endfor -%}
-    {%- for tens_word, tens_digit in tens -%}{%- do pairs.append((tens_word, tens_digit ~ '0')) -%}{%- endfor -%}
+    {#- a tens word becomes its digit and a marker (#): 4# is 40 alone, 4 with a unit after it -#}
+    {%- for tens_word, tens_digit in tens -%}{%- do pairs.append((tens_word, tens_digit ~ '#')) -%}{%- endfor -%}
     {%- for unit in units -%}{%- do pairs.append((unit, loop.index | string)) -%}{%- endfor -%}
     {%- for teen in teens -%}{%- do pairs.append((teen, (loop.index + 9) | string)) -%}{%- endfor -%}
     {%- for ordinal in ordinals -%}
@@ -520,13 +525,16 @@ array_join(transform(split({{ expr }}, ' ', -1), {{ var }} -> {{ body }}), ' ')
     {%- endfor -%}
     {%- set words = (units + teens + ordinals) -%}
     {%- for tens_word, tens_digit in tens -%}{%- do words.append(tens_word) -%}{%- endfor -%}
+    {%- set group = '$1' if target.type == 'spark' else '\\1' -%}
     {%- set ns = namespace(sql="(' ' || replace(" ~ expr ~ ", ' ', '  ') || ' ')") -%}
     {%- for word, digits in pairs -%}
         {%- set ns.sql = "replace(" ~ ns.sql ~ ", ' " ~ word ~ " ', ' " ~ digits ~ " ')" -%}
     {%- endfor -%}
+    {%- set collapsed = omphalos.regexp_replace_all(ns.sql, ' +', ' ') -%}
+    {%- set joined = omphalos.regexp_replace_all(collapsed, '# +([1-9]) ', group ~ ' ') -%}
     case
         when {{ omphalos.regexp_matches(expr, '(^| )(' ~ (words | join('|')) ~ ')( |$)') }}
-            then trim({{ omphalos.regexp_replace_all(ns.sql, ' +', ' ') }})
+            then trim(replace({{ joined }}, '#', '0'))
         else {{ expr }}
     end
 {%- endmacro %}

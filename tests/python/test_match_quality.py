@@ -29,12 +29,12 @@ def test_name_benchmark_f1_at_the_default_threshold() -> None:
     result = eval_names(BENCHMARK_PAIRS)
     assert result["threshold"] == str(default_threshold())
     assert result["pairs"] == 488
-    # OpenSanctions' matcher (logic-v2) scores 0.775 on these pairs.
-    # Measured 0.8525 (P 0.9785, R 0.7552); company 0.8527, organization 0.80, person 0.8679.
+    # OpenSanctions' matcher (logic-v2) scores 0.775 on these pairs; we measured 0.8525 (precision
+    # 0.9785; person 0.8679, company 0.8527, organization 0.80), docs/matching.md 6.
     assert result["f1"] >= 0.85, (result["f1"], result["precision"], result["recall"])
-    assert result["precision"] >= 0.90
-    assert result["by_schema"]["person"]["f1"] >= 0.80
-    assert result["by_schema"]["company"]["f1"] >= 0.80
+    assert result["precision"] >= 0.97
+    assert result["by_schema"]["person"]["f1"] >= 0.865
+    assert result["by_schema"]["company"]["f1"] >= 0.85
     assert result["by_schema"]["organization"]["f1"] >= 0.80
 
 
@@ -46,17 +46,15 @@ def _planted(small_inputs: Path) -> tuple[set[tuple[str, str, str]], set[tuple[s
 
 
 def test_screening_run_against_planted_truth(small_inputs: Path, sealed_run: Path) -> None:
-    """2,000 shipments x 300 entities (seed 11): 50 planted true matches (6 of them listed vessels
-    on the vessel line), 22 look-alikes (2 ships under a listed vessel's name, another IMO).
+    """2,000 shipments x 300 entities (seed 11): 50 planted true matches (6 on the vessel line),
+    22 look-alikes.
 
-    Measured: MATCH precision 0.91, recall 0.98; MATCH + REVIEW 53 rows, recall 1.0; one
-    look-alike of 20 reaches MATCH. Before token rarity weights: MATCH precision about 0.2 and
+    Measured (issue 12 rules): MATCH precision 0.89, recall 0.98; MATCH + REVIEW 63 rows, recall
+    1.0; three look-alikes of 22 reach MATCH. Before token rarity weights: MATCH precision about 0.2 and
     thousands of REVIEW rows on the 20,000-shipment demo.
     """
     true, lookalike = _planted(small_inputs)
-    assert len(true) == 50 and len(lookalike) == 22
-    vessels = {k for k in true if k[1] == "vessel"}
-    assert len(vessels) == 6
+    assert len(true) == 50 and len(lookalike) == 22, (len(true), len(lookalike))
     rows = pq.read_table(
         sealed_run / "exports" / "entity_matches.parquet",
         columns=["shipment_id", "party_role", "entity_id", "match_status"],
@@ -75,6 +73,8 @@ def test_screening_run_against_planted_truth(small_inputs: Path, sealed_run: Pat
     assert len(alerts) <= 2 * len(true), len(alerts)
     # Every planted listed vessel (by name and IMO, renamed under its IMO, by name alone) is a MATCH,
     # and no trade party matches a listed vessel.
+    vessels = {k for k in true if k[1] == "vessel"}
+    assert len(vessels) == 6
     assert vessels <= match, sorted(vessels - match)
     kinds = pq.read_table(
         sealed_run / "exports" / "entity_matches.parquet",
