@@ -25,9 +25,11 @@ from typing import Any
 import yaml
 
 from omphalos.admit import InputError
+from omphalos.export import screening_exports
 from omphalos.paths import project_root
 
-EXPORTABLE = ("entity_matches", "entity_scores", "review_queue")
+#: The marts a config may export: those the dbt project exports to exports/ (meta.export_dir).
+EXPORTABLE = screening_exports()
 DEFAULT_EXPORTS = EXPORTABLE
 MAX_CONFIG_BYTES = 1 << 20
 SCHEMA_PATH = ("contracts", "run_config.schema.json")

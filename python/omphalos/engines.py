@@ -24,6 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from omphalos.admit import SPECS, AdmittedInput
+from omphalos.export import contracts
 from omphalos.limits import duckdb_memory_limit
 from omphalos.paths import project_root
 
@@ -438,14 +439,12 @@ class SparkEngine:
         return {"raw_schema": f"{self.schema}_raw"}
 
     def dbt_argv(self, argv: list[str]) -> list[str]:
-        from omphalos.run import MART_LAYERS
-
         job = {
             "settings": self.settings(),
             "raw_schema": f"{self.schema}_raw",
             "inputs": self.inputs,
             "schema": self.schema,
-            "fetch": sorted(f"{layer}.{name}" for name, layer in MART_LAYERS.items()),
+            "fetch": sorted(f"{c.layer}.{c.name}" for c in contracts().values()),
             "results": str((self.root / "results").resolve()),
         }
         job_path = self.root / "job.json"

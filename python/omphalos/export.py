@@ -10,7 +10,9 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
+import json
 import re
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -38,9 +40,17 @@ _DECIMAL_RE = re.compile(r"^(?:decimal|numeric)\((\d+),\s*(\d+)\)$")
 
 @dataclasses.dataclass(frozen=True)
 class TableContract:
+    """An exported mart as its dbt properties declare it: the columns and their types (the
+    contract), the export key (``meta.export_key``: the total order and the rows' identity), the
+    dbt schema it is built in (``+schema``) and the run folder it is exported to
+    (``meta.export_dir``: ``exports`` for the screening marts a config can name,
+    ``exports/reporting`` for the report's aggregates)."""
+
     name: str
     key: tuple[str, ...]
     schema: pa.Schema
+    layer: str = "marts"
+    export_dir: str = "exports"
 
 
 def arrow_type(data_type: str) -> pa.DataType:
@@ -59,21 +69,68 @@ def arrow_type(data_type: str) -> pa.DataType:
     raise ValueError(f"no Arrow type declared for contract data_type {data_type!r}")
 
 
+#: The dbt properties files that declare the exported marts.
+MART_PROPERTIES = ("models/marts/_marts__models.yml",)
+
+
+def _contract(node: Mapping[str, Any]) -> TableContract:
+    """The contract of one model node: a dbt manifest node (``target/manifest.json``) or the same
+    keys as written in a properties file (``config:``, ``columns:`` as a list)."""
+    config = node.get("config") or {}
+    meta = {**(node.get("meta") or {}), **(config.get("meta") or {})}
+    columns = node["columns"]
+    listed = list(columns.values()) if isinstance(columns, Mapping) else list(columns)
+    fields = [pa.field(c["name"], arrow_type(c["data_type"]), nullable=True) for c in listed]
+    return TableContract(
+        name=node["name"],
+        key=tuple(meta["export_key"]),
+        schema=pa.schema(fields),
+        layer=config.get("schema") or "marts",
+        export_dir=meta.get("export_dir", "exports"),
+    )
+
+
+def _exported(node: Mapping[str, Any]) -> bool:
+    config = node.get("config") or {}
+    meta = {**(node.get("meta") or {}), **(config.get("meta") or {})}
+    return "export_key" in meta
+
+
+def contracts_from_manifest(manifest: Path) -> dict[str, TableContract]:
+    """The exported marts of a dbt manifest (the run's ``dbt/target/manifest.json``): every model
+    of this project with ``meta.export_key``, by name."""
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    nodes = [
+        n
+        for n in doc["nodes"].values()
+        if n.get("resource_type") == "model" and n.get("package_name") == "omphalos"
+    ]
+    return {
+        n["name"]: _contract(n) for n in sorted(nodes, key=lambda n: n["name"]) if _exported(n)
+    }
+
+
 @functools.cache
 def contracts() -> dict[str, TableContract]:
-    """Contracts of the mart models, read from their dbt properties file."""
-    path = project_root() / "models" / "marts" / "_marts__models.yml"
-    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    """The exported marts before dbt has parsed the project (a run config's exports, the Spark
+    job's list): the same models and fields as ``contracts_from_manifest``, read from their dbt
+    properties files, in the order they are declared there. After ``dbt build`` a run reads its
+    own manifest; tests/python/test_dbt_docs.py checks that both agree."""
+    project = yaml.safe_load((project_root() / "dbt_project.yml").read_text(encoding="utf-8"))
+    schema = project["models"]["omphalos"]["marts"]["+schema"]  # as dbt resolves it for marts/
     out: dict[str, TableContract] = {}
-    for model in doc["models"]:
-        key = tuple(
-            model.get("meta", {}).get("export_key") or model["config"]["meta"]["export_key"]
-        )
-        fields = [
-            pa.field(c["name"], arrow_type(c["data_type"]), nullable=True) for c in model["columns"]
-        ]
-        out[model["name"]] = TableContract(model["name"], key, pa.schema(fields))
+    for rel in MART_PROPERTIES:
+        doc = yaml.safe_load((project_root() / rel).read_text(encoding="utf-8"))
+        for model in doc["models"]:
+            if _exported(model):
+                with_schema = {**model, "config": {"schema": schema, **model["config"]}}
+                out[model["name"]] = _contract(with_schema)
     return out
+
+
+def screening_exports() -> tuple[str, ...]:
+    """The marts a run config may name under ``exports:`` (exported to ``exports/``)."""
+    return tuple(n for n, c in contracts().items() if c.export_dir == "exports")
 
 
 def conform(table: pa.Table, contract: TableContract) -> pa.Table:

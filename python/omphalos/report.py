@@ -68,7 +68,8 @@ REPORT_PATH = "reports/index.html"
 REVIEW_LIMIT = 100
 #: Rejected rows shown on the page (all are in inputs/rejects.csv).
 REJECTS_LIMIT = 50
-#: Where the run's reporting models are exported (omphalos.run.REPORTING_MODELS).
+#: Where the run's reporting models are exported (their ``meta.export_dir`` in
+#: models/marts/_marts__models.yml).
 REPORTING_DIR = "exports/reporting"
 
 CSP = (

@@ -55,7 +55,7 @@ from omphalos.engines import (
     PostgresEngine,
     SparkEngine,
 )
-from omphalos.export import conform, contracts, logical_fingerprint, write_table
+from omphalos.export import conform, contracts_from_manifest, logical_fingerprint, write_table
 from omphalos.keys import load_signing_key
 from omphalos.limits import duckdb_memory_limit
 from omphalos.lineage import LineageLog, utc_now
@@ -112,6 +112,10 @@ def _write_rejects(rejects: Any, path: Path) -> None:
     )
 
 
+#: The dbt selector (selectors.yml) a sealed run builds.
+SEALED_RUN_SELECTOR = "sealed_run"
+
+
 def _dbt_command(
     cfg: RunConfig, tmp: Path, threads: int, engine: Engine
 ) -> tuple[list[str], dict[str, str], Path, Path | None]:
@@ -148,10 +152,9 @@ def _dbt_command(
         str(tmp / "dbt" / "logs"),
         "--vars",
         json.dumps(dbt_vars, sort_keys=True),
-        # unit tests check the SQL logic on fixed fixtures, not the run's data: they run in
-        # `make test` and `make dbt-build`, not in every sealed run (dbt Labs' advice for builds)
-        "--exclude-resource-type",
-        "unit_test",
+        # what a sealed run builds is the project's selector (selectors.yml): no unit tests
+        "--selector",
+        SEALED_RUN_SELECTOR,
         "--threads",
         str(threads),
         *parse_flags,
@@ -316,18 +319,6 @@ def _summary(engine: Engine, marts: dict[str, pa.Table], top: int = 10) -> dict[
     }
 
 
-MART_LAYERS = {"entity_matches": "marts", "entity_scores": "marts", "review_queue": "marts"}
-#: The run report's aggregates (models/marts/reporting), exported with every run under
-#: exports/reporting/: the report page reads them instead of computing its own.
-REPORTING_MODELS = (
-    "rpt_matches_by_status",
-    "rpt_score_histogram",
-    "rpt_alert_flows",
-    "rpt_alert_flow_cells",
-    "rpt_alert_totals",
-    "rpt_top_exposed",
-)
-MART_LAYERS.update(dict.fromkeys(REPORTING_MODELS, "marts"))
 
 
 def make_engine(
@@ -488,16 +479,18 @@ def execute_run(
                 lineage.append(event, data)
 
             with timer.phase("export"):
+                # the exported marts, their keys and folders as this run's dbt parsed them
+                built = contracts_from_manifest(tmp / "dbt" / "target" / "manifest.json")
                 marts: dict[str, pa.Table] = {}
-                for name, layer in MART_LAYERS.items():
-                    contract = contracts()[name]
-                    marts[name] = conform(engine.fetch(layer, name, contract.schema), contract)
+                for name, contract in built.items():
+                    fetched = engine.fetch(contract.layer, name, contract.schema)
+                    marts[name] = conform(fetched, contract)
                 tables = []
                 for name in cfg.exports:
                     say(f"exporting {name}")
-                    contract = contracts()[name]
+                    contract = built[name]
                     table = marts[name]
-                    write_table(table, tmp / "exports", name)
+                    write_table(table, tmp / contract.export_dir, name)
                     with timer.phase("fingerprint"):  # part of export, timed on its own too
                         logical = logical_fingerprint(table, contract.key)
                     tables.append(
@@ -510,8 +503,9 @@ def execute_run(
                         }
                     )
                     lineage.append("table_exported", tables[-1])
-                for name in REPORTING_MODELS:
-                    write_table(marts[name], tmp / "exports" / "reporting", name)
+                for name, contract in built.items():  # the report's aggregates
+                    if contract.export_dir != "exports":
+                        write_table(marts[name], tmp / contract.export_dir, name)
                 changes: dict[str, Any] | None = None
                 if previous is not None:
                     say(f"comparing with the previous run {previous.run_id}")
