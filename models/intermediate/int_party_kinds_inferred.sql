@@ -64,7 +64,8 @@ reasons as (
     select
         party_names.name_key,
         case
-            when party_names.legal_form is not null then 'legal form ' || party_names.legal_form
+            when party_names.legal_form is not null
+                then {{ dbt.concat(["'legal form '", 'party_names.legal_form']) }}
             when cues.has_organization_word = 1 then 'organization word'
             when
                 party_names.token_count between 2 and 5

@@ -187,7 +187,8 @@ joined as (
             as party_kind,
         case
             when query.query_kind is not null then 'declared'
-            when name_scores.a_legal_form is not null then 'inferred: legal form ' || name_scores.a_legal_form
+            when name_scores.a_legal_form is not null
+                then {{ dbt.concat(["'inferred: legal form '", 'name_scores.a_legal_form']) }}
             else 'unknown'
         end as party_kind_source,
         cast(null as {{ omphalos.string_type() }}) as party_imo,

@@ -42,7 +42,7 @@ def pg():  # type: ignore[no-untyped-def]
 
 
 def _udf_sql(schema: str) -> str:
-    src = (project_root() / "macros" / "udfs.sql").read_text(encoding="utf-8")
+    src = (project_root() / "macros" / "hooks" / "create_udfs.sql").read_text(encoding="utf-8")
     body = src.split("{% macro postgres__create_udfs() %}")[1].split("{% endmacro %}")[0]
     return body.replace("{{ target.schema }}", schema)
 

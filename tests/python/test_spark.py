@@ -41,8 +41,9 @@ if not spark_available():
 
 
 def _macro_expression(name: str, a: str, b: str) -> str:
-    """The SQL of a two-argument spark__ macro of macros/cross_engine.sql, applied to a and b."""
-    src = (project_root() / "macros" / "cross_engine.sql").read_text(encoding="utf-8")
+    """The SQL of a two-argument spark__ macro of macros/cross_engine/, applied to a and b."""
+    base = name.removeprefix("spark__")
+    src = (project_root() / "macros" / "cross_engine" / f"{base}.sql").read_text(encoding="utf-8")
     match = re.search(
         r"\{% macro " + re.escape(name) + r"\(a, b\) -%\}\n(.*?)\{%- endmacro %\}", src, re.S
     )

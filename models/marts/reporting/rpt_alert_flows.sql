@@ -16,13 +16,6 @@ alerts as (
 
 ),
 
-controlled as (
-
-    select cast(hs_chapter as {{ omphalos.string_type() }}) as hs_chapter
-    from {{ ref('controlled_hs_chapters') }}
-
-),
-
 flagged as (
 
     select
@@ -32,12 +25,10 @@ flagged as (
         shipments.hs_chapter,
         shipments.value_usd,
         alerts.has_match,
-        case when controlled.hs_chapter is not null then 1 else 0 end as is_controlled
+        case when shipments.is_controlled_goods then 1 else 0 end as is_controlled
     from alerts
-    inner join {{ ref('stg_trade__shipments') }} as shipments
+    inner join {{ ref('int_shipments_classified') }} as shipments
         on alerts.shipment_id = shipments.shipment_id
-    left join controlled
-        on shipments.hs_chapter = controlled.hs_chapter
 
 ),
 

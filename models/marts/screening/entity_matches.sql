@@ -157,7 +157,8 @@ joined as (
         coalesce(parties.party_kind_declared, party_kinds.inferred_kind) as party_kind,
         case
             when parties.party_kind_declared is not null then 'declared'
-            when party_kinds.inferred_kind is not null then 'inferred: ' || party_kinds.inferred_kind_reason
+            when party_kinds.inferred_kind is not null
+                then {{ dbt.concat(["'inferred: '", 'party_kinds.inferred_kind_reason']) }}
             else 'unknown'
         end as party_kind_source,
         entities.entity_id,
@@ -313,7 +314,7 @@ rules as (
 final as (
 
     select
-        best.shipment_id || ':' || best.party_role || ':' || best.entity_id as match_id,
+        {{ dbt.concat(['best.shipment_id', "':'", 'best.party_role', "':'", 'best.entity_id']) }} as match_id,
         best.shipment_id,
         best.party_role,
         best.party_name,

@@ -21,14 +21,7 @@ matches as (
 
 shipments as (
 
-    select * from {{ ref('stg_trade__shipments') }}
-
-),
-
-controlled as (
-
-    select cast(hs_chapter as {{ omphalos.string_type() }}) as hs_chapter
-    from {{ ref('controlled_hs_chapters') }}
+    select * from {{ ref('int_shipments_classified') }}
 
 ),
 
@@ -53,12 +46,10 @@ enriched as (
         shipments.value_usd,
         shipments.origin_country,
         shipments.destination_country,
-        controlled.hs_chapter is not null as is_controlled
+        shipments.is_controlled_goods as is_controlled
     from entity_shipments
     inner join shipments
         on entity_shipments.shipment_id = shipments.shipment_id
-    left join controlled
-        on shipments.hs_chapter = controlled.hs_chapter
 
 ),
 

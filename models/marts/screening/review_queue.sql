@@ -20,10 +20,12 @@ matches as (
 
 ),
 
-controlled as (
+shipments as (
 
-    select cast(hs_chapter as {{ omphalos.string_type() }}) as hs_chapter
-    from {{ ref('controlled_hs_chapters') }}
+    select
+        shipment_id,
+        is_controlled_goods
+    from {{ ref('int_shipments_classified') }}
 
 ),
 
@@ -31,15 +33,15 @@ prioritized as (
 
     select
         matches.*,
-        controlled.hs_chapter is not null as controlled_goods,
+        shipments.is_controlled_goods as controlled_goods,
         {{ omphalos.round4(
             "0.5 * cast(matches.score as " ~ omphalos.double_type() ~ ")
-            + 0.25 * case when controlled.hs_chapter is not null then 1 else 0 end
+            + 0.25 * case when shipments.is_controlled_goods then 1 else 0 end
             + 0.25 * least(1, log10(1 + cast(matches.value_usd as " ~ omphalos.double_type() ~ ")) / 7)"
         ) }} as priority_score
     from matches
-    left join controlled
-        on substr(matches.hs_code, 1, 2) = controlled.hs_chapter
+    inner join shipments
+        on matches.shipment_id = shipments.shipment_id
 
 ),
 

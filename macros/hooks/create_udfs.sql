@@ -15,7 +15,7 @@
     select 1 as no_udfs_needed
 {% endmacro %}
 
-{#- Spark: Jaro-Winkler and Damerau-Levenshtein are SQL expressions (macros/cross_engine.sql). -#}
+{#- Spark: Jaro-Winkler and Damerau-Levenshtein are SQL expressions (macros/cross_engine/). -#}
 {% macro spark__create_udfs() %}
     select 1 as no_udfs_needed
 {% endmacro %}
