@@ -1,5 +1,5 @@
 -- Rarity of every token of the registry's names and of the party names (see token_weights in
--- macros/matching.sql). Counts come from the registry names and the fixed reference table
+-- macros/scoring/token_weights.sql). Counts come from the registry names and the fixed reference table
 -- name_token_frequencies (how common a word is in people's names), never from the feed: a pair's
 -- score then depends only on the two names, the registry version and the rules, not on the other
 -- rows of the feed. A party token the registry does not hold has the reference count alone (a

@@ -1,7 +1,7 @@
 -- One row per shipment party x registry entity candidate whose score reaches candidate_floor,
 -- with the status and the evidence that explains it.
 --
--- score = name_score (int_name_candidates_scored, macros/matching.sql) of the best-scoring name of
+-- score = name_score (int_name_candidates_scored, macros/scoring/) of the best-scoring name of
 -- the entity for this party, then:
 --   party country among the entity's listed countries       +0.03
 --   party country known, entity countries known, no overlap  -0.05
