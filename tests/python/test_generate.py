@@ -15,7 +15,7 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos import generate as gen
+from omphalos.tools import generate as gen
 
 FILES = ("shipments", "registry_entities", "registry_names", "registry_identifiers", "truth")
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from omphalos.admit import SPECS, admit_all
+from omphalos.pipeline.admit import SPECS, admit_all
 from omphalos.registry import add_arguments, main_from_args
 from omphalos.registry.combine import combine_registries
 from omphalos.registry.countries import to_iso2

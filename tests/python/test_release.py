@@ -21,18 +21,18 @@ from typing import Any
 
 import pytest
 
-from omphalos import release
-from omphalos.canonical import canonical_bytes
-from omphalos.keys import generate_keypair, load_trusted_keys
-from omphalos.manifest import MANIFEST_NAME, load_manifest
-from omphalos.merkle import artifact_leaf_data, verify_inclusion
-from omphalos.release import (
+from omphalos.evidence import release
+from omphalos.evidence.canonical import canonical_bytes
+from omphalos.evidence.keys import generate_keypair, load_trusted_keys
+from omphalos.evidence.manifest import MANIFEST_NAME, load_manifest
+from omphalos.evidence.merkle import artifact_leaf_data, verify_inclusion
+from omphalos.evidence.release import (
     BundleReadError,
     ReleaseError,
     build_release,
     verify_bundle,
 )
-from omphalos.sign import sign_run
+from omphalos.evidence.sign import sign_run
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "omphalos_verify_standalone.py"
@@ -210,7 +210,7 @@ def test_bundle_layout_and_headers(sealed_run: Path, bundles: dict[str, Path]) -
 def test_extracted_full_bundle_is_a_verifiable_run(
     bundles: dict[str, Path], tmp_path: Path
 ) -> None:
-    from omphalos.verify import verify_run
+    from omphalos.evidence.verify import verify_run
 
     with tarfile.open(bundles["full"], "r:gz") as tar:
         tar.extractall(tmp_path, filter="data")
@@ -850,7 +850,7 @@ def test_schemas_reject_wrong_records(sealed_run: Path) -> None:
 def test_schema_path_pattern_matches_is_safe_relpath(path: str) -> None:
     import re
 
-    from omphalos.canonical import is_safe_relpath
+    from omphalos.evidence.canonical import is_safe_relpath
 
     schema = json.loads((CONTRACTS / "run_manifest.schema.json").read_text(encoding="utf-8"))
     pattern = schema["$defs"]["artifact"]["properties"]["path"]["pattern"]
@@ -858,7 +858,7 @@ def test_schema_path_pattern_matches_is_safe_relpath(path: str) -> None:
 
 
 def test_schema_kinds_and_roles_follow_the_role_rules() -> None:
-    from omphalos.manifest import ROLE_RULES
+    from omphalos.evidence.manifest import ROLE_RULES
 
     schema = json.loads((CONTRACTS / "run_manifest.schema.json").read_text(encoding="utf-8"))
     props = schema["$defs"]["artifact"]["properties"]
@@ -869,10 +869,10 @@ def test_schema_kinds_and_roles_follow_the_role_rules() -> None:
 def test_evidence_schemas_accept_real_records(
     tmp_path: Path, keypairs: dict[str, tuple[Path, Path]]
 ) -> None:
-    from omphalos.certificates import GENESIS, build_certificate
-    from omphalos.keys import load_signing_key
-    from omphalos.lineage import utc_now
-    from omphalos.sign import signing_input
+    from omphalos.evidence.certificates import GENESIS, build_certificate
+    from omphalos.evidence.keys import load_signing_key
+    from omphalos.evidence.lineage import utc_now
+    from omphalos.evidence.sign import signing_input
 
     key_path, pub_path = keypairs["pipeline"]
     run = tmp_path / "run"

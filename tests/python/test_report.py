@@ -16,9 +16,11 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos.canonical import canonical_bytes
-from omphalos.certify import certify
-from omphalos.manifest import META_FIELDS, build_manifest, write_manifest
+from omphalos.cli.progress import Progress
+from omphalos.evidence.canonical import canonical_bytes
+from omphalos.evidence.certify import certify
+from omphalos.evidence.manifest import META_FIELDS, build_manifest, write_manifest
+from omphalos.evidence.verify import verify_run
 from omphalos.packets import (
     EVIDENCE_COLUMNS,
     MAX_CANDIDATES,
@@ -28,7 +30,6 @@ from omphalos.packets import (
     packet_stem,
     write_packets,
 )
-from omphalos.progress import Progress
 from omphalos.report import (
     REPORT_PATH,
     add_arguments,
@@ -37,7 +38,6 @@ from omphalos.report import (
     write_certify_html,
     write_report,
 )
-from omphalos.verify import verify_run
 
 
 def _manifest(run: Path) -> dict[str, Any]:

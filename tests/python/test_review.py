@@ -10,9 +10,9 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos.canonical import canonical_bytes
-from omphalos.keys import generate_keypair
-from omphalos.review import (
+from omphalos.evidence.canonical import canonical_bytes
+from omphalos.evidence.keys import generate_keypair
+from omphalos.evidence.review import (
     add_arguments,
     main_from_args,
     read_decisions,

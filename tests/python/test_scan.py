@@ -23,8 +23,8 @@ from catalog_demo import demo_run
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from omphalos import scan
-from omphalos.paths import project_root
+from omphalos.pipeline.paths import project_root
+from omphalos.tools import scan
 
 # --------------------------------------------------------------------------------------------
 # hazards, built from pieces

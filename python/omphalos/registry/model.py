@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from omphalos.canonical import (
+from omphalos.evidence.canonical import (
     loads_strict,
     sha256_bytes,
     sha256_file,
@@ -409,7 +409,7 @@ def registry_source_for(input_path: Path) -> dict[str, Any] | None:
 def check_out_dir(out_dir: Path, force: bool) -> None:
     """Refuse to overwrite a folder that already holds registry files unless ``force``, and any
     folder inside a sealed run."""
-    from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
+    from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
 
     try:
         refuse_inside_sealed_run(out_dir, "--out")

@@ -33,7 +33,7 @@ def progress_printer(args: argparse.Namespace) -> Callable[[str], None] | None:
 
 def _refused_output(command: str, *targets: tuple[str, object]) -> bool:
     """Print the refusal and return True when an output path is inside a sealed run."""
-    from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
+    from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
 
     for option, target in targets:
         if target is None:
@@ -47,7 +47,7 @@ def _refused_output(command: str, *targets: tuple[str, object]) -> bool:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from omphalos import generate
+    from omphalos.tools import generate
 
     if _refused_output("generate", ("--out", args.out)):
         return EXIT_USAGE
@@ -55,10 +55,10 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from omphalos.admit import InputError
-    from omphalos.engines import EngineError
-    from omphalos.keys import KeyFileError
-    from omphalos.run import RunError, execute_run
+    from omphalos.evidence.keys import KeyFileError
+    from omphalos.pipeline.admit import InputError
+    from omphalos.pipeline.engines import EngineError
+    from omphalos.pipeline.run import RunError, execute_run
     from omphalos.show import render_summary
 
     def _terminate(signum: int, _frame: object) -> None:
@@ -102,8 +102,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    from omphalos.admit import InputError
-    from omphalos.run import load_warehouse
+    from omphalos.pipeline.admit import InputError
+    from omphalos.pipeline.run import load_warehouse
 
     if _refused_output("load", ("--warehouse", args.warehouse)):
         return EXIT_USAGE
@@ -149,7 +149,7 @@ def _add_module_command(
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from omphalos import verify
+    from omphalos.evidence import verify
 
     return verify.main_from_args(args)
 
@@ -166,7 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("generate", help="write deterministic demo inputs (feed, registry, truth)")
-    from omphalos import generate
+    from omphalos.tools import generate
 
     generate.add_arguments(p)
     p.add_argument(
@@ -222,7 +222,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_module_command(
         sub,
         "eval",
-        "omphalos.evaluate",
+        "omphalos.tools.evaluate",
         "measure match quality on labelled name pairs (through the SQL)",
     )
 
@@ -230,43 +230,51 @@ def build_parser() -> argparse.ArgumentParser:
         sub, "registry", "omphalos.registry", "import, combine and compare official watchlists"
     )
     _add_module_command(
-        sub, "review", "omphalos.review", "record and list reviewer decisions on candidates"
+        sub,
+        "review",
+        "omphalos.evidence.review",
+        "record and list reviewer decisions on candidates",
     )
     _add_module_command(
         sub,
         "match",
-        "omphalos.match",
+        "omphalos.pipeline.match",
         "screen one name against a registry folder (the run's SQL; cached after the first call)",
     )
 
     p = sub.add_parser("verify", help="verify a sealed run from disk")
-    from omphalos import verify
+    from omphalos.evidence import verify
 
     verify.add_arguments(p)
     p.set_defaults(func=_cmd_verify)
 
     _add_module_command(
-        sub, "keys", "omphalos.keys", "create Ed25519 signing keys: keys generate --name NAME"
+        sub,
+        "keys",
+        "omphalos.evidence.keys",
+        "create Ed25519 signing keys: keys generate --name NAME",
     )
     _add_module_command(
         sub,
         "sign",
-        "omphalos.sign",
+        "omphalos.evidence.sign",
         "sign a sealed run's manifest with an Ed25519 key (run_manifest.sig.json)",
     )
     _add_module_command(
         sub,
         "certify",
-        "omphalos.certify",
+        "omphalos.evidence.certify",
         "verify two runs and compare them: substantive or procedural differences, located row by row",
     )
     _add_module_command(
         sub,
         "verify-certificates",
-        "omphalos.certificates",
+        "omphalos.evidence.certificates",
         "check every signature and link of a certificates log",
     )
-    _add_module_command(sub, "release", "omphalos.release", "build or verify a release bundle")
+    _add_module_command(
+        sub, "release", "omphalos.evidence.release", "build or verify a release bundle"
+    )
     _add_module_command(
         sub,
         "catalog",
@@ -276,7 +284,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_module_command(
         sub,
         "publishability",
-        "omphalos.scan",
+        "omphalos.tools.scan",
         "scan files for material that must not leave (pre-flight gate)",
     )
     _add_module_command(

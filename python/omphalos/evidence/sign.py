@@ -22,22 +22,27 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omphalos.canonical import (
+from omphalos.evidence.canonical import (
     CanonicalJSONError,
     canonical_bytes,
     fsync_dir,
     loads_strict,
     sha256_bytes,
 )
-from omphalos.keys import (
+from omphalos.evidence.keys import (
     ALGORITHM,
     KeyFileError,
     SigningKey,
     TrustedKey,
     load_signing_key,
 )
-from omphalos.manifest import MANIFEST_NAME, ManifestError, compute_metadata_sha256, read_manifest
-from omphalos.problems import Problem
+from omphalos.evidence.manifest import (
+    MANIFEST_NAME,
+    ManifestError,
+    compute_metadata_sha256,
+    read_manifest,
+)
+from omphalos.evidence.problems import Problem
 
 __all__ = [
     "SIGNATURE_NAME",
@@ -173,7 +178,7 @@ def sign_run(run_dir: Path | str, key: Path | SigningKey, *, check: bool = True)
             f"{root / SIGNATURE_NAME} already exists; the run is already signed"
         )
     if check:
-        from omphalos.verify import verify_run  # verify imports this module
+        from omphalos.evidence.verify import verify_run  # verify imports this module
 
         result = verify_run(root)
         if not result.ok:

@@ -36,8 +36,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from omphalos.canonical import sha256_file
-from omphalos.limits import duckdb_memory_limit
+from omphalos.evidence.canonical import sha256_file
+from omphalos.pipeline.limits import duckdb_memory_limit
 from omphalos.registry.countries import ISO2_CODES
 
 
@@ -708,7 +708,7 @@ def _write_admitted(
     """Stream a query's rows into a Parquet file with the fixed writer settings, in row groups
     of exactly PARQUET_SETTINGS' row_group_size rows (so the bytes do not depend on how DuckDB
     batches its output). Returns the rows written."""
-    from omphalos.export import PARQUET_SETTINGS
+    from omphalos.pipeline.export import PARQUET_SETTINGS
 
     settings = dict(PARQUET_SETTINGS)
     group = int(settings.pop("row_group_size"))
@@ -974,7 +974,7 @@ def admit_all(
     """Admit every declared input into ``out_dir`` (one Parquet file each). Raises InputError
     when an input is missing or unusable.
 
-    The work happens in DuckDB under its memory limit (omphalos.limits), spilling to a temporary
+    The work happens in DuckDB under its memory limit (omphalos.pipeline.limits), spilling to a temporary
     directory that is never inside a run, so an input of any size is admitted in bounded memory:
     Python holds one batch of it at a time."""
     unknown = sorted(set(inputs) - set(SPECS))

@@ -1,6 +1,6 @@
 """One process for a Spark run: start the session, load the admitted inputs, run dbt, hand back.
 
-`python -m omphalos.spark_driver JOB_JSON -- <dbt arguments>` is what SparkEngine runs instead of
+`python -m omphalos.pipeline.spark_driver JOB_JSON -- <dbt arguments>` is what SparkEngine runs instead of
 the `dbt` executable. dbt-spark's `session` method uses the SparkSession of the process it runs
 in (SparkSession.builder.getOrCreate()), so loading the inputs, `dbt build` and reading the
 results back all happen against one session and one catalog: nothing has to outlive the process
@@ -64,7 +64,10 @@ def _results(spark: Any, schema: str, fetch: list[str], out: Path) -> None:
 
 def main(argv: list[str]) -> int:
     if len(argv) < 2 or argv[1] != "--":
-        print("usage: python -m omphalos.spark_driver JOB_JSON -- <dbt arguments>", file=sys.stderr)
+        print(
+            "usage: python -m omphalos.pipeline.spark_driver JOB_JSON -- <dbt arguments>",
+            file=sys.stderr,
+        )
         return 2
     job = json.loads(Path(argv[0]).read_text(encoding="utf-8"))
     dbt_args = argv[2:]

@@ -23,7 +23,7 @@ import duckdb
 import pyarrow as pa
 import yaml
 
-from omphalos.paths import project_root
+from omphalos.pipeline.paths import project_root
 
 REQUIRED = ("schema", "name1", "name2", "is_match")
 _TRUE = {"true", "1", "yes", "y", "t"}

@@ -19,8 +19,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from omphalos.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
-from omphalos.problems import Problem
+from omphalos.evidence.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
+from omphalos.evidence.problems import Problem
 
 __all__ = ["GENESIS", "SCHEMA_VERSION", "LineageError", "LineageLog", "utc_now", "verify_chain"]
 

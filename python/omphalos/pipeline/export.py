@@ -20,7 +20,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import yaml
 
-from omphalos.paths import project_root
+from omphalos.pipeline.paths import project_root
 from omphalos.textsafe import spreadsheet_cell
 
 # Fixed Parquet writer settings: part of the payload's definition. Change only with a new version.

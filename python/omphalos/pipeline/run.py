@@ -34,37 +34,38 @@ import duckdb
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from omphalos import __version__, parse_cache
-from omphalos.admit import (
+from omphalos import __version__
+from omphalos.catalog import CatalogError, execute_catalog_into_run, validate_catalog_queries
+from omphalos.evidence.canonical import write_canonical_json
+from omphalos.evidence.keys import load_signing_key
+from omphalos.evidence.lineage import LineageLog, utc_now
+from omphalos.evidence.manifest import build_manifest, write_manifest
+from omphalos.evidence.review import registry_entry_digests
+from omphalos.evidence.sign import SignatureError, write_run_signature
+from omphalos.packets import write_packets
+from omphalos.pipeline import parse_cache
+from omphalos.pipeline.admit import (
     AdmittedInput,
     InputError,
     admit_all,
     check_registry_not_empty,
     check_reject_limits,
 )
-from omphalos.canonical import write_canonical_json
-from omphalos.catalog import CatalogError, execute_catalog_into_run, validate_catalog_queries
-from omphalos.changes import EXPORT_NAME as CHANGES_EXPORT
-from omphalos.changes import PreviousRun, check_previous_run, compare, project_sha256
-from omphalos.config import RunConfig, load_config
-from omphalos.decisions import DecisionsLog, admit_log, read_log, review_tables
-from omphalos.engines import (
+from omphalos.pipeline.changes import EXPORT_NAME as CHANGES_EXPORT
+from omphalos.pipeline.changes import PreviousRun, check_previous_run, compare, project_sha256
+from omphalos.pipeline.config import RunConfig, load_config
+from omphalos.pipeline.decisions import DecisionsLog, admit_log, read_log, review_tables
+from omphalos.pipeline.engines import (
     ENGINES,
     DuckDBEngine,
     Engine,
     PostgresEngine,
     SparkEngine,
 )
-from omphalos.export import conform, contracts, logical_fingerprint, write_table
-from omphalos.keys import load_signing_key
-from omphalos.limits import duckdb_memory_limit
-from omphalos.lineage import LineageLog, utc_now
-from omphalos.manifest import build_manifest, write_manifest
-from omphalos.packets import write_packets
-from omphalos.paths import project_root
+from omphalos.pipeline.export import conform, contracts, logical_fingerprint, write_table
+from omphalos.pipeline.limits import duckdb_memory_limit
+from omphalos.pipeline.paths import project_root
 from omphalos.report import write_report
-from omphalos.review import registry_entry_digests
-from omphalos.sign import SignatureError, write_run_signature
 
 Progress = Callable[[str], None]
 

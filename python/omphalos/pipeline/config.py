@@ -24,8 +24,8 @@ from typing import Any
 
 import yaml
 
-from omphalos.admit import InputError
-from omphalos.paths import project_root
+from omphalos.pipeline.admit import InputError
+from omphalos.pipeline.paths import project_root
 
 EXPORTABLE = ("entity_matches", "entity_scores", "review_queue")
 DEFAULT_EXPORTS = EXPORTABLE

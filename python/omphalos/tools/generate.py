@@ -2231,7 +2231,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def main_from_args(args: argparse.Namespace) -> int:
     """Run `omphalos generate`; progress goes to stderr, the summary to stdout."""
-    from omphalos.cli import progress_printer
+    from omphalos.cli.app import progress_printer
 
     try:
         summary = generate(

@@ -27,7 +27,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from omphalos.paths import project_root
+from omphalos.pipeline.paths import project_root
 
 CACHE_FORMAT = "omphalos.dbt_parse_cache/1"
 # what dbt reads of the project (dbt_project.yml's paths) and the profiles

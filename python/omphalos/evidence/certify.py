@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omphalos.canonical import canonical_bytes, write_canonical_json
-from omphalos.certificates import CertificateLogError, append_certificate, default_log_path
-from omphalos.compare import compare_runs, summarize
-from omphalos.keys import (
+from omphalos.evidence.canonical import canonical_bytes, write_canonical_json
+from omphalos.evidence.certificates import CertificateLogError, append_certificate, default_log_path
+from omphalos.evidence.compare import compare_runs, summarize
+from omphalos.evidence.keys import (
     KeyFileError,
     SigningKey,
     TrustedKey,
@@ -27,10 +27,10 @@ from omphalos.keys import (
     load_signing_key,
     trusted_keys_from_args,
 )
-from omphalos.manifest import MANIFEST_NAME, ManifestError, read_manifest
-from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
-from omphalos.problems import Problem
-from omphalos.verify import verify_run
+from omphalos.evidence.manifest import MANIFEST_NAME, ManifestError, read_manifest
+from omphalos.evidence.problems import Problem
+from omphalos.evidence.verify import verify_run
+from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
 
 __all__ = [
     "CertifyError",

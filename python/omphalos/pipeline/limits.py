@@ -40,7 +40,7 @@ def default_memory_limit(shipments: int | None) -> str:
 def duckdb_memory_limit(shipments: int | None = None) -> str:
     """OMPHALOS_DUCKDB_MEMORY_LIMIT when set (InputError when it is not a size), else the default
     for the feed size."""
-    from omphalos.admit import InputError
+    from omphalos.pipeline.admit import InputError
 
     value = os.environ.get("OMPHALOS_DUCKDB_MEMORY_LIMIT", "").strip()
     if not value:

@@ -22,8 +22,8 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from omphalos.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
-from omphalos.keys import (
+from omphalos.evidence.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
+from omphalos.evidence.keys import (
     ALGORITHM,
     KeyFileError,
     SigningKey,
@@ -31,9 +31,9 @@ from omphalos.keys import (
     add_trust_arguments,
     trusted_keys_from_args,
 )
-from omphalos.lineage import utc_now
-from omphalos.merkle import leaf_hash, node_hash
-from omphalos.problems import Problem
+from omphalos.evidence.lineage import utc_now
+from omphalos.evidence.merkle import leaf_hash, node_hash
+from omphalos.evidence.problems import Problem
 
 __all__ = [
     "CERTIFICATE_SCHEMA",
@@ -84,7 +84,7 @@ class CertificateLogError(RuntimeError):
 
 
 def default_log_path() -> Path:
-    from omphalos.paths import project_root
+    from omphalos.pipeline.paths import project_root
 
     return project_root() / "artifacts" / "certificates.jsonl"
 
@@ -381,7 +381,7 @@ def parse_head(raw: bytes, where: str, trusted: Mapping[str, TrustedKey]) -> dic
 
 
 def _write_head(log_path: Path, raw: bytes, key: SigningKey, issued_at: str) -> None:
-    from omphalos.canonical import write_canonical_json
+    from omphalos.evidence.canonical import write_canonical_json
 
     head = log_head(raw)
     write_canonical_json(

@@ -18,10 +18,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from omphalos.canonical import CanonicalJSONError, canonical_bytes, is_safe_relpath, sha256_file
-from omphalos.keys import KeyFileError, TrustedKey, add_trust_arguments, trusted_keys_from_args
-from omphalos.lineage import verify_chain
-from omphalos.manifest import (
+from omphalos.evidence.canonical import (
+    CanonicalJSONError,
+    canonical_bytes,
+    is_safe_relpath,
+    sha256_file,
+)
+from omphalos.evidence.keys import (
+    KeyFileError,
+    TrustedKey,
+    add_trust_arguments,
+    trusted_keys_from_args,
+)
+from omphalos.evidence.lineage import verify_chain
+from omphalos.evidence.manifest import (
     MANIFEST_NAME,
     META_FIELDS,
     SEALED_FIELDS,
@@ -33,9 +43,9 @@ from omphalos.manifest import (
     schema_problems,
     walk_tree,
 )
-from omphalos.merkle import ALGORITHM, LEAF_ENCODING
-from omphalos.problems import Problem
-from omphalos.sign import SIGNATURE_NAME, check_run_signature
+from omphalos.evidence.merkle import ALGORITHM, LEAF_ENCODING
+from omphalos.evidence.problems import Problem
+from omphalos.evidence.sign import SIGNATURE_NAME, check_run_signature
 
 __all__ = [
     "LINEAGE_PATH",

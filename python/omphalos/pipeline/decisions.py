@@ -1,13 +1,13 @@
 """Reviewer decisions carried into a run (run config key ``decisions:``, docs/review.md).
 
 The decisions log (``omphalos review decide``) is read once, before the run starts: its chain and
-every record are checked by ``omphalos.review.read_decisions`` (a broken chain or an edited
+every record are checked by ``omphalos.evidence.review.read_decisions`` (a broken chain or an edited
 record stops the run, exit 2). The run then admits it as an input: the log's bytes as given
 (``inputs/review_decisions.jsonl``) and its records as a table (``inputs/admitted/
 review_decisions.parquet``, one row per decision with its ``seq``), both payload, its digest in
 the manifest's inputs. The warehouse gets two raw tables, ``review_decisions`` and
 ``registry_entry_digests`` (the digest of each entry of the run's admitted registry, computed by
-``omphalos.review.registry_entry_digests``, the function ``review decide`` uses), which
+``omphalos.evidence.review.registry_entry_digests``, the function ``review decide`` uses), which
 ``int_review_decisions_latest`` and ``entity_matches`` join. Without a decisions log both tables
 are loaded empty, so the SQL is the same in every run.
 """
@@ -23,8 +23,8 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from omphalos.admit import InputError
-from omphalos.review import _FIELDS, ReviewError, read_decisions, registry_entry_digests
+from omphalos.evidence.review import _FIELDS, ReviewError, read_decisions, registry_entry_digests
+from omphalos.pipeline.admit import InputError
 
 DECISIONS_TABLE = "review_decisions"
 DIGESTS_TABLE = "registry_entry_digests"

@@ -5,7 +5,7 @@ The previous run is verified from disk before the run starts (a run that does no
 lacks what the comparison reads, stops the run, exit 2). After the export, one DuckDB query over
 both runs' candidates (this run's ``entity_matches``, the previous run's
 ``exports/entity_matches.parquet``), both runs' admitted shipments and the registry entry digests
-of both runs' admitted registries (``omphalos.review.registry_entry_digests``, the digest review
+of both runs' admitted registries (``omphalos.evidence.review.registry_entry_digests``, the digest review
 decisions are bound to) lists every candidate that alerts (MATCH or REVIEW) in either run and is
 new, gone, or changed in status, score or queueing, keyed by ``match_id``, each with its causes:
 a decision applied, a new or removed shipment, a list entry added, removed or changed, a shipment
@@ -23,9 +23,9 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from omphalos.admit import InputError
-from omphalos.paths import project_root
-from omphalos.review import registry_entry_digests
+from omphalos.evidence.review import registry_entry_digests
+from omphalos.pipeline.admit import InputError
+from omphalos.pipeline.paths import project_root
 
 EXPORT_NAME = "changes_since_previous"
 KEY = ("match_id",)
@@ -118,8 +118,8 @@ class PreviousRun:
 def check_previous_run(path: Path, label: str) -> PreviousRun:
     """Verify the previous run (InputError, exit 2, when it is no sealed run, does not verify or
     lacks a file the comparison reads)."""
-    from omphalos.manifest import MANIFEST_NAME, ManifestError, read_manifest
-    from omphalos.verify import verify_run
+    from omphalos.evidence.manifest import MANIFEST_NAME, ManifestError, read_manifest
+    from omphalos.evidence.verify import verify_run
 
     where = f"previous_run: {label}"
     if not path.is_dir():

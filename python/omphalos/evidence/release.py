@@ -30,15 +30,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
-from omphalos.canonical import (
+from omphalos.evidence.canonical import (
     CanonicalJSONError,
     canonical_bytes,
     fsync_dir,
     is_safe_relpath,
     loads_strict,
 )
-from omphalos.keys import ALGORITHM as KEY_ALGORITHM
-from omphalos.keys import (
+from omphalos.evidence.keys import ALGORITHM as KEY_ALGORITHM
+from omphalos.evidence.keys import (
     KeyFileError,
     SigningKey,
     TrustedKey,
@@ -46,8 +46,8 @@ from omphalos.keys import (
     load_signing_key,
     trusted_keys_from_args,
 )
-from omphalos.lineage import _scan as _scan_lineage
-from omphalos.manifest import (
+from omphalos.evidence.lineage import _scan as _scan_lineage
+from omphalos.evidence.manifest import (
     MANIFEST_NAME,
     ManifestError,
     classify,
@@ -56,17 +56,17 @@ from omphalos.manifest import (
     parse_manifest,
     read_manifest,
 )
-from omphalos.merkle import (
+from omphalos.evidence.merkle import (
     ALGORITHM,
     LEAF_ENCODING,
     artifact_leaf_data,
     inclusion_proof,
     verify_inclusion,
 )
-from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
-from omphalos.problems import Problem
-from omphalos.sign import parse_signature, parse_signature_record, signing_input
-from omphalos.verify import LINEAGE_PATH, _check_manifest, _display, _Tree, verify_run
+from omphalos.evidence.problems import Problem
+from omphalos.evidence.sign import parse_signature, parse_signature_record, signing_input
+from omphalos.evidence.verify import LINEAGE_PATH, _check_manifest, _display, _Tree, verify_run
+from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
 
 __all__ = [
     "BUNDLE_ROOT",
@@ -169,7 +169,7 @@ class BundleReadError(Exception):
 
 
 # ---------------------------------------------------------------------------------------------
-# signatures: keys from omphalos.keys, the run signature format from omphalos.sign
+# signatures: keys from omphalos.evidence.keys, the run signature format from omphalos.evidence.sign
 
 
 @dataclass
@@ -238,7 +238,7 @@ def _verify_with(
     problems: list[Problem],
 ) -> SignatureStatus:
     """Check one signature over ``message``, rebuilt from recomputed values; ``problems`` holds
-    those of its claims and receives the signature's own (same order as ``omphalos.sign``)."""
+    those of its claims and receives the signature's own (same order as ``omphalos.evidence.sign``)."""
     if not trusted:
         return SignatureStatus(where, "invalid" if problems else "unchecked", key_id)
     key = trusted.get(key_id)
@@ -297,7 +297,7 @@ def _check_run_signature(
     payload_root: str,
     trusted: Mapping[str, TrustedKey] | None,
 ) -> tuple[SignatureStatus, list[Problem]]:
-    """``run/run_manifest.sig.json`` (format of ``omphalos.sign``) against recomputed values."""
+    """``run/run_manifest.sig.json`` (format of ``omphalos.evidence.sign``) against recomputed values."""
     where = _member(RUN_SIGNATURE_MEMBER)
     record, problem = parse_signature(raw)
     if record is None:
@@ -557,7 +557,7 @@ def build_release(
 ) -> BuildResult:
     """Build a reproducible release bundle of a sealed run at ``out`` (never overwritten).
 
-    The run must verify (``omphalos.verify.verify_run``). ``only`` selects payload artifacts to
+    The run must verify (``omphalos.evidence.verify.verify_run``). ``only`` selects payload artifacts to
     disclose with inclusion proofs instead of the whole run. ``preflight`` (the publishability
     scan) receives the run directory and returns reasons to refuse; any reason vetoes the build.
     Raises ``ReleaseError``.
@@ -1509,7 +1509,7 @@ def main_from_args(args: argparse.Namespace, *, preflight: Preflight | None = No
     """``omphalos release build|verify``: 0 ok, 1 a check failed, 2 usage or unreadable input."""
     if args.release_command == "build":
         if preflight is None:
-            from omphalos.scan import ScanError, preflight_scan
+            from omphalos.tools.scan import ScanError, preflight_scan
 
             waiver = args.publishability_waiver
 

@@ -4,7 +4,7 @@
 ``exports/entity_matches.parquet`` by ``match_id`` and appends one decision record, bound to the
 run (``run_id``, ``payload_root``) and to the candidate's evidence (party name, entity id, matched
 name, list, list date and the digest of the registry entry as the run admitted it), to a JSONL
-log. The log is a lineage chain (omphalos.lineage: each line ``{"schema_version":
+log. The log is a lineage chain (omphalos.evidence.lineage: each line ``{"schema_version":
 "omphalos.lineage_event/1", "seq", "at", "event": "review_decision", "data": <record>,
 "prev_sha256"}``), so its chain is written and checked by the lineage code. With ``--sign-key``
 the record carries an Ed25519 signature over its canonical bytes without ``signature``.
@@ -26,7 +26,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from omphalos.canonical import canonical_bytes, loads_strict
+from omphalos.evidence.canonical import canonical_bytes, loads_strict
 
 __all__ = [
     "DECISIONS",
@@ -135,8 +135,8 @@ def registry_entry_digests(admitted: Path, entity_ids: set[str] | None = None) -
 
 
 def _verified_run(run_dir: Path) -> dict[str, Any]:
-    from omphalos.manifest import MANIFEST_NAME, ManifestError, read_manifest
-    from omphalos.verify import verify_run
+    from omphalos.evidence.manifest import MANIFEST_NAME, ManifestError, read_manifest
+    from omphalos.evidence.verify import verify_run
 
     if not run_dir.is_dir():
         raise ReviewError(f"--run-dir {run_dir}: not a folder")
@@ -176,7 +176,7 @@ def _candidate(run_dir: Path, match_id: str) -> dict[str, Any]:
 
 
 def _inside_run(log: Path, run_dir: Path) -> Path | None:
-    from omphalos.manifest import MANIFEST_NAME
+    from omphalos.evidence.manifest import MANIFEST_NAME
 
     target = log.resolve().parent if not log.is_dir() else log.resolve()
     runs = {run_dir.resolve()}
@@ -214,7 +214,7 @@ def build_decision(
     key: Any = None,
 ) -> dict[str, Any]:
     """The decision record for one candidate of a verified run (``key``: a SigningKey)."""
-    from omphalos.keys import ALGORITHM
+    from omphalos.evidence.keys import ALGORITHM
 
     if decision not in DECISIONS:
         raise ReviewError(f"--decision {decision!r}: expected one of {', '.join(DECISIONS)}")
@@ -273,7 +273,7 @@ def check_log_path(log: Path, run_dir: Path) -> None:
 
 def append_decision(log: Path, record: Mapping[str, Any], run_dir: Path) -> str:
     """Append a record to the log (a lineage chain); returns the line's sha256."""
-    from omphalos.lineage import LineageError, LineageLog
+    from omphalos.evidence.lineage import LineageError, LineageLog
 
     check_log_path(log, run_dir)
     try:
@@ -317,7 +317,7 @@ def _check_record(data: object, trusted: Mapping[str, Any] | None) -> str | None
 
 def read_decisions(log: Path) -> list[dict[str, Any]]:
     """The decision records of a log whose chain is intact (raises ReviewError, code 1, else)."""
-    from omphalos.lineage import verify_chain
+    from omphalos.evidence.lineage import verify_chain
 
     if not log.is_file():
         raise ReviewError(f"--log {log}: not found")
@@ -340,7 +340,7 @@ def read_decisions(log: Path) -> list[dict[str, Any]]:
 def verify_log(log: Path, trusted: Mapping[str, Any] | None) -> tuple[int, int, list[str]]:
     """Check the chain and every record (and signatures, when ``trusted`` is given); returns
     (records, signed records, problems)."""
-    from omphalos.lineage import verify_chain
+    from omphalos.evidence.lineage import verify_chain
 
     if not log.is_file():
         return 0, 0, [f"{log}: not found"]
@@ -370,7 +370,7 @@ def verify_log(log: Path, trusted: Mapping[str, Any] | None) -> tuple[int, int, 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``omphalos review`` (decide, list, show, verify)."""
-    from omphalos.keys import add_trust_arguments
+    from omphalos.evidence.keys import add_trust_arguments
 
     sub = parser.add_subparsers(dest="review_command", required=True, metavar="ACTION")
     p = sub.add_parser("decide", help="record a reviewer's decision on a candidate of a run")
@@ -395,8 +395,8 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def _decide(args: argparse.Namespace) -> int:
-    from omphalos.keys import KeyFileError, load_signing_key
-    from omphalos.lineage import utc_now
+    from omphalos.evidence.keys import KeyFileError, load_signing_key
+    from omphalos.evidence.lineage import utc_now
 
     key = None
     if args.sign_key is not None:
@@ -449,7 +449,7 @@ def main_from_args(args: argparse.Namespace) -> int:
                 print(canonical_bytes(r).decode("utf-8"))
             return EXIT_OK
         if action == "verify":
-            from omphalos.keys import KeyFileError, trusted_keys_from_args
+            from omphalos.evidence.keys import KeyFileError, trusted_keys_from_args
 
             try:
                 trusted = trusted_keys_from_args(args) or None

@@ -24,7 +24,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
-from omphalos.canonical import canonical_bytes, fsync_dir, loads_strict
+from omphalos.evidence.canonical import canonical_bytes, fsync_dir, loads_strict
 
 __all__ = [
     "ALGORITHM",
@@ -426,7 +426,7 @@ def main_from_args(args: argparse.Namespace) -> int:
     if args.keys_command != "generate":  # pragma: no cover - argparse enforces the choice
         print(f"omphalos keys: unknown action {args.keys_command!r}", file=sys.stderr)
         return 2
-    from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
+    from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
 
     try:
         if args.dir is not None:

@@ -34,7 +34,7 @@ from typing import Any
 
 import yaml
 
-from omphalos.paths import project_root
+from omphalos.pipeline.paths import project_root
 
 REGISTRY_FILES = ("registry_entities", "registry_names", "registry_identifiers")
 KINDS = ("person", "organization", "vessel")
@@ -124,8 +124,8 @@ def _create_query_table(con: Any) -> None:
 
 def _build_cache(files: dict[str, Path], final: Path) -> None:
     """Admit the registry, build the match models with dbt, keep the compiled SQL."""
-    from omphalos.admit import SPECS, InputError, admit_all
-    from omphalos.engines import DuckDBEngine
+    from omphalos.pipeline.admit import SPECS, InputError, admit_all
+    from omphalos.pipeline.engines import DuckDBEngine
 
     final.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".build-", dir=final.parent))

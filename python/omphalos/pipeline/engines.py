@@ -2,7 +2,7 @@
 Apache Spark (dbt-spark, local session or a cluster).
 
 An engine loads admitted inputs in bulk, tells dbt where to build, and hands results back as Arrow
-tables. Exports never come from the engine's own writer: they go through omphalos.export, so the
+tables. Exports never come from the engine's own writer: they go through omphalos.pipeline.export, so the
 same rows give the same bytes whatever the engine.
 """
 
@@ -23,9 +23,9 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from omphalos.admit import SPECS, AdmittedInput
-from omphalos.limits import duckdb_memory_limit
-from omphalos.paths import project_root
+from omphalos.pipeline.admit import SPECS, AdmittedInput
+from omphalos.pipeline.limits import duckdb_memory_limit
+from omphalos.pipeline.paths import project_root
 
 ENGINES = ("duckdb", "postgres", "spark")
 
@@ -70,7 +70,7 @@ class DuckDBEngine:
         # A scratch folder outside the run directory, removed by finish(), never part of a run:
         # spill files of queries larger than memory_limit (spill/), and dbt's working directory,
         # where `warehouse` links to the run's warehouse folder. dbt then sees the same relative
-        # paths in every run, so its saved parse of the project (omphalos.parse_cache) stays valid
+        # paths in every run, so its saved parse of the project (omphalos.pipeline.parse_cache) stays valid
         # from one run to the next.
         self.scratch = Path(tempfile.mkdtemp(prefix="omphalos-dbt-"))
         self.spill_dir = self.scratch / "spill"
@@ -368,7 +368,7 @@ class SparkEngine:
     """Apache Spark through dbt-spark's `session` method.
 
     dbt-spark's session method uses the SparkSession of its own process, and a run calls dbt as a
-    subprocess; so the subprocess is omphalos.spark_driver, which starts the session, creates the
+    subprocess; so the subprocess is omphalos.pipeline.spark_driver, which starts the session, creates the
     raw tables over the admitted inputs (written here as Parquet), runs `dbt build` in-process,
     and writes back row counts and the tables to fetch (Parquet, through Arrow). One process, one
     session, one in-memory catalog: nothing outlives the run but files in the run directory
@@ -438,7 +438,7 @@ class SparkEngine:
         return {"raw_schema": f"{self.schema}_raw"}
 
     def dbt_argv(self, argv: list[str]) -> list[str]:
-        from omphalos.run import MART_LAYERS
+        from omphalos.pipeline.run import MART_LAYERS
 
         job = {
             "settings": self.settings(),
@@ -451,7 +451,14 @@ class SparkEngine:
         job_path = self.root / "job.json"
         job_path.parent.mkdir(parents=True, exist_ok=True)
         job_path.write_text(json.dumps(job, sort_keys=True, indent=1), encoding="utf-8")
-        return [sys.executable, "-m", "omphalos.spark_driver", str(job_path), "--", *argv[1:]]
+        return [
+            sys.executable,
+            "-m",
+            "omphalos.pipeline.spark_driver",
+            str(job_path),
+            "--",
+            *argv[1:],
+        ]
 
     def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
         path = self.root / "results" / f"{layer}.{name}.parquet"

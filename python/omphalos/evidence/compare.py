@@ -1,7 +1,7 @@
 """Compare two verified runs artifact by artifact and locate every row-level disagreement.
 
 See docs/evidence.md, "Difference report". Callers must verify both runs from disk first
-(``omphalos.certify`` does); this module then trusts only that the manifests' artifact lists match
+(``omphalos.evidence.certify`` does); this module then trusts only that the manifests' artifact lists match
 the files on disk, and recomputes everything else (row differences, logical fingerprints) from the
 files with DuckDB, streaming, so it scales to millions of rows.
 """
@@ -19,9 +19,9 @@ from typing import Any
 
 import duckdb
 
-from omphalos.admit import SPECS
-from omphalos.canonical import loads_strict
-from omphalos.manifest import classify
+from omphalos.evidence.canonical import loads_strict
+from omphalos.evidence.manifest import classify
+from omphalos.pipeline.admit import SPECS
 
 __all__ = [
     "REPORT_SCHEMA",

@@ -45,8 +45,8 @@ from typing import Any
 import yaml
 
 from omphalos import __version__
-from omphalos.canonical import canonical_bytes, write_canonical_json
-from omphalos.paths import SealedRunPathError, project_root, refuse_inside_sealed_run
+from omphalos.evidence.canonical import canonical_bytes, write_canonical_json
+from omphalos.pipeline.paths import SealedRunPathError, project_root, refuse_inside_sealed_run
 
 __all__ = [
     "REPORT_SCHEMA_VERSION",

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from omphalos.canonical import (
+from omphalos.evidence.canonical import (
     CanonicalJSONError,
     canonical_bytes,
     is_safe_relpath,
@@ -25,8 +25,8 @@ from omphalos.canonical import (
     sha256_file,
     write_canonical_json,
 )
-from omphalos.lineage import utc_now
-from omphalos.merkle import ALGORITHM, LEAF_ENCODING, artifact_leaf_data, merkle_root
+from omphalos.evidence.lineage import utc_now
+from omphalos.evidence.merkle import ALGORITHM, LEAF_ENCODING, artifact_leaf_data, merkle_root
 
 __all__ = [
     "MANIFEST_NAME",
@@ -351,7 +351,7 @@ _MERKLE_DETAILED = frozenset(
 def _schema_validator() -> Any:
     import jsonschema
 
-    from omphalos.paths import project_root
+    from omphalos.pipeline.paths import project_root
 
     path = project_root() / "contracts" / "run_manifest.schema.json"
     schema = json.loads(path.read_text(encoding="utf-8"))
