@@ -10,7 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos.pipeline.admit import SPECS, InputError, admit_all, admit_one
+from omphalos.errors import InputError
+from omphalos.pipeline.admit import SPECS, admit_all, admit_one
 
 HEADER = ",".join(SPECS["shipments"].column_names)
 # (the last five fields: the optional party kinds and the vessel, empty)

@@ -18,8 +18,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos.evidence import certificates as certificates_cmd
-from omphalos.evidence import certify as certify_cmd
+from omphalos.cli import certificates as certificates_cmd
+from omphalos.cli import certify as certify_cmd
 from omphalos.evidence.canonical import canonical_bytes, sha256_bytes
 from omphalos.evidence.certificates import (
     GENESIS,

@@ -10,7 +10,8 @@ import jsonschema
 import pytest
 import yaml
 
-from omphalos.pipeline.admit import SPECS, InputError
+from omphalos.errors import InputError
+from omphalos.pipeline.admit import SPECS
 from omphalos.pipeline.config import EXPORTABLE, load_config, run_config_schema
 from omphalos.pipeline.paths import project_root
 

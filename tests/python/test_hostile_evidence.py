@@ -30,7 +30,10 @@ from typing import Any
 import pytest
 
 from omphalos import show
-from omphalos.evidence import certificates, release
+from omphalos.cli import certificates as certificates_cli
+from omphalos.cli import release as release_cli
+from omphalos.cli.certify import main_from_args as certify_main
+from omphalos.evidence import release
 from omphalos.evidence.canonical import canonical_bytes
 from omphalos.evidence.certificates import (
     append_certificate,
@@ -38,7 +41,6 @@ from omphalos.evidence.certificates import (
     prefix_roots,
     verify_certificates,
 )
-from omphalos.evidence.certify import main_from_args as certify_main
 from omphalos.evidence.keys import (
     KeyFileError,
     generate_keypair,
@@ -48,8 +50,8 @@ from omphalos.evidence.keys import (
 from omphalos.evidence.manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES, compute_metadata_sha256
 from omphalos.evidence.merkle import merkle_root
 from omphalos.evidence.release import build_release, verify_bundle
-from omphalos.evidence.sign import RunNotVerifiedError, sign_run
-from omphalos.evidence.verify import verify_run
+from omphalos.evidence.sign import RunNotVerifiedError
+from omphalos.evidence.verify import sign_run, verify_run
 from omphalos.pipeline.run import RunError, execute_run, mark_abandoned, start_child, stop_child
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -346,7 +348,7 @@ def test_bundle_directory_is_a_usage_error(
     args = argparse.Namespace(
         release_command="verify", bundle=tmp_path, json=False, trusted_key=[], trust_file=[]
     )
-    assert release.main_from_args(args) == 2
+    assert release_cli.main_from_args(args) == 2
     assert "not a regular file" in capsys.readouterr().err
     out = subprocess.run(
         [sys.executable, str(TOOL), "bundle", str(tmp_path)], capture_output=True, text=True
@@ -625,7 +627,7 @@ def _verify_cli(
     path: Path, pub: Path, head: str | None, capsys: pytest.CaptureFixture[str]
 ) -> tuple[int, dict[str, Any]]:
     args = argparse.Namespace(log=path, head=head, trusted_key=[pub], trust_file=[], json=True)
-    code = certificates.main_from_args(args)
+    code = certificates_cli.main_from_args(args)
     return code, json.loads(capsys.readouterr().out)
 
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from omphalos.cli.verify import add_arguments, main_from_args
 from omphalos.evidence.canonical import (
     CanonicalJSONError,
     canonical_bytes,
@@ -34,7 +35,7 @@ from omphalos.evidence.manifest import (
     write_manifest,
 )
 from omphalos.evidence.problems import Problem
-from omphalos.evidence.verify import add_arguments, main_from_args, verify_run
+from omphalos.evidence.verify import verify_run
 
 RUN_ID = "demo-20260102T030405Z-0a1b2c3d"
 EXPORT = "exports/entity_matches.csv"

@@ -13,9 +13,9 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
+from omphalos.errors import InputError
 from omphalos.evidence.review import append_decision, build_decision, read_decisions
 from omphalos.evidence.verify import verify_run
-from omphalos.pipeline.admit import InputError
 from omphalos.pipeline.changes import project_sha256
 from omphalos.pipeline.config import load_config
 from omphalos.pipeline.run import execute_run

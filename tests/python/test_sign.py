@@ -15,9 +15,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from omphalos.evidence import keys as keys_cmd
-from omphalos.evidence import sign as sign_cmd
-from omphalos.evidence import verify as verify_cmd
+from omphalos.cli import keys as keys_cmd
+from omphalos.cli import sign as sign_cmd
+from omphalos.cli import verify as verify_cmd
 from omphalos.evidence.canonical import canonical_bytes, sha256_bytes
 from omphalos.evidence.keys import (
     TRUST_SCHEMA,
@@ -35,10 +35,9 @@ from omphalos.evidence.sign import (
     SIGNATURE_SCHEMA,
     AlreadySignedError,
     RunNotVerifiedError,
-    sign_run,
     signing_input,
 )
-from omphalos.evidence.verify import verify_run
+from omphalos.evidence.verify import sign_run, verify_run
 
 RUN_ID = "demo-20260102T030405Z-0a1b2c3d"
 FILES = {

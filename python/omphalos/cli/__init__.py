@@ -1,5 +1,2 @@
-"""The `omphalos` command line: argument parsing, printing and exit codes (docs in app.py)."""
-
-from omphalos.cli.app import main
-
-__all__ = ["main"]
+"""The command line layer: every ``add_arguments``/``main_from_args``, every ``print`` and every
+exit code of `omphalos` (app.py builds the parser; one module per command beside it)."""

@@ -13,22 +13,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 from omphalos import __version__
+from omphalos.cli.progress import progress_printer
 
 EXIT_OK = 0
 EXIT_FAILED = 1
 EXIT_USAGE = 2
-
-
-def progress_printer(args: argparse.Namespace) -> Callable[[str], None] | None:
-    if getattr(args, "json", False) or getattr(args, "quiet", False):
-        return None
-    if not (sys.stderr.isatty() or getattr(args, "progress", False)):
-        return None
-
-    def say(message: str) -> None:
-        print(f"[omphalos] {message}", file=sys.stderr, flush=True)
-
-    return say
 
 
 def _refused_output(command: str, *targets: tuple[str, object]) -> bool:
@@ -47,7 +36,7 @@ def _refused_output(command: str, *targets: tuple[str, object]) -> bool:
 
 
 def _cmd_generate(args: argparse.Namespace) -> int:
-    from omphalos.tools import generate
+    from omphalos.cli import generate
 
     if _refused_output("generate", ("--out", args.out)):
         return EXIT_USAGE
@@ -55,8 +44,8 @@ def _cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
+    from omphalos.errors import InputError
     from omphalos.evidence.keys import KeyFileError
-    from omphalos.pipeline.admit import InputError
     from omphalos.pipeline.engines import EngineError
     from omphalos.pipeline.run import RunError, execute_run
     from omphalos.show import render_summary
@@ -102,7 +91,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_load(args: argparse.Namespace) -> int:
-    from omphalos.pipeline.admit import InputError
+    from omphalos.errors import InputError
     from omphalos.pipeline.run import load_warehouse
 
     if _refused_output("load", ("--warehouse", args.warehouse)):
@@ -149,7 +138,7 @@ def _add_module_command(
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from omphalos.evidence import verify
+    from omphalos.cli import verify
 
     return verify.main_from_args(args)
 
@@ -166,7 +155,7 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("generate", help="write deterministic demo inputs (feed, registry, truth)")
-    from omphalos.tools import generate
+    from omphalos.cli import generate
 
     generate.add_arguments(p)
     p.add_argument(
@@ -222,28 +211,31 @@ def build_parser() -> argparse.ArgumentParser:
     _add_module_command(
         sub,
         "eval",
-        "omphalos.tools.evaluate",
+        "omphalos.cli.evaluate",
         "measure match quality on labelled name pairs (through the SQL)",
     )
 
     _add_module_command(
-        sub, "registry", "omphalos.registry", "import, combine and compare official watchlists"
+        sub,
+        "registry",
+        "omphalos.registry.command",
+        "import, combine and compare official watchlists",
     )
     _add_module_command(
         sub,
         "review",
-        "omphalos.evidence.review",
+        "omphalos.cli.review",
         "record and list reviewer decisions on candidates",
     )
     _add_module_command(
         sub,
         "match",
-        "omphalos.pipeline.match",
+        "omphalos.cli.match",
         "screen one name against a registry folder (the run's SQL; cached after the first call)",
     )
 
     p = sub.add_parser("verify", help="verify a sealed run from disk")
-    from omphalos.evidence import verify
+    from omphalos.cli import verify
 
     verify.add_arguments(p)
     p.set_defaults(func=_cmd_verify)
@@ -251,30 +243,28 @@ def build_parser() -> argparse.ArgumentParser:
     _add_module_command(
         sub,
         "keys",
-        "omphalos.evidence.keys",
+        "omphalos.cli.keys",
         "create Ed25519 signing keys: keys generate --name NAME",
     )
     _add_module_command(
         sub,
         "sign",
-        "omphalos.evidence.sign",
+        "omphalos.cli.sign",
         "sign a sealed run's manifest with an Ed25519 key (run_manifest.sig.json)",
     )
     _add_module_command(
         sub,
         "certify",
-        "omphalos.evidence.certify",
+        "omphalos.cli.certify",
         "verify two runs and compare them: substantive or procedural differences, located row by row",
     )
     _add_module_command(
         sub,
         "verify-certificates",
-        "omphalos.evidence.certificates",
+        "omphalos.cli.certificates",
         "check every signature and link of a certificates log",
     )
-    _add_module_command(
-        sub, "release", "omphalos.evidence.release", "build or verify a release bundle"
-    )
+    _add_module_command(sub, "release", "omphalos.cli.release", "build or verify a release bundle")
     _add_module_command(
         sub,
         "catalog",
@@ -284,7 +274,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_module_command(
         sub,
         "publishability",
-        "omphalos.tools.scan",
+        "omphalos.cli.publishability",
         "scan files for material that must not leave (pre-flight gate)",
     )
     _add_module_command(

@@ -1,26 +1,31 @@
 """Progress on stderr for long operations: shown on a terminal, silent otherwise.
 
-One small object that every long operation can take (generation, loading, dbt build per model,
-hashing, bundling, writing packets)::
+The one progress mechanism of the command line. Every long operation takes a plain
+``progress: Callable[[str], None] | None`` callback (generation, admission, loading, dbt build
+per model, hashing, bundling); the command line passes a ``Progress`` (or None when progress is
+off), so the pipeline never imports this module::
 
     progress = Progress.for_command(json_output=args.json, force=args.progress)
-    progress.step("dbt build")                  # one line: "[omphalos] dbt build"
+    progress.step("dbt build")                  # one line: "[omphalos] 12.3s dbt build"
     for i, path in enumerate(paths, 1):
         progress.count(i, len(paths), "hashing")  # "[omphalos] hashing 120/4000", throttled
 
 A ``Progress`` is also a ``Callable[[str], None]`` (``progress("message")`` is ``step``), so it
 can be passed wherever the code takes a plain ``progress`` callback (``execute_run``,
-``admit_all``). Nothing is ever written to stdout, and a disabled ``Progress`` costs one
-attribute check per call.
+``admit_all``). Each phase line carries the time elapsed since the command started, so the
+length of a phase is the difference of two lines. Nothing is ever written to stdout, and a
+disabled ``Progress`` costs one attribute check per call.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
+from collections.abc import Callable
 from typing import TextIO
 
-__all__ = ["Progress"]
+__all__ = ["Progress", "progress_printer"]
 
 
 class Progress:
@@ -38,6 +43,7 @@ class Progress:
         stream: TextIO | None = None,
         prefix: str = "[omphalos] ",
         interval: float = 0.5,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.stream: TextIO = stream if stream is not None else sys.stderr
         self.enabled = self._isatty(self.stream) if enabled is None else enabled
@@ -46,6 +52,8 @@ class Progress:
         self._tty = self._isatty(self.stream)
         self._last = float("-inf")
         self._open_line = False
+        self._clock = clock
+        self._start = clock()
 
     @staticmethod
     def _isatty(stream: TextIO) -> bool:
@@ -72,18 +80,19 @@ class Progress:
         self.step(message)
 
     def step(self, message: str) -> None:
-        """One line announcing a phase."""
+        """One line announcing a phase, with the seconds elapsed since the start."""
         if not self.enabled:
             return
         self._end_line()
-        self.stream.write(f"{self.prefix}{message}\n")
+        elapsed = self._clock() - self._start
+        self.stream.write(f"{self.prefix}{elapsed:.1f}s {message}\n")
         self.stream.flush()
 
     def count(self, done: int, total: int | None, label: str) -> None:
         """``label done/total`` (or ``label done`` when the total is unknown), throttled."""
         if not self.enabled:
             return
-        now = time.monotonic()
+        now = self._clock()
         last = total is not None and done >= total
         if not last and now - self._last < self.interval:
             return
@@ -112,3 +121,14 @@ class Progress:
         if self._open_line:
             self.stream.write("\n")
             self._open_line = False
+
+
+def progress_printer(args: argparse.Namespace) -> Progress | None:
+    """The progress callback of a command: None with ``--json`` or ``--quiet``, or when stderr
+    is no terminal and ``--progress`` is not given."""
+    progress = Progress.for_command(
+        json_output=bool(getattr(args, "json", False)),
+        quiet=bool(getattr(args, "quiet", False)),
+        force=bool(getattr(args, "progress", False)),
+    )
+    return progress if progress.enabled else None

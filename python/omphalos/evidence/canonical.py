@@ -24,10 +24,12 @@ __all__ = [
     "write_canonical_json",
 ]
 
+from omphalos.errors import OmphalosError
+
 HASH_CHUNK = 4 * 1024 * 1024
 
 
-class CanonicalJSONError(ValueError):
+class CanonicalJSONError(OmphalosError, ValueError):
     """The value cannot be written as canonical evidence JSON."""
 
 

@@ -9,27 +9,22 @@ line with keys the user trusts and reports the first bad line.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import fcntl
 import hashlib
 import os
 import re
-import stat
-import sys
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from omphalos.errors import OmphalosError
 from omphalos.evidence.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
 from omphalos.evidence.keys import (
     ALGORITHM,
-    KeyFileError,
     SigningKey,
     TrustedKey,
-    add_trust_arguments,
-    trusted_keys_from_args,
 )
 from omphalos.evidence.lineage import utc_now
 from omphalos.evidence.merkle import leaf_hash, node_hash
@@ -40,13 +35,11 @@ __all__ = [
     "GENESIS",
     "HEAD_SCHEMA",
     "CertificateLogError",
-    "add_arguments",
     "append_certificate",
     "build_certificate",
     "default_log_path",
     "head_path",
     "log_head",
-    "main_from_args",
     "verify_certificates",
 ]
 
@@ -56,7 +49,7 @@ GENESIS = "0" * 64
 _HEAD_FIELDS = frozenset(
     {"schema_version", "size", "root", "issued_at", "key_id", "algorithm", "signature"}
 )
-_MAX_HEAD_FILE = 64 * 1024
+MAX_HEAD_FILE = 64 * 1024
 VERDICTS = ("equivalent", "different")
 _FIELDS = frozenset(
     {
@@ -74,12 +67,12 @@ _FIELDS = frozenset(
     }
 )
 _RUN_FIELDS = frozenset({"run_id", "payload_root", "metadata_sha256"})
-_HEX64 = re.compile(r"[0-9a-f]{64}")
+HEX64 = re.compile(r"[0-9a-f]{64}")
 _KEY_ID = re.compile(r"ed25519:[0-9a-f]{64}")
 _RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z")
 
 
-class CertificateLogError(RuntimeError):
+class CertificateLogError(OmphalosError, RuntimeError):
     """The log cannot be appended to (broken chain, torn line, unreadable)."""
 
 
@@ -138,11 +131,11 @@ def _check_shape(obj: object) -> str | None:
         if not isinstance(ref["run_id"], str):
             return f"{side}.run_id is not a string"
         for name in ("payload_root", "metadata_sha256"):
-            if not isinstance(ref[name], str) or not _HEX64.fullmatch(ref[name]):
+            if not isinstance(ref[name], str) or not HEX64.fullmatch(ref[name]):
                 return f"{side}.{name} is not 64 lowercase hex digits"
     if obj["verdict"] not in VERDICTS:
         return f"verdict {obj['verdict']!r} is not one of {list(VERDICTS)}"
-    if not isinstance(obj["report_sha256"], str) or not _HEX64.fullmatch(obj["report_sha256"]):
+    if not isinstance(obj["report_sha256"], str) or not HEX64.fullmatch(obj["report_sha256"]):
         return "report_sha256 is not 64 lowercase hex digits"
     if not isinstance(obj["key_id"], str) or not _KEY_ID.fullmatch(obj["key_id"]):
         return f"key_id {obj['key_id']!r} is not 'ed25519:' + 64 hex digits"
@@ -251,14 +244,14 @@ def verify_certificates(
     """Check every certificate, signature and link; return (certificates checked, problems)."""
     where = os.fspath(log_path)
     try:
-        raw = _read_nofollow(log_path)
+        raw = read_nofollow(log_path)
     except OSError as exc:
         return 0, [Problem("certificates_unreadable", where, f"cannot read the log: {exc}")]
     problems, count, _ = _scan(raw, where, trusted)
     return count, problems
 
 
-def _read_nofollow(path: Path) -> bytes:
+def read_nofollow(path: Path) -> bytes:
     fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
     with os.fdopen(fd, "rb") as f:
         return f.read()
@@ -306,7 +299,7 @@ def head_path(log_path: Path) -> Path:
     return log_path.with_name(log_path.name.removesuffix(".jsonl") + ".head.json")
 
 
-def _lines(raw: bytes) -> list[bytes]:
+def log_lines(raw: bytes) -> list[bytes]:
     lines = raw.split(b"\n")
     lines.pop()  # b"" after the last newline (a torn last line is not an entry)
     return lines
@@ -332,7 +325,7 @@ def prefix_roots(lines: list[bytes]) -> list[str]:
 
 def log_head(raw: bytes) -> dict[str, Any]:
     """``{"size", "root"}`` of a log's bytes (complete lines only)."""
-    lines = _lines(raw)
+    lines = log_lines(raw)
     return {"size": len(lines), "root": prefix_roots(lines)[-1]}
 
 
@@ -363,7 +356,7 @@ def parse_head(raw: bytes, where: str, trusted: Mapping[str, TrustedKey]) -> dic
     size, root = obj["size"], obj["root"]
     if isinstance(size, bool) or not isinstance(size, int) or size < 0:
         raise CertificateLogError(f"{where}: size {size!r} is not a count")
-    if not isinstance(root, str) or not _HEX64.fullmatch(root):
+    if not isinstance(root, str) or not HEX64.fullmatch(root):
         raise CertificateLogError(f"{where}: root is not 64 lowercase hex digits")
     if raw != canonical_bytes(obj) + b"\n":
         raise CertificateLogError(f"{where}: not canonical JSON plus one newline")
@@ -423,152 +416,3 @@ def check_pinned_root(
         f"no prefix of the log has the pinned root {root}: entries were removed (truncated) or "
         "replaced (forked) since it was pinned",
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# omphalos verify-certificates
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``omphalos verify-certificates``."""
-    parser.add_argument(
-        "--log",
-        type=Path,
-        default=None,
-        help="the certificates log (default artifacts/certificates.jsonl)",
-    )
-    parser.add_argument(
-        "--head",
-        default=None,
-        metavar="HASH|FILE",
-        help="a head pinned earlier: the root hash printed as head.root, or a copy of a signed "
-        "head file; reports a truncated or forked log",
-    )
-    add_trust_arguments(parser)
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-
-
-def _read_head_file(path: Path) -> bytes:
-    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
-    with os.fdopen(fd, "rb") as f:
-        if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):
-            raise OSError(f"{path}: not a regular file")
-        data = f.read(_MAX_HEAD_FILE + 1)
-    if len(data) > _MAX_HEAD_FILE:
-        raise OSError(f"{path}: too large to be a head record")
-    return data
-
-
-def check_heads(
-    log: Path,
-    trusted: Mapping[str, TrustedKey],
-    pinned: str | None,
-) -> tuple[dict[str, Any], list[Problem]]:
-    """The log's head (size, root), its signed head beside it, and a pinned head if given.
-    Raises ``CertificateLogError`` when ``pinned`` names a head file that cannot be used."""
-    where = os.fspath(log)
-    try:
-        raw = _read_nofollow(log)
-    except OSError:
-        return {}, []  # already reported as certificates_unreadable
-    lines = _lines(raw)
-    roots = prefix_roots(lines)
-    head: dict[str, Any] = {"size": len(lines), "root": roots[-1]}
-    problems: list[Problem] = []
-    signed_path = head_path(log)
-    signed: dict[str, Any] = {"file": os.fspath(signed_path), "status": "absent"}
-    if os.path.lexists(signed_path):
-        try:
-            record = parse_head(_read_head_file(signed_path), os.fspath(signed_path), trusted)
-        except (CertificateLogError, OSError) as exc:
-            signed["status"] = "invalid"
-            problems.append(Problem("certificates_head_invalid", os.fspath(signed_path), str(exc)))
-        else:
-            signed.update(
-                status="valid",
-                size=record["size"],
-                root=record["root"],
-                issued_at=record["issued_at"],
-                key_id=record["key_id"],
-            )
-            found = check_against_head(
-                lines, record["size"], record["root"], where, "the signed head"
-            )
-            if found is None and record["size"] < len(lines):
-                found = Problem(
-                    "certificates_head_stale",
-                    os.fspath(signed_path),
-                    f"the signed head covers {record['size']} certificate(s), the log has "
-                    f"{len(lines)}: appended without a new head (an interrupted append?)",
-                )
-            if found is not None:
-                signed["status"] = "mismatch"
-                problems.append(found)
-    head["signed"] = signed
-    if pinned is not None:
-        if _HEX64.fullmatch(pinned):
-            size, found = check_pinned_root(lines, pinned, where)
-            head["pinned"] = {"root": pinned, "size": size}
-        else:
-            try:
-                record = parse_head(_read_head_file(Path(pinned)), pinned, trusted)
-            except OSError as exc:
-                raise CertificateLogError(f"cannot read the head file {pinned}: {exc}") from None
-            head["pinned"] = {"root": record["root"], "size": record["size"]}
-            found = check_against_head(
-                lines, record["size"], record["root"], where, f"the pinned head {pinned}"
-            )
-        head["pinned"]["status"] = "consistent" if found is None else "mismatch"
-        if found is not None:
-            problems.append(found)
-    return head, problems
-
-
-def main_from_args(args: argparse.Namespace) -> int:
-    """0 every certificate verifies, 1 a bad line (the first is reported) or a head that the log
-    contradicts, 2 usage error."""
-    log: Path = args.log if args.log is not None else default_log_path()
-
-    def usage(message: str) -> int:
-        if args.json:
-            print(canonical_bytes({"ok": False, "error": message}).decode("utf-8"))
-        print(f"omphalos verify-certificates: {message}", file=sys.stderr)
-        return 2
-
-    if not log.is_file():
-        return usage(f"{log} is not an existing file")
-    try:
-        trusted = trusted_keys_from_args(args)
-    except KeyFileError as exc:
-        return usage(str(exc))
-    if not trusted:
-        return usage("no trusted keys: pass --trusted-key FILE or --trust-file FILE")
-    count, problems = verify_certificates(log, trusted)
-    try:
-        head, head_problems = check_heads(log, trusted, getattr(args, "head", None))
-    except CertificateLogError as exc:
-        return usage(str(exc))
-    problems = problems + head_problems
-    if args.json:
-        out = {
-            "ok": not problems,
-            "log": os.fspath(log),
-            "certificates_verified": count,
-            "head": head,
-            "problems": [p.to_dict() for p in problems],
-        }
-        print(canonical_bytes(out).decode("utf-8"))
-    elif problems:
-        for p in problems:
-            print(p)
-        print(
-            f"omphalos verify-certificates: {count} certificate(s) verified before the first bad line",
-            file=sys.stderr,
-        )
-    else:
-        signed = head["signed"]["status"]
-        print(
-            f"OK {count} certificate(s) in {log}: every signature and link verifies; "
-            f"head size={head['size']} root={head['root']} signed_head={signed}"
-        )
-    return 1 if problems else 0

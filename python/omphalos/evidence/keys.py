@@ -15,7 +15,6 @@ import hashlib
 import os
 import re
 import stat
-import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -24,6 +23,7 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from omphalos.errors import OmphalosError
 from omphalos.evidence.canonical import canonical_bytes, fsync_dir, loads_strict
 
 __all__ = [
@@ -33,7 +33,6 @@ __all__ = [
     "KeyFileError",
     "SigningKey",
     "TrustedKey",
-    "add_arguments",
     "add_trust_arguments",
     "default_key_dir",
     "generate_keypair",
@@ -42,7 +41,6 @@ __all__ = [
     "load_signing_key",
     "load_trust_file",
     "load_trusted_keys",
-    "main_from_args",
     "trusted_keys_from_args",
 ]
 
@@ -54,7 +52,7 @@ _KEY_ID_RE = re.compile(r"ed25519:[0-9a-f]{64}")
 _MAX_KEY_FILE = 64 * 1024
 
 
-class KeyFileError(ValueError):
+class KeyFileError(OmphalosError, ValueError):
     """A key or trust file cannot be created, read or used."""
 
 
@@ -396,60 +394,3 @@ def trusted_keys_from_args(args: argparse.Namespace) -> dict[str, TrustedKey]:
     return load_trusted_keys(
         getattr(args, "trusted_key", None) or (), getattr(args, "trust_file", None) or ()
     )
-
-
-# ---------------------------------------------------------------------------------------------
-# omphalos keys
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``omphalos keys`` (subcommand ``generate``)."""
-    sub = parser.add_subparsers(dest="keys_command", required=True, metavar="ACTION")
-    gen = sub.add_parser("generate", help="write a new Ed25519 key pair NAME.key / NAME.pub")
-    gen.add_argument("--name", required=True, help="key name (file stem)")
-    gen.add_argument(
-        "--dir",
-        type=Path,
-        default=None,
-        help="directory for the key files (default ~/.config/omphalos/keys)",
-    )
-    gen.add_argument(
-        "--allow-in-repo",
-        action="store_true",
-        help="allow writing the private key inside a git work tree",
-    )
-    gen.add_argument("--json", action="store_true", help="print the result as JSON")
-
-
-def main_from_args(args: argparse.Namespace) -> int:
-    """``omphalos keys generate``: exit 0 written, 2 refused (exists, bad name, in a repo)."""
-    if args.keys_command != "generate":  # pragma: no cover - argparse enforces the choice
-        print(f"omphalos keys: unknown action {args.keys_command!r}", file=sys.stderr)
-        return 2
-    from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
-
-    try:
-        if args.dir is not None:
-            refuse_inside_sealed_run(args.dir, "--dir")
-    except SealedRunPathError as exc:
-        print(f"omphalos keys generate: {exc}", file=sys.stderr)
-        return 2
-    try:
-        key_path, pub_path, key_id = generate_keypair(
-            args.name, args.dir, allow_in_repo=args.allow_in_repo
-        )
-    except (KeyFileError, OSError) as exc:
-        print(f"omphalos keys generate: {exc}", file=sys.stderr)
-        return 2
-    if args.json:
-        out = {
-            "key_id": key_id,
-            "private_key": os.fspath(key_path),
-            "public_key": os.fspath(pub_path),
-        }
-        print(canonical_bytes(out).decode("utf-8"))
-    else:
-        print(f"key_id      {key_id}")
-        print(f"private key {key_path}  (mode 0600; keep it secret, never commit it)")
-        print(f"public key  {pub_path}  (give this to verifiers: --trusted-key {pub_path})")
-    return 0

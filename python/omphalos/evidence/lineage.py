@@ -19,10 +19,19 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import BinaryIO
 
+from omphalos.errors import OmphalosError
 from omphalos.evidence.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
 from omphalos.evidence.problems import Problem
 
-__all__ = ["GENESIS", "SCHEMA_VERSION", "LineageError", "LineageLog", "utc_now", "verify_chain"]
+__all__ = [
+    "GENESIS",
+    "SCHEMA_VERSION",
+    "LineageError",
+    "LineageLog",
+    "scan_chain",
+    "utc_now",
+    "verify_chain",
+]
 
 SCHEMA_VERSION = "omphalos.lineage_event/1"
 GENESIS = "0" * 64
@@ -31,7 +40,7 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 _RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z")
 
 
-class LineageError(RuntimeError):
+class LineageError(OmphalosError, RuntimeError):
     """The lineage log cannot be appended to (broken chain, torn line, bad event)."""
 
 
@@ -90,7 +99,7 @@ def _check_line(
     return None
 
 
-def _scan(raw: bytes, where: str) -> tuple[list[Problem], int, str]:
+def scan_chain(raw: bytes, where: str) -> tuple[list[Problem], int, str]:
     """Walk the chain; return (problems [first break only], next seq, last hash)."""
     if not raw:
         return [], 0, GENESIS
@@ -123,7 +132,7 @@ def verify_chain(path: Path | str, display_path: str | None = None) -> list[Prob
         raw = Path(path).read_bytes()
     except OSError as exc:
         return [Problem("lineage_unreadable", where, f"cannot read the lineage log: {exc}")]
-    problems, _, _ = _scan(raw, where)
+    problems, _, _ = scan_chain(raw, where)
     return problems
 
 
@@ -144,7 +153,7 @@ class LineageLog:
         if self._state is not None and self._state[0] == size:
             return self._state[1], self._state[2]
         f.seek(0)
-        problems, seq, last = _scan(f.read(), os.fspath(self.path))
+        problems, seq, last = scan_chain(f.read(), os.fspath(self.path))
         if problems:
             raise LineageError(f"refusing to append to a broken lineage log: {problems[0]}")
         return seq, last

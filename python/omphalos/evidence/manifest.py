@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from omphalos.errors import OmphalosError
 from omphalos.evidence.canonical import (
     CanonicalJSONError,
     canonical_bytes,
@@ -76,7 +77,7 @@ _UNHASHED_FIELDS = frozenset({"metadata_sha256"})
 MAX_MANIFEST_BYTES = 64 * 1024 * 1024
 
 
-class ManifestError(ValueError):
+class ManifestError(OmphalosError, ValueError):
     """A manifest cannot be built, written or read; ``code`` names the failure for reports."""
 
     def __init__(self, message: str, code: str = "manifest_invalid") -> None:

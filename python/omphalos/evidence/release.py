@@ -12,7 +12,6 @@ See docs/release.md. Layout of a bundle (every member under ``bundle/``)::
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import gzip
@@ -22,7 +21,6 @@ import os
 import re
 import secrets
 import stat
-import sys
 import tarfile
 import zlib
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -30,6 +28,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from omphalos.errors import OmphalosError
 from omphalos.evidence.canonical import (
     CanonicalJSONError,
     canonical_bytes,
@@ -42,11 +41,9 @@ from omphalos.evidence.keys import (
     KeyFileError,
     SigningKey,
     TrustedKey,
-    add_trust_arguments,
     load_signing_key,
-    trusted_keys_from_args,
 )
-from omphalos.evidence.lineage import _scan as _scan_lineage
+from omphalos.evidence.lineage import scan_chain
 from omphalos.evidence.manifest import (
     MANIFEST_NAME,
     ManifestError,
@@ -65,7 +62,13 @@ from omphalos.evidence.merkle import (
 )
 from omphalos.evidence.problems import Problem
 from omphalos.evidence.sign import parse_signature, parse_signature_record, signing_input
-from omphalos.evidence.verify import LINEAGE_PATH, _check_manifest, _display, _Tree, verify_run
+from omphalos.evidence.verify import (
+    LINEAGE_PATH,
+    FileTree,
+    check_manifest,
+    display_path,
+    verify_run,
+)
 from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
 
 __all__ = [
@@ -81,9 +84,7 @@ __all__ = [
     "BundleResult",
     "Preflight",
     "ReleaseError",
-    "add_arguments",
     "build_release",
-    "main_from_args",
     "verify_bundle",
 ]
 
@@ -155,7 +156,7 @@ _RELEASE_SIGNATURE_FIELDS = frozenset(
 Preflight = Callable[[Path], list[str]]
 
 
-class ReleaseError(Exception):
+class ReleaseError(OmphalosError):
     """A bundle cannot be built; ``code`` names the reason, ``exit_code`` is the CLI exit."""
 
     def __init__(self, message: str, code: str, exit_code: int = 2) -> None:
@@ -726,7 +727,7 @@ class BundleResult:
 
 
 def _name_problems(name: str, is_dir: bool) -> list[Problem]:
-    shown = _display(name)
+    shown = display_path(name)
     if name.startswith("/"):
         return [
             Problem("member_absolute_path", shown, "absolute path; a bundle holds relative paths")
@@ -751,14 +752,14 @@ def _name_problems(name: str, is_dir: bool) -> list[Problem]:
 
 
 def _type_problems(info: tarfile.TarInfo) -> list[Problem]:
-    shown = _display(info.name)
+    shown = display_path(info.name)
     if info.type in (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.DIRTYPE):
         return []
     if info.issym():
-        target = _display(info.linkname)
+        target = display_path(info.linkname)
         return [Problem("member_symlink", shown, f"symbolic link to {target!r}; links are refused")]
     if info.islnk():
-        target = _display(info.linkname)
+        target = display_path(info.linkname)
         return [Problem("member_hardlink", shown, f"hard link to {target!r}; links are refused")]
     if info.ischr() or info.isblk():
         return [Problem("member_device", shown, "device node; only regular files are allowed")]
@@ -789,7 +790,9 @@ def inspect_members(
         name = info.name
         if name in seen:
             problems.append(
-                Problem("duplicate_member", _display(name), "appears more than once in the archive")
+                Problem(
+                    "duplicate_member", display_path(name), "appears more than once in the archive"
+                )
             )
             continue
         seen.add(name)
@@ -803,7 +806,7 @@ def inspect_members(
             problems.append(
                 Problem(
                     "member_path_conflict",
-                    _display(_member(rel)),
+                    display_path(_member(rel)),
                     "a regular file that other members use as a directory",
                 )
             )
@@ -982,7 +985,7 @@ def _check_proofs(
             continue
         assert isinstance(proof, dict)
         path: str = proof["path"]
-        shown = _display(_member(RUN_PREFIX + path))
+        shown = display_path(_member(RUN_PREFIX + path))
         if path in proved:
             problems.append(Problem("proof_invalid", shown, "more than one inclusion proof"))
             continue
@@ -1056,7 +1059,7 @@ def _check_proofs(
                     "artifacts are covered by payload_root)"
                 )
                 problems.append(
-                    Problem("proof_missing", _display(_member(RUN_PREFIX + path)), reason)
+                    Problem("proof_missing", display_path(_member(RUN_PREFIX + path)), reason)
                 )
     return problems
 
@@ -1152,14 +1155,16 @@ def _verify_members(
         if rel not in declared:
             problems.append(
                 Problem(
-                    "unlisted_member", _display(_member(rel)), "not listed in the release manifest"
+                    "unlisted_member",
+                    display_path(_member(rel)),
+                    "not listed in the release manifest",
                 )
             )
         elif info.size != declared[rel]["size"]:
             problems.append(
                 Problem(
                     "member_size_mismatch",
-                    _display(_member(rel)),
+                    display_path(_member(rel)),
                     f"release manifest says {declared[rel]['size']} bytes, the member has "
                     f"{info.size}; not read",
                 )
@@ -1190,7 +1195,7 @@ def _verify_members(
             problems.append(
                 Problem(
                     "member_sha256_mismatch",
-                    _display(_member(rel)),
+                    display_path(_member(rel)),
                     f"release manifest says sha256 {want['sha256']}, the member hashes to {digest}",
                 )
             )
@@ -1238,7 +1243,7 @@ def _verify_members(
         for rel, value in actual.items()
         if rel.startswith(RUN_PREFIX) and rel not in excluded
     }
-    tree = _Tree(files=list(shipped))
+    tree = FileTree(files=list(shipped))
     tree.other.update(
         rel[len(RUN_PREFIX) :]
         for rel in present
@@ -1268,7 +1273,7 @@ def _verify_members(
     run_counts: dict[str, int] = {}
     problems.extend(
         _run_problem(p)
-        for p in _check_manifest(manifest, manifest_raw, disk, tree, recomputed, run_counts)
+        for p in check_manifest(manifest, manifest_raw, disk, tree, recomputed, run_counts)
     )
     result.counts["artifacts_listed"] = run_counts.get("artifacts_listed", 0)
     result.counts["artifacts_shipped"] = len(shipped)
@@ -1282,7 +1287,7 @@ def _verify_members(
 
     lineage = kept.get(RUN_PREFIX + LINEAGE_PATH)
     if lineage is not None:
-        chain, _, _ = _scan_lineage(lineage, _member(RUN_PREFIX + LINEAGE_PATH))
+        chain, _, _ = scan_chain(lineage, _member(RUN_PREFIX + LINEAGE_PATH))
         problems.extend(chain)
 
     problems.extend(_check_proofs(release["inclusion_proofs"], manifest, shipped, selective))
@@ -1318,7 +1323,7 @@ def _read_headers(tar: tarfile.TarFile) -> tuple[list[tarfile.TarInfo], list[Pro
         if info is None:
             return infos, None
         infos.append(info)
-        shown = _display(info.name)
+        shown = display_path(info.name)
         if len(infos) > limit:
             what = (
                 f"the {limit - MEMBER_SLACK} its release manifest declares"
@@ -1462,116 +1467,3 @@ def verify_bundle(
             ) from None
     _signature_policy(result, trusted_keys)
     return result
-
-
-# ---------------------------------------------------------------------------------------------
-# omphalos release
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``omphalos release`` (actions ``build`` and ``verify``)."""
-    sub = parser.add_subparsers(dest="release_command", required=True, metavar="ACTION")
-    build = sub.add_parser("build", help="write a reproducible release bundle of a sealed run")
-    build.add_argument("--run-dir", required=True, type=Path, help="the sealed run directory")
-    build.add_argument("--out", required=True, type=Path, help="the bundle to write (X.tar.gz)")
-    build.add_argument(
-        "--sign-key", type=Path, default=None, help="Ed25519 private key (NAME.key) to sign with"
-    )
-    build.add_argument(
-        "--only",
-        nargs="+",
-        action="extend",
-        default=None,
-        metavar="PATH",
-        help="disclose only these payload artifacts (paths relative to the run), with "
-        "inclusion proofs",
-    )
-    build.add_argument(
-        "--publishability-waiver",
-        type=Path,
-        help="suppression file (each entry with a reason) for findings of the publishability scan "
-        "that are accepted for this release; without it, any HIGH finding refuses the build",
-    )
-    build.add_argument("--json", action="store_true", help="print the result as JSON")
-    verify = sub.add_parser("verify", help="verify a release bundle without extracting it")
-    verify.add_argument("--bundle", required=True, type=Path, help="the bundle (X.tar.gz)")
-    verify.add_argument("--json", action="store_true", help="print the result as JSON")
-    add_trust_arguments(verify)
-
-
-def _error(args: argparse.Namespace, action: str, message: str, code: str) -> None:
-    if args.json:
-        print(canonical_bytes({"ok": False, "code": code, "error": message}).decode("utf-8"))
-    print(f"omphalos release {action}: {message}", file=sys.stderr)
-
-
-def main_from_args(args: argparse.Namespace, *, preflight: Preflight | None = None) -> int:
-    """``omphalos release build|verify``: 0 ok, 1 a check failed, 2 usage or unreadable input."""
-    if args.release_command == "build":
-        if preflight is None:
-            from omphalos.tools.scan import ScanError, preflight_scan
-
-            waiver = args.publishability_waiver
-
-            def scan_gate(run: Path) -> list[str]:
-                try:
-                    return preflight_scan(run, suppressions=waiver)
-                except ScanError as exc:
-                    raise ReleaseError(
-                        f"publishability scan failed: {exc}", "preflight_error", 2
-                    ) from exc
-
-            preflight = scan_gate
-        try:
-            built = build_release(
-                args.run_dir, args.out, sign_key=args.sign_key, only=args.only, preflight=preflight
-            )
-        except ReleaseError as exc:
-            _error(args, "build", str(exc), exc.code)
-            return exc.exit_code
-        except OSError as exc:
-            _error(args, "build", f"cannot write the bundle: {exc}", "io_error")
-            return 2
-        if args.json:
-            print(canonical_bytes(built.to_dict()).decode("utf-8"))
-        else:
-            d = built.to_dict()
-            print(
-                f"wrote {d['out']} sha256={d['sha256']} run={d['run_id']} "
-                f"disclosure={d['disclosure']} run_members={d['run_members']} "
-                f"signed_by={d['signed_by'] or 'unsigned'}"
-            )
-        return 0
-    if args.release_command != "verify":  # pragma: no cover - argparse enforces the choice
-        print(f"omphalos release: unknown action {args.release_command!r}", file=sys.stderr)
-        return 2
-    try:
-        trusted = trusted_keys_from_args(args)
-    except KeyFileError as exc:
-        _error(args, "verify", str(exc), "trusted_key")
-        return 2
-    try:
-        result = verify_bundle(args.bundle, trusted_keys=trusted or None)
-    except BundleReadError as exc:
-        _error(args, "verify", str(exc), "bundle_unreadable")
-        return 2
-    if args.json:
-        print(result.to_json())
-    elif result.ok:
-        sigs = ", ".join(f"{s.member}: {s.status} ({s.key_id})" for s in result.signatures)
-        print(
-            f"OK {result.run_id} disclosure={result.disclosure} "
-            f"payload_root={result.roots.get('payload_root')} "
-            f"shipped={result.counts.get('artifacts_shipped')}/"
-            f"{result.counts.get('artifacts_listed')} signatures: {sigs or 'none'}"
-        )
-        if not trusted:
-            print(
-                "note: no --trusted-key given: integrity checked, authorship not established",
-                file=sys.stderr,
-            )
-    else:
-        for problem in result.problems:
-            print(problem)
-        print(f"omphalos release verify: {len(result.problems)} problem(s)", file=sys.stderr)
-    return 0 if result.ok else 1

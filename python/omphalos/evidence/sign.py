@@ -8,7 +8,6 @@ only public keys the user supplied.
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import hashlib
@@ -16,12 +15,12 @@ import os
 import re
 import secrets
 import stat
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from omphalos.errors import EXIT_FAILED, OmphalosError
 from omphalos.evidence.canonical import (
     CanonicalJSONError,
     canonical_bytes,
@@ -31,10 +30,8 @@ from omphalos.evidence.canonical import (
 )
 from omphalos.evidence.keys import (
     ALGORITHM,
-    KeyFileError,
     SigningKey,
     TrustedKey,
-    load_signing_key,
 )
 from omphalos.evidence.manifest import (
     MANIFEST_NAME,
@@ -52,11 +49,8 @@ __all__ = [
     "RunNotVerifiedError",
     "SignatureCheck",
     "SignatureError",
-    "add_arguments",
     "check_run_signature",
-    "main_from_args",
     "parse_signature",
-    "sign_run",
     "signing_input",
     "write_run_signature",
 ]
@@ -81,7 +75,7 @@ _HEX64 = re.compile(r"[0-9a-f]{64}")
 _MAX_SIG_FILE = 64 * 1024
 
 
-class SignatureError(RuntimeError):
+class SignatureError(OmphalosError, RuntimeError):
     """A run cannot be signed (not sealed, stale manifest, already signed)."""
 
 
@@ -91,6 +85,8 @@ class AlreadySignedError(SignatureError):
 
 class RunNotVerifiedError(SignatureError):
     """The run does not verify from disk, so it is not signed."""
+
+    exit_code = EXIT_FAILED
 
 
 def signing_input(
@@ -167,27 +163,6 @@ def write_run_signature(
         tmp.unlink(missing_ok=True)
     fsync_dir(run_dir)
     return target
-
-
-def sign_run(run_dir: Path | str, key: Path | SigningKey, *, check: bool = True) -> Path:
-    """Sign a sealed run. With ``check`` (the default) the run must first verify from disk."""
-    root = Path(run_dir)
-    signer = load_signing_key(key) if isinstance(key, Path) else key
-    if os.path.lexists(root / SIGNATURE_NAME):
-        raise AlreadySignedError(
-            f"{root / SIGNATURE_NAME} already exists; the run is already signed"
-        )
-    if check:
-        from omphalos.evidence.verify import verify_run  # verify imports this module
-
-        result = verify_run(root)
-        if not result.ok:
-            shown = "; ".join(str(p) for p in result.problems[:5])
-            raise RunNotVerifiedError(
-                f"refusing to sign a run that does not verify ({len(result.problems)} "
-                f"problem(s)): {shown}"
-            )
-    return write_run_signature(root, signer)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -386,38 +361,3 @@ def check_run_signature(
         )
     status = "invalid" if problems else "valid"
     return SignatureCheck(status, key_id=key_id, signer=key.name), problems
-
-
-# ---------------------------------------------------------------------------------------------
-# omphalos sign
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``omphalos sign``."""
-    parser.add_argument("--run-dir", required=True, type=Path, help="the sealed run directory")
-    parser.add_argument(
-        "--key", required=True, type=Path, help="the Ed25519 private key file (NAME.key)"
-    )
-
-
-def main_from_args(args: argparse.Namespace) -> int:
-    """``omphalos sign``: 0 signed, 1 the run does not verify, 2 usage (no run, bad key, signed)."""
-    run_dir: Path = args.run_dir
-    if not run_dir.is_dir():
-        print(f"omphalos sign: {run_dir} is not a directory", file=sys.stderr)
-        return 2
-    try:
-        key = load_signing_key(args.key)
-    except KeyFileError as exc:
-        print(f"omphalos sign: {exc}", file=sys.stderr)
-        return 2
-    try:
-        path = sign_run(run_dir, key, check=True)
-    except RunNotVerifiedError as exc:
-        print(f"omphalos sign: {exc}", file=sys.stderr)
-        return 1
-    except SignatureError as exc:
-        print(f"omphalos sign: {exc}", file=sys.stderr)
-        return 2
-    print(f"signed {path} with {key.key_id}")
-    return 0

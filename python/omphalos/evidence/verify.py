@@ -9,10 +9,8 @@ is not listed; its claims are recomputed, and with trusted keys its signature is
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
-import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -25,10 +23,9 @@ from omphalos.evidence.canonical import (
     sha256_file,
 )
 from omphalos.evidence.keys import (
-    KeyFileError,
+    SigningKey,
     TrustedKey,
-    add_trust_arguments,
-    trusted_keys_from_args,
+    load_signing_key,
 )
 from omphalos.evidence.lineage import verify_chain
 from omphalos.evidence.manifest import (
@@ -45,14 +42,22 @@ from omphalos.evidence.manifest import (
 )
 from omphalos.evidence.merkle import ALGORITHM, LEAF_ENCODING
 from omphalos.evidence.problems import Problem
-from omphalos.evidence.sign import SIGNATURE_NAME, check_run_signature
+from omphalos.evidence.sign import (
+    SIGNATURE_NAME,
+    AlreadySignedError,
+    RunNotVerifiedError,
+    check_run_signature,
+    write_run_signature,
+)
 
 __all__ = [
     "LINEAGE_PATH",
     "TMP_PREFIX",
+    "FileTree",
     "VerifyResult",
-    "add_arguments",
-    "main_from_args",
+    "check_manifest",
+    "display_path",
+    "sign_run",
     "verify_run",
 ]
 
@@ -98,26 +103,31 @@ def _same(claimed: object, actual: object) -> bool:
     return type(claimed) is type(actual) and claimed == actual
 
 
-def _display(path: str) -> str:
+def display_path(path: str) -> str:
     """A one-line, printable rendering of a path (undecodable bytes and controls escaped)."""
     text = path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
     return "".join(c if c.isprintable() else f"\\x{ord(c):02x}" for c in text)
 
 
 @dataclass
-class _Tree:
+class FileTree:
+    """What a walk of a run folder found: the regular files (safe relative paths), the entries
+    that are no regular file (symlinks, special files, unsafe names), the problems met on the
+    way, and whether a top-level run_manifest.sig.json is there. A release builds one from its
+    bundle members instead of a folder."""
+
     files: list[str] = field(default_factory=list)  # safe relative paths of regular files
     other: set[str] = field(default_factory=set)  # symlinks, special files, unsafe names
     problems: list[Problem] = field(default_factory=list)
     signature: bool = False  # a regular top-level run_manifest.sig.json exists
 
 
-def _walk(root: Path) -> _Tree:
+def _walk(root: Path) -> FileTree:
     """The whole tree, iteratively (any depth of folders: a located result, never a
     RecursionError)."""
-    tree = _Tree()
+    tree = FileTree()
     for rel, entry, error in walk_tree(os.fspath(root)):
-        shown = _display(rel or ".")
+        shown = display_path(rel or ".")
         if entry is None:
             assert error is not None
             tree.problems.append(
@@ -134,7 +144,7 @@ def _walk(root: Path) -> _Tree:
             if entry.is_symlink():
                 tree.other.add(rel)
                 try:
-                    target = _display(os.readlink(entry.path))
+                    target = display_path(os.readlink(entry.path))
                 except OSError:
                     target = "?"
                 tree.problems.append(
@@ -181,7 +191,7 @@ def _check_entry(i: int, a: object, problems: list[Problem]) -> str | None:
         problems.append(
             Problem(
                 "unsafe_path",
-                _display(path),
+                display_path(path),
                 "manifest path is not a safe relative path inside the run "
                 "(absolute, '..' or '.' segment, backslash, empty segment or NUL); not opened",
             )
@@ -195,14 +205,14 @@ def _check_entry(i: int, a: object, problems: list[Problem]) -> str | None:
         bad.append(f"sha256 {digest!r}")
     if bad:
         problems.append(
-            Problem("manifest_invalid_entry", _display(path), "malformed " + ", ".join(bad))
+            Problem("manifest_invalid_entry", display_path(path), "malformed " + ", ".join(bad))
         )
     want_role, want_kind = classify(path)
     if a.get("role") != want_role:
         problems.append(
             Problem(
                 "role_mismatch",
-                _display(path),
+                display_path(path),
                 f"manifest says role {a.get('role')!r}, the path classifies as {want_role!r}",
             )
         )
@@ -210,7 +220,7 @@ def _check_entry(i: int, a: object, problems: list[Problem]) -> str | None:
         problems.append(
             Problem(
                 "kind_mismatch",
-                _display(path),
+                display_path(path),
                 f"manifest says kind {a.get('kind')!r}, the path classifies as {want_kind!r}",
             )
         )
@@ -234,7 +244,7 @@ def verify_run(
         problems.append(
             Problem(
                 "run_unfinished",
-                _display(root.resolve().name),
+                display_path(root.resolve().name),
                 f"a {TMP_PREFIX}<run_id> directory is a run that was never renamed into place "
                 "(still running, or abandoned by a crash): never a sealed run",
             )
@@ -251,7 +261,7 @@ def verify_run(
         except OSError as exc:
             tree.other.add(rel)
             problems.append(
-                Problem("unreadable", _display(rel), f"cannot hash: {exc.strerror or exc}")
+                Problem("unreadable", display_path(rel), f"cannot hash: {exc.strerror or exc}")
             )
 
     recomputed = compute_merkle(
@@ -274,7 +284,7 @@ def verify_run(
 
     if manifest is not None and raw is not None:
         run_id = manifest["run_id"] if isinstance(manifest.get("run_id"), str) else None
-        problems.extend(_check_manifest(manifest, raw, disk, tree, recomputed, counts))
+        problems.extend(check_manifest(manifest, raw, disk, tree, recomputed, counts))
 
     signature, sig_problems = check_run_signature(
         root,
@@ -292,14 +302,20 @@ def verify_run(
     return VerifyResult(os.fspath(root), run_id, problems, recomputed, counts, signature.to_dict())
 
 
-def _check_manifest(
+def check_manifest(
     manifest: dict[str, Any],
     raw: bytes,
     disk: dict[str, tuple[str, int]],
-    tree: _Tree,
+    tree: FileTree,
     recomputed: dict[str, Any],
     counts: dict[str, int],
 ) -> list[Problem]:
+    """The verification core: a run manifest (parsed, and its raw bytes) checked against a set
+    of files, ``disk`` mapping each path to its (sha256 hex, size), with ``tree`` saying which
+    paths exist and which are no regular file, and ``recomputed`` the Merkle roots of ``disk``
+    (``compute_merkle``). Reports every field, entry, file and root that disagrees; adds
+    ``artifacts_listed`` to ``counts``. ``verify_run`` feeds it a folder, ``verify_bundle`` the
+    members of a release bundle."""
     problems: list[Problem] = []
     for name in (*META_FIELDS, *SEALED_FIELDS):
         if name not in manifest:
@@ -347,13 +363,17 @@ def _check_manifest(
             continue
         if path in listed:
             problems.append(
-                Problem("duplicate_path", _display(path), "listed more than once in the manifest")
+                Problem(
+                    "duplicate_path", display_path(path), "listed more than once in the manifest"
+                )
             )
             continue
         key = path.encode("utf-8")
         if previous is not None and key < previous and not unsorted_reported:
             problems.append(
-                Problem("manifest_not_sorted", _display(path), "artifacts are not sorted by path")
+                Problem(
+                    "manifest_not_sorted", display_path(path), "artifacts are not sorted by path"
+                )
             )
             unsorted_reported = True
         previous = key
@@ -362,14 +382,16 @@ def _check_manifest(
     for path, a in listed.items():
         if path not in disk:
             if path not in tree.other and path not in tree.files:
-                problems.append(Problem("missing_file", _display(path), "listed but not on disk"))
+                problems.append(
+                    Problem("missing_file", display_path(path), "listed but not on disk")
+                )
             continue  # symlink / special / unreadable: already reported
         digest, size = disk[path]
         if not _same(a.get("size"), size):
             problems.append(
                 Problem(
                     "size_mismatch",
-                    _display(path),
+                    display_path(path),
                     f"manifest says {a.get('size')!r} bytes, file has {size}",
                 )
             )
@@ -377,7 +399,7 @@ def _check_manifest(
             problems.append(
                 Problem(
                     "sha256_mismatch",
-                    _display(path),
+                    display_path(path),
                     f"manifest says sha256 {a.get('sha256')!r}, file hashes to {digest}",
                 )
             )
@@ -385,7 +407,9 @@ def _check_manifest(
     for path in tree.files:
         if path not in listed:
             problems.append(
-                Problem("unlisted_file", _display(path), "file is on disk but not in the manifest")
+                Problem(
+                    "unlisted_file", display_path(path), "file is on disk but not in the manifest"
+                )
             )
 
     merkle = manifest.get("merkle")
@@ -427,49 +451,20 @@ def _check_manifest(
     return problems
 
 
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Arguments of ``omphalos verify``."""
-    parser.add_argument("--run-dir", required=True, type=Path, help="the sealed run directory")
-    parser.add_argument("--json", action="store_true", help="print the result as JSON")
-    add_trust_arguments(parser)
-
-
-def main_from_args(args: argparse.Namespace) -> int:
-    """Run ``omphalos verify``; exit 0 when verified, 1 on any problem, 2 when no run dir."""
-    run_dir: Path = args.run_dir
-    if not run_dir.is_dir():
-        message = f"run directory {os.fspath(run_dir)!r} does not exist or is not a directory"
-        if args.json:
-            print(canonical_bytes({"ok": False, "error": message}).decode("utf-8"))
-        print(f"omphalos verify: {message}", file=sys.stderr)
-        return 2
-    try:
-        trusted = trusted_keys_from_args(args)
-    except KeyFileError as exc:
-        if args.json:
-            print(canonical_bytes({"ok": False, "error": str(exc)}).decode("utf-8"))
-        print(f"omphalos verify: {exc}", file=sys.stderr)
-        return 2
-    result = verify_run(run_dir, trusted_keys=trusted or None)
-    if args.json:
-        print(result.to_json())
-    elif result.ok:
-        print(
-            f"OK {result.run_id} payload_root={result.roots['payload_root']} "
-            f"all_root={result.roots['all_root']} artifacts={result.counts['artifacts_listed']} "
-            f"signature={_signature_text(result.signature)}"
+def sign_run(run_dir: Path | str, key: Path | SigningKey, *, check: bool = True) -> Path:
+    """Sign a sealed run. With ``check`` (the default) the run must first verify from disk."""
+    root = Path(run_dir)
+    signer = load_signing_key(key) if isinstance(key, Path) else key
+    if os.path.lexists(root / SIGNATURE_NAME):
+        raise AlreadySignedError(
+            f"{root / SIGNATURE_NAME} already exists; the run is already signed"
         )
-    else:
-        for problem in result.problems:
-            print(problem)
-        print(f"omphalos verify: {len(result.problems)} problem(s)", file=sys.stderr)
-    return 0 if result.ok else 1
-
-
-def _signature_text(sig: Mapping[str, str | None]) -> str:
-    status = sig.get("status")
-    if status == "valid":
-        return f"valid ({sig.get('key_id')}, {sig.get('signer') or 'unnamed'})"
-    if status == "unchecked":
-        return f"present-unchecked ({sig.get('key_id')}; pass --trusted-key to check it)"
-    return str(status)
+    if check:
+        result = verify_run(root)
+        if not result.ok:
+            shown = "; ".join(str(p) for p in result.problems[:5])
+            raise RunNotVerifiedError(
+                f"refusing to sign a run that does not verify ({len(result.problems)} "
+                f"problem(s)): {shown}"
+            )
+    return write_run_signature(root, signer)

@@ -36,14 +36,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from omphalos.errors import InputError
 from omphalos.evidence.canonical import sha256_file
 from omphalos.pipeline.limits import duckdb_memory_limit
 from omphalos.registry.countries import ISO2_CODES
-
-
-class InputError(Exception):
-    """An input cannot be admitted at all (missing file, wrong columns, unreadable)."""
-
 
 # --- the rules (docs/inputs.md) ----------------------------------------------------------------
 

@@ -23,8 +23,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
+from omphalos.errors import InputError
 from omphalos.evidence.review import registry_entry_digests
-from omphalos.pipeline.admit import InputError
 from omphalos.pipeline.paths import project_root
 
 EXPORT_NAME = "changes_since_previous"

@@ -24,7 +24,7 @@ from typing import Any
 
 import yaml
 
-from omphalos.pipeline.admit import InputError
+from omphalos.errors import InputError
 from omphalos.pipeline.paths import project_root
 
 EXPORTABLE = ("entity_matches", "entity_scores", "review_queue")

@@ -23,8 +23,13 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from omphalos.evidence.review import _FIELDS, ReviewError, read_decisions, registry_entry_digests
-from omphalos.pipeline.admit import InputError
+from omphalos.errors import InputError
+from omphalos.evidence.review import (
+    DECISION_FIELDS,
+    ReviewError,
+    read_decisions,
+    registry_entry_digests,
+)
 
 DECISIONS_TABLE = "review_decisions"
 DIGESTS_TABLE = "registry_entry_digests"
@@ -33,7 +38,7 @@ ADMITTED = f"inputs/admitted/{DECISIONS_TABLE}.parquet"
 MAX_LOG_BYTES = 256 << 20
 
 DECISIONS_SCHEMA = pa.schema(
-    [pa.field("seq", pa.int64())] + [pa.field(f, pa.string()) for f in _FIELDS]
+    [pa.field("seq", pa.int64())] + [pa.field(f, pa.string()) for f in DECISION_FIELDS]
 )
 DIGESTS_SCHEMA = pa.schema(
     [pa.field("entity_id", pa.string()), pa.field("registry_entry_sha256", pa.string())]
@@ -70,7 +75,7 @@ class DecisionsLog:
 
     def table(self) -> pa.Table:
         rows = [
-            {"seq": i, **{k: None if r[k] is None else str(r[k]) for k in _FIELDS}}
+            {"seq": i, **{k: None if r[k] is None else str(r[k]) for k in DECISION_FIELDS}}
             for i, r in enumerate(self.records)
         ]
         return pa.Table.from_pylist(rows, schema=DECISIONS_SCHEMA)

@@ -23,14 +23,16 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from omphalos.errors import OmphalosError
 from omphalos.pipeline.admit import SPECS, AdmittedInput
+from omphalos.pipeline.export import MART_LAYERS
 from omphalos.pipeline.limits import duckdb_memory_limit
 from omphalos.pipeline.paths import project_root
 
 ENGINES = ("duckdb", "postgres", "spark")
 
 
-class EngineError(RuntimeError):
+class EngineError(OmphalosError, RuntimeError):
     """The engine cannot be reached or used."""
 
 
@@ -438,8 +440,6 @@ class SparkEngine:
         return {"raw_schema": f"{self.schema}_raw"}
 
     def dbt_argv(self, argv: list[str]) -> list[str]:
-        from omphalos.pipeline.run import MART_LAYERS
-
         job = {
             "settings": self.settings(),
             "raw_schema": f"{self.schema}_raw",

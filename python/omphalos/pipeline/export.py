@@ -24,6 +24,21 @@ from omphalos.pipeline.paths import project_root
 from omphalos.textsafe import spreadsheet_cell
 
 # Fixed Parquet writer settings: part of the payload's definition. Change only with a new version.
+#: The marts every run exports, by name: the dbt layer (schema suffix) each lives in.
+MART_LAYERS = {"entity_matches": "marts", "entity_scores": "marts", "review_queue": "marts"}
+#: The run report's aggregates (models/marts/reporting), exported with every run under
+#: exports/reporting/: the report page reads them instead of computing its own.
+REPORTING_MODELS = (
+    "rpt_matches_by_status",
+    "rpt_score_histogram",
+    "rpt_alert_flows",
+    "rpt_alert_flow_cells",
+    "rpt_alert_totals",
+    "rpt_top_exposed",
+)
+MART_LAYERS.update(dict.fromkeys(REPORTING_MODELS, "marts"))
+
+
 PARQUET_SETTINGS: dict[str, Any] = {
     "compression": "zstd",
     "compression_level": 3,

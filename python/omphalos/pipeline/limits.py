@@ -14,6 +14,8 @@ from __future__ import annotations
 import os
 import re
 
+from omphalos.errors import InputError
+
 BASE_LIMIT_MB = 2048
 MB_PER_MILLION_SHIPMENTS = 600
 _SIZE_RE = re.compile(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
@@ -40,8 +42,6 @@ def default_memory_limit(shipments: int | None) -> str:
 def duckdb_memory_limit(shipments: int | None = None) -> str:
     """OMPHALOS_DUCKDB_MEMORY_LIMIT when set (InputError when it is not a size), else the default
     for the feed size."""
-    from omphalos.pipeline.admit import InputError
-
     value = os.environ.get("OMPHALOS_DUCKDB_MEMORY_LIMIT", "").strip()
     if not value:
         return default_memory_limit(shipments)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from omphalos.errors import OmphalosError
+
 
 def project_root() -> Path:
     """The folder holding dbt_project.yml (OMPHALOS_PROJECT_DIR overrides)."""
@@ -27,7 +29,7 @@ def default_runs_root() -> Path:
 MANIFEST_FILE = "run_manifest.json"
 
 
-class SealedRunPathError(ValueError):
+class SealedRunPathError(OmphalosError, ValueError):
     """An output path lies inside a sealed run directory (usage error, exit 2)."""
 
 

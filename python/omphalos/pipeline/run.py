@@ -36,6 +36,7 @@ import pyarrow.csv as pacsv
 
 from omphalos import __version__
 from omphalos.catalog import CatalogError, execute_catalog_into_run, validate_catalog_queries
+from omphalos.errors import EXIT_FAILED, InputError, OmphalosError
 from omphalos.evidence.canonical import write_canonical_json
 from omphalos.evidence.keys import load_signing_key
 from omphalos.evidence.lineage import LineageLog, utc_now
@@ -46,7 +47,6 @@ from omphalos.packets import write_packets
 from omphalos.pipeline import parse_cache
 from omphalos.pipeline.admit import (
     AdmittedInput,
-    InputError,
     admit_all,
     check_registry_not_empty,
     check_reject_limits,
@@ -62,7 +62,14 @@ from omphalos.pipeline.engines import (
     PostgresEngine,
     SparkEngine,
 )
-from omphalos.pipeline.export import conform, contracts, logical_fingerprint, write_table
+from omphalos.pipeline.export import (
+    MART_LAYERS,
+    REPORTING_MODELS,
+    conform,
+    contracts,
+    logical_fingerprint,
+    write_table,
+)
 from omphalos.pipeline.limits import duckdb_memory_limit
 from omphalos.pipeline.paths import project_root
 from omphalos.report import write_report
@@ -70,8 +77,10 @@ from omphalos.report import write_report
 Progress = Callable[[str], None]
 
 
-class RunError(RuntimeError):
+class RunError(OmphalosError, RuntimeError):
     """The run failed after it started; the directory is left marked FAILED."""
+
+    exit_code = EXIT_FAILED
 
 
 def _versions() -> dict[str, str]:
@@ -176,6 +185,33 @@ def _portable_argv(argv: list[str], tmp: Path) -> list[str]:
     return out
 
 
+class DbtModelCounter:
+    """dbt's log lines as progress: models as ``dbt: model n of N <name> [OK in 0.2s]`` in the
+    order they finish (dbt numbers every node, tests included, in the order they start), and
+    failing nodes as they are. N is the model count dbt announces (``Found 41 models, ...``)."""
+
+    _FOUND = re.compile(r"\bFound (\d+) models?\b")
+    _MODEL = re.compile(r"\d+ of \d+ (?:OK created|ERROR creating) .*?\bmodel (\S+) \.*\s*(\[.*\])")
+
+    def __init__(self) -> None:
+        self.total: int | None = None
+        self.done = 0
+
+    def line(self, line: str) -> str | None:
+        """The progress message for one line of dbt's output, or None."""
+        if self.total is None and (found := self._FOUND.search(line)):
+            self.total = int(found.group(1))
+            return None
+        model = self._MODEL.search(line)
+        if model:
+            self.done += 1
+            of = f" of {self.total}" if self.total is not None else ""
+            return f"dbt: model {self.done}{of} {model.group(1)} {model.group(2)}"
+        if " ERROR " in line or "FAIL" in line:
+            return "dbt: " + line.strip().split("  ", 1)[-1]
+        return None
+
+
 def _run_dbt(
     argv: list[str],
     env: dict[str, str],
@@ -192,10 +228,12 @@ def _run_dbt(
         proc = start_child(argv, env=env, cwd=cwd or project_root())
         try:
             assert proc.stdout is not None
+            models = DbtModelCounter()
             for line in proc.stdout:
                 log.write(line)
-                if progress and (" OK created " in line or " ERROR " in line or "FAIL" in line):
-                    progress("dbt: " + line.strip().split("  ", 1)[-1])
+                shown = models.line(line)
+                if progress and shown:
+                    progress(shown)
             code = proc.wait()
         finally:
             stop_child(proc)  # no writer is left behind, whatever ended the run
@@ -315,20 +353,6 @@ def _summary(engine: Engine, marts: dict[str, pa.Table], top: int = 10) -> dict[
             for r in top_rows
         ],
     }
-
-
-MART_LAYERS = {"entity_matches": "marts", "entity_scores": "marts", "review_queue": "marts"}
-#: The run report's aggregates (models/marts/reporting), exported with every run under
-#: exports/reporting/: the report page reads them instead of computing its own.
-REPORTING_MODELS = (
-    "rpt_matches_by_status",
-    "rpt_score_histogram",
-    "rpt_alert_flows",
-    "rpt_alert_flow_cells",
-    "rpt_alert_totals",
-    "rpt_top_exposed",
-)
-MART_LAYERS.update(dict.fromkeys(REPORTING_MODELS, "marts"))
 
 
 def make_engine(

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
+from omphalos.errors import OmphalosError
 from omphalos.evidence.canonical import (
     loads_strict,
     sha256_bytes,
@@ -86,7 +87,7 @@ NAME_TYPES = ("primary", "alias", "weak_alias")
 _STRENGTH = {"weak_alias": 0, "alias": 1, "primary": 2}
 
 
-class RegistryError(Exception):
+class RegistryError(OmphalosError):
     """A list file cannot be imported (missing, unreadable, not in the expected format), or
     registries cannot be combined (colliding ids). Messages name the file and record."""
 

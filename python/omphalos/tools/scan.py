@@ -21,7 +21,6 @@ Exit codes of the command: 0 no unsuppressed HIGH finding, 1 HIGH findings remai
 
 from __future__ import annotations
 
-import argparse
 import bisect
 import codecs
 import contextlib
@@ -36,7 +35,6 @@ import os
 import re
 import stat
 import subprocess
-import sys
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
@@ -45,8 +43,9 @@ from typing import Any
 import yaml
 
 from omphalos import __version__
+from omphalos.errors import OmphalosError
 from omphalos.evidence.canonical import canonical_bytes, write_canonical_json
-from omphalos.pipeline.paths import SealedRunPathError, project_root, refuse_inside_sealed_run
+from omphalos.pipeline.paths import project_root
 
 __all__ = [
     "REPORT_SCHEMA_VERSION",
@@ -60,10 +59,8 @@ __all__ = [
     "ScanError",
     "ScanReport",
     "Suppression",
-    "add_arguments",
     "load_rule_pack",
     "load_suppressions",
-    "main_from_args",
     "preflight_scan",
     "scan_path",
 ]
@@ -76,7 +73,7 @@ CHUNK = 8 * 1024 * 1024
 CELL_BATCH = 65_536
 
 
-class ScanError(Exception):
+class ScanError(OmphalosError):
     """The scan cannot be performed as asked (bad path, rule pack or suppression file)."""
 
 
@@ -2051,84 +2048,3 @@ def preflight_scan(
     (empty: clear to release). Raises ScanError when the scan cannot be performed."""
     report = scan_path(path, suppressions=suppressions, excludes=excludes)
     return [f"{f.severity} {f.rule} {f.where()}: {f.message}" for f in report.blocking]
-
-
-# ---------------------------------------------------------------------------------------------
-# Command line
-
-
-def add_arguments(parser: argparse.ArgumentParser) -> None:
-    """Sub-commands of ``omphalos publishability``: scan, rules."""
-    sub = parser.add_subparsers(dest="publishability_command", required=True, metavar="ACTION")
-    p = sub.add_parser("scan", help="scan a file or folder for material that must not leave")
-    p.add_argument("--path", required=True, type=Path, help="file or folder to scan")
-    p.add_argument("--out", type=Path, help="write the JSON report here")
-    p.add_argument("--sarif", type=Path, help="also write a SARIF 2.1.0 log here")
-    p.add_argument("--suppressions", type=Path, help="suppression file (YAML)")
-    p.add_argument(
-        "--exclude",
-        action="append",
-        default=[],
-        metavar="GLOB",
-        help="skip paths matching GLOB (relative to --path; repeatable; recorded in the report)",
-    )
-    p.add_argument(
-        "--git-files",
-        action="store_true",
-        help="scan only files git tracks or would track under --path (a repository checkout)",
-    )
-    p.add_argument(
-        "--rules", type=Path, help="rule pack (default contracts/publishability_rules.yml)"
-    )
-    p.add_argument("--quiet", action="store_true", help="print only the summary line")
-    p = sub.add_parser("rules", help="list the rule pack")
-    p.add_argument(
-        "--rules", type=Path, help="rule pack (default contracts/publishability_rules.yml)"
-    )
-
-
-def main_from_args(args: argparse.Namespace) -> int:
-    """Run ``omphalos publishability ...``; exit 0 clear, 1 HIGH findings remain, 2 usage."""
-    try:
-        if args.publishability_command == "rules":
-            pack = load_rule_pack(args.rules)
-            for r in pack.rules:
-                print(f"{r.severity:<6} {r.id:<32} {r.title}")
-            print(f"rule pack {pack.path} sha256 {pack.sha256}")
-            return 0
-        for option, target in (("--out", args.out), ("--sarif", args.sarif)):
-            if target is not None:
-                try:
-                    refuse_inside_sealed_run(target, option)
-                except SealedRunPathError as exc:
-                    raise ScanError(str(exc)) from None
-        report = scan_path(
-            args.path,
-            suppressions=args.suppressions,
-            excludes=args.exclude,
-            git_files=args.git_files,
-            rules=args.rules,
-        )
-    except ScanError as exc:
-        print(f"omphalos publishability: {exc}", file=sys.stderr)
-        return 2
-    if args.out is not None:
-        report.write_json(args.out)
-    if args.sarif is not None:
-        report.write_sarif(args.sarif)
-    if not args.quiet:
-        for f in report.open_findings:
-            digest = (f.value_sha256 or "")[:12]
-            print(f"{f.severity:<6} {f.rule:<30} {f.where()}  {f.message}  {digest}")
-    summary = report.to_dict()["summary"]
-    counts = summary["findings"]
-    print(
-        f"omphalos publishability: {summary['files']} files; open findings HIGH {counts['HIGH']}, "
-        f"MEDIUM {counts['MEDIUM']}, LOW {counts['LOW']}; suppressed {summary['suppressed']}; "
-        + ("OK" if report.ok else "BLOCKED (HIGH findings remain)"),
-        file=sys.stderr,
-    )
-    unused = [s.index for s in report.suppressions if s.matched == 0]
-    if unused:
-        print(f"omphalos publishability: unused suppressions: {unused}", file=sys.stderr)
-    return 0 if report.ok else 1
