@@ -14,10 +14,16 @@ from pathlib import Path
 
 from omphalos import __version__
 from omphalos.cli.progress import progress_printer
+from omphalos.errors import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    InputError,
+    OmphalosError,
+    exit_code_for,
+)
 
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
+__all__ = ["EXIT_FAILED", "EXIT_OK", "EXIT_USAGE", "build_parser", "main"]
 
 
 def _refused_output(command: str, *targets: tuple[str, object]) -> bool:
@@ -43,11 +49,22 @@ def _cmd_generate(args: argparse.Namespace) -> int:
     return generate.main_from_args(args)
 
 
-def _cmd_run(args: argparse.Namespace) -> int:
-    from omphalos.errors import InputError
+def _run_error_kind(exc: OmphalosError) -> str:
+    """How `omphalos run` names an error (the exit code comes from the error's class)."""
     from omphalos.evidence.keys import KeyFileError
     from omphalos.pipeline.engines import EngineError
-    from omphalos.pipeline.run import RunError, execute_run
+
+    if isinstance(exc, InputError):
+        return "input error"
+    if isinstance(exc, KeyFileError):
+        return "signing key error"
+    if isinstance(exc, EngineError):
+        return "engine error"
+    return "run failed"
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from omphalos.pipeline.run import execute_run
     from omphalos.show import render_summary
 
     def _terminate(signum: int, _frame: object) -> None:
@@ -67,22 +84,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
             sign_key=args.sign_key,
             previous_run=args.previous_run,
         )
-    except InputError as exc:
-        print(f"omphalos run: input error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except KeyFileError as exc:
-        print(f"omphalos run: signing key error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except EngineError as exc:
-        print(f"omphalos run: engine error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except RunError as exc:
-        print(f"omphalos run: run failed: {exc}", file=sys.stderr)
-        return EXIT_FAILED
+    except OmphalosError as exc:
+        print(f"omphalos run: {_run_error_kind(exc)}: {exc}", file=sys.stderr)
+        return exit_code_for(exc)
     except OSError as exc:  # a disk error outside the run directory (inputs, keys): located
         where = f"{exc.filename}: " if exc.filename is not None else ""
         print(f"omphalos run: run failed: {where}{exc.strerror or exc}", file=sys.stderr)
-        return EXIT_FAILED
+        return exit_code_for(exc)
     if args.json:
         print(json.dumps({"run_dir": str(run_dir), "run_id": run_dir.name}, sort_keys=True))
     else:
@@ -102,7 +110,7 @@ def _cmd_load(args: argparse.Namespace) -> int:
         )
     except InputError as exc:
         print(f"omphalos load: input error: {exc}", file=sys.stderr)
-        return EXIT_USAGE
+        return exit_code_for(exc)
     if args.json:
         print(json.dumps(result, sort_keys=True))
     else:

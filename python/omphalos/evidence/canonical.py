@@ -12,6 +12,8 @@ import secrets
 import stat
 from pathlib import Path
 
+from omphalos.errors import OmphalosError
+
 __all__ = [
     "CanonicalJSONError",
     "canonical_bytes",
@@ -23,8 +25,6 @@ __all__ = [
     "write_bytes_atomic",
     "write_canonical_json",
 ]
-
-from omphalos.errors import OmphalosError
 
 HASH_CHUNK = 4 * 1024 * 1024
 
@@ -63,7 +63,8 @@ def _check(obj: object, where: str) -> None:
 
 
 def canonical_bytes(obj: object) -> bytes:
-    """UTF-8 JSON with sorted keys, no whitespace, no floats/NaN (docs/formats.md)."""
+    """omphalos canonical JSON (docs/formats.md, "Canonical JSON"): keys in code point order,
+    no whitespace, integers only, minimal escapes, UTF-8."""
     _check(obj, "$")
     text = json.dumps(
         obj, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False
