@@ -33,6 +33,8 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from omphalos.tools.words import WordLists
+
 Progress = Callable[[str], None]
 
 FORMATS = ("csv", "parquet")
@@ -146,338 +148,72 @@ SCHEMAS: dict[str, pa.Schema] = {
 # Word pools
 # --------------------------------------------------------------------------------------------
 
-EN_GENERIC = (
-    "TECH", "TECHNOLOGY", "TECHNOLOGIES", "MACHINERY", "PETRO", "ELECTRONIC", "ELECTRONICS",
-    "AERO", "AEROSPACE", "SYSTEMS", "TRADING", "LOGISTICS", "ENGINEERING", "INDUSTRIES",
-    "INDUSTRIAL", "COMPONENTS", "SUPPLY", "INTERNATIONAL", "GROUP", "HOLDING", "SHIPPING",
-    "MARINE", "ENERGY", "INSTRUMENTS", "OPTICS", "METALS", "CHEMICALS", "MICROELECTRONICS",
-    "DEFENCE", "AVIATION", "DYNAMICS", "SOLUTIONS", "EQUIPMENT", "MATERIALS", "RESOURCES",
-    "POWER", "PRECISION", "AUTOMATION", "DEVICES", "SEMICONDUCTOR", "GLOBAL", "ELECTRIC",
-    "PETROCHEMICAL", "NAVIGATION", "ROBOTICS", "PHOTONICS", "TELECOM", "MOTORS", "TOOLS", "ALLOYS",
-)  # fmt: skip
-DISTINCT = (
-    "ORION", "NOVA", "VEGA", "ATLAS", "TITAN", "SIGMA", "DELTA", "OMEGA", "POLARIS", "ZENITH",
-    "VECTOR", "QUANTUM", "MERIDIAN", "HORIZON", "APEX", "NEXUS", "ALTAIR", "SIRIUS", "ARGON",
-    "KRYPTON", "PULSAR", "FORTUNA", "MAGNUM", "STELLAR", "GALAXY", "PRIMA", "ELLIPS", "PROTEUS",
-    "AURIGA", "CASSINI", "LYRA", "ANTARES", "RIGEL", "CASTOR", "KVANT", "ZODIAK",
-)  # fmt: skip
-RU_DISTINCT = (
-    "ELBRUS", "AMUR", "BAIKAL", "URAL", "VOLGA", "NEVA", "KAMA", "ALMAZ", "GRANIT", "RUBIN",
-    "SAPFIR", "AVANGARD", "ZVEZDA", "VOSTOK", "SEVER", "ARKTIKA", "KRISTALL", "SOYUZ", "ISKRA",
-    "RASSVET", "ZARYA", "KOMETA", "MOLNIYA", "SPUTNIK", "BURAN", "TAYFUN", "VITYAZ", "SOKOL",
-    "BERKUT", "YANTAR", "IZUMRUD", "AGAT", "TOPAZ", "SIBIR",
-)  # fmt: skip
-RU_STEMS = (
-    "SPETS", "TEKH", "SNAB", "PROM", "STROI", "MASH", "ENERGO", "NEFTE", "GAZ", "ELEKTRO",
-    "PRIBOR", "RADIO", "AVIA", "AVTO", "MIKRO", "OPTO", "KHIM", "METALL", "TORG", "INVEST",
-    "KOMPLEKT", "SERVIS", "TRANS", "SVYAZ", "ROS", "TSVET", "ZHEL", "AGRO", "GEO", "NAUCH",
-    "KOSMO", "SUDO", "TYAZH", "KABEL",
-)  # fmt: skip
-RU_GENERIC = (
-    "ZAVOD", "TEKHNOLOGII", "SISTEMY", "GRUPP", "TSENTR", "KOMPLEKS", "INZHINIRING",
-    "KOMPONENT", "SNABZHENIE", "PROIZVODSTVO", "LOGISTIK", "ELEKTRONIKA", "MASHINOSTROENIE",
-    "PRIBOROSTROENIE", "TORGOVYY DOM", "KONTSERN", "TECHNOLOGIES", "SYSTEMS", "TRADING",
-    "ENGINEERING", "MACHINERY", "PETRO", "ELECTRONIC", "AERO",
-)  # fmt: skip
-RU_PREFIX = ("NPO", "NPP", "KB", "TD", "NII", "OKB", "PKF", "NTTS")
-FA_DISTINCT = (
-    "PARS", "NAVID", "KAVEH", "ARYA", "TOOS", "SEPAHAN", "FARAYAND", "PISHRO", "SAMAN", "ROSHAN",
-    "KHAVAR", "NOOR", "DANESH", "BEHIN", "ATIEH", "PAYAM", "SHAHAB", "KHORASAN", "ALBORZ",
-    "ZAGROS", "KAVIR", "HIRAD", "MEHR", "TAVAN", "RAYAN", "ARMAN", "PADIDEH", "BASIR", "KIMIA",
-    "NEGIN", "SETAREH", "TABAN", "ARVAND", "KARUN", "DAMAVAND", "SABALAN", "POOYA", "ARTIN",
-)  # fmt: skip
-FA_GENERIC = (
-    "SANAT", "SAZEH", "TEJARAT", "TOLID", "BAZARGANI", "MOHANDESI", "SANAYE", "GOSTAR", "AFZAR",
-    "KALA", "PARDAZ", "SAMANEH", "ELECTRONIC", "ENGINEERING", "TRADING", "INDUSTRIES", "PETRO",
-    "AERO", "TECH",
-)  # fmt: skip
-CN_CITIES = (
-    "SHENZHEN", "GUANGZHOU", "DALIAN", "NINGBO", "XIAMEN", "TIANJIN", "SHANGHAI", "BEIJING",
-    "CHENGDU", "WUHAN", "HONG KONG", "QINGDAO", "HARBIN", "URUMQI", "SUZHOU", "HANGZHOU",
-    "DONGGUAN", "ZHUHAI",
-)  # fmt: skip
-CN_DISTINCT = (
-    "HUAXIN", "JINDA", "HENGTONG", "XINGDA", "TAIHE", "GUANGDA", "DONGFANG", "ZHONGKE", "HUARUI",
-    "XINYUAN", "TIANYU", "JIAXING", "HONGDA", "SHENGTAI", "YONGXIN", "RUIXIN", "KAIDA", "HAOTIAN",
-    "ZHONGHENG", "LONGXIN", "BEIFANG", "HUAYANG", "JINGWEI", "XINCHENG", "JUNHE", "FUXING",
-    "BAOHUA", "ZHONGXIN", "HUACHUANG", "XUNDA", "QIANCHENG", "ANXIN", "WEIDA", "SINOTEK",
-)  # fmt: skip
-CN_GENERIC = (
-    "KEJI", "MAOYI", "DIANZI", "GUOJI", "SHIYE", "JIXIE", "HUAGONG", "YIQI", "TECHNOLOGY",
-    "ELECTRONICS", "ELECTRONIC", "TRADING", "INTERNATIONAL", "IMPORT AND EXPORT", "INDUSTRIAL",
-    "SEMICONDUCTOR", "MICROELECTRONICS", "OPTOELECTRONIC", "PRECISION", "MACHINERY",
-    "INSTRUMENT", "SUPPLY CHAIN", "NEW ENERGY", "AEROSPACE",
-)  # fmt: skip
-KP_DISTINCT = (
-    "RYONBONG", "KWANGSON", "HAEGUMGANG", "CHOLSAN", "MYOHYANG", "PAEKTUSAN", "TANCHON", "SONGI",
-    "UNHA", "CHONGCHONGANG", "SARIWON", "KORYO", "HYOKSIN", "SOBAEKSU", "MANGYONG", "RUNGRA",
-    "TAESONG", "CHILSONG", "KUMSAN", "PUGANG",
-)  # fmt: skip
-KP_GENERIC = (
-    "GENERAL", "TRADING", "MINING", "SHIPPING", "TECHNOLOGY", "DEVELOPMENT", "INDUSTRIAL",
-    "MACHINE", "EQUIPMENT", "UNITED", "JOINT VENTURE", "EXPORT",
-)  # fmt: skip
-AR_DISTINCT = (
-    "NOOR", "AMAL", "FAJR", "RASHID", "BARAKA", "SALAM", "HAYAT", "KHALEEJ", "SAFA", "WAFA",
-    "RAWDA", "MANAR", "QAMAR", "SHAMS", "ZAHRA", "JAZEERA", "DIYAR", "BAYAN", "RAYAN", "NASR",
-    "FURAT", "SHAM", "ARZ", "ASSIL", "HILAL", "MADINA", "SAHARA", "WAHA", "YASMIN", "BADR",
-)  # fmt: skip
-AR_GENERIC = (
-    "GENERAL TRADING", "TRADING", "INVESTMENT", "CONTRACTING", "OIL", "PETROLEUM", "SHIPPING",
-    "MARINE", "EXCHANGE", "GROUP", "ELECTRONICS", "TECHNICAL SERVICES", "ENGINEERING",
-    "LOGISTICS", "AVIATION", "METALS", "IMPORT EXPORT",
-)  # fmt: skip
-TR_DISTINCT = (
-    "ANKA", "EGE", "MARMARA", "YILDIZ", "ANADOLU", "KARTAL", "TOROS", "BOGAZICI", "KUZEY",
-    "GUNEY", "ASYA", "DOGU", "AKDENIZ", "KARADENIZ", "ERCIYES", "TUNA", "FIRAT", "DICLE", "SAFIR",
-    "OZGUR", "KAYI", "ATAK", "ALTAY", "BORA", "YAKUT",
-)  # fmt: skip
-TR_GENERIC = (
-    "DIS TICARET", "MAKINA", "ELEKTRONIK", "LOJISTIK", "SANAYI", "TEKNOLOJI", "ENERJI", "KIMYA",
-    "OTOMOTIV", "SAVUNMA", "HAVACILIK", "METAL", "GIDA", "TEKSTIL", "INSAAT", "ITHALAT IHRACAT",
-)  # fmt: skip
-ES_PREFIX = (
-    "COMERCIALIZADORA", "INVERSIONES", "SUMINISTROS", "SERVICIOS", "IMPORTADORA", "DISTRIBUIDORA",
-    "NAVIERA", "CONSORCIO", "GRUPO", "EMPRESA",
-)  # fmt: skip
-ES_DISTINCT = (
-    "CARIBE", "ANDINA", "ORINOCO", "BOLIVAR", "MARACAIBO", "CARONI", "HABANA", "ANTILLAS",
-    "AURORA", "PALMERA", "CENTAURO", "TROPICAL", "GUAYANA", "MIRANDA", "ZULIA", "APURE", "CIBAO",
-    "CAMAGUEY", "MATANZAS", "SIBONEY", "TAINO", "ARAGUA", "LLANOS", "ESMERALDA",
-)  # fmt: skip
-ES_GENERIC = (
-    "PETROLERA", "INTERNACIONAL", "MARITIMA", "ENERGIA", "TECNOLOGIA", "MINERA", "INDUSTRIAL",
-    "COMERCIAL", "DEL CARIBE", "DEL SUR", "LOGISTICA",
-)  # fmt: skip
-MM_DISTINCT = (
-    "MYANMA", "YADANAR", "SHWE", "HTOO", "MYAT", "THIRI", "PADAMYA", "SEIN", "MANDALAY", "AYEYAR",
-    "THANLWIN", "ZABU", "NAWADAY", "PYAE", "HTET", "MINGALAR", "SHWEPYI", "BAGAN", "INWA",
-)  # fmt: skip
+#: The word lists the generator draws names, addresses and goods words from: package data
+#: (omphalos/tools/data/generate_words.json), one JSON array or object per list.
+_words = WordLists.load("generate_words.json")
+
+EN_GENERIC: tuple[str, ...] = _words.strs("EN_GENERIC")
+DISTINCT: tuple[str, ...] = _words.strs("DISTINCT")
+RU_DISTINCT: tuple[str, ...] = _words.strs("RU_DISTINCT")
+RU_STEMS: tuple[str, ...] = _words.strs("RU_STEMS")
+RU_GENERIC: tuple[str, ...] = _words.strs("RU_GENERIC")
+RU_PREFIX: tuple[str, ...] = _words.strs("RU_PREFIX")
+FA_DISTINCT: tuple[str, ...] = _words.strs("FA_DISTINCT")
+FA_GENERIC: tuple[str, ...] = _words.strs("FA_GENERIC")
+CN_CITIES: tuple[str, ...] = _words.strs("CN_CITIES")
+CN_DISTINCT: tuple[str, ...] = _words.strs("CN_DISTINCT")
+CN_GENERIC: tuple[str, ...] = _words.strs("CN_GENERIC")
+KP_DISTINCT: tuple[str, ...] = _words.strs("KP_DISTINCT")
+KP_GENERIC: tuple[str, ...] = _words.strs("KP_GENERIC")
+AR_DISTINCT: tuple[str, ...] = _words.strs("AR_DISTINCT")
+AR_GENERIC: tuple[str, ...] = _words.strs("AR_GENERIC")
+TR_DISTINCT: tuple[str, ...] = _words.strs("TR_DISTINCT")
+TR_GENERIC: tuple[str, ...] = _words.strs("TR_GENERIC")
+ES_PREFIX: tuple[str, ...] = _words.strs("ES_PREFIX")
+ES_DISTINCT: tuple[str, ...] = _words.strs("ES_DISTINCT")
+ES_GENERIC: tuple[str, ...] = _words.strs("ES_GENERIC")
+MM_DISTINCT: tuple[str, ...] = _words.strs("MM_DISTINCT")
 
 # Person names.
-RU_GIVEN_M = (
-    "ALEKSANDR", "SERGEI", "DMITRIY", "ANDREI", "ALEKSEI", "MIKHAIL", "VLADIMIR", "NIKOLAI",
-    "IGOR", "OLEG", "YURI", "EVGENIY", "PAVEL", "VIKTOR", "ANATOLIY", "KONSTANTIN", "ROMAN",
-    "MAKSIM", "ARTEM", "DENIS", "VADIM", "GENNADIY", "BORIS", "STANISLAV", "VYACHESLAV", "ILYA",
-    "KIRILL", "GRIGORIY",
-)  # fmt: skip
-RU_GIVEN_F = (
-    "ELENA", "OLGA", "TATYANA", "NATALYA", "IRINA", "SVETLANA", "ANNA", "MARINA", "YULIYA",
-    "EKATERINA", "LYUDMILA", "GALINA", "VALENTINA", "KSENIYA",
-)  # fmt: skip
-RU_PATRONYMIC_M = (
-    "ALEKSANDROVICH", "SERGEEVICH", "DMITRIEVICH", "ANDREEVICH", "ALEKSEEVICH", "MIKHAILOVICH",
-    "VLADIMIROVICH", "NIKOLAEVICH", "IGOREVICH", "OLEGOVICH", "YURYEVICH", "EVGENYEVICH",
-    "PAVLOVICH", "VIKTOROVICH", "ANATOLYEVICH", "BORISOVICH", "GENNADYEVICH", "VALERYEVICH",
-)  # fmt: skip
-RU_PATRONYMIC_F = (
-    "ALEKSANDROVNA", "SERGEEVNA", "DMITRIEVNA", "ANDREEVNA", "MIKHAILOVNA", "VLADIMIROVNA",
-    "NIKOLAEVNA", "IGOREVNA", "OLEGOVNA", "YURYEVNA", "PAVLOVNA", "VIKTOROVNA", "BORISOVNA",
-)  # fmt: skip
-RU_SURNAMES = (
-    "IVANOV", "PETROV", "SMIRNOV", "KUZNETSOV", "SOKOLOV", "POPOV", "LEBEDEV", "KOZLOV",
-    "NOVIKOV", "MOROZOV", "VOLKOV", "SOLOVYOV", "ZAKHAROV", "ZAITSEV", "PAVLOV", "SEMYONOV",
-    "GOLUBEV", "VINOGRADOV", "BOGDANOV", "VOROBYOV", "FYODOROV", "MIKHAILOV", "BELYAEV",
-    "TARASOV", "BELOV", "KOMAROV", "ORLOV", "KISELYOV", "MAKAROV", "ANDREEV", "KOVALYOV", "ILYIN",
-    "GUSEV", "TITOV", "KUZMIN", "KUDRYAVTSEV", "BARANOV", "KULIKOV", "ALEKSEEV", "STEPANOV",
-    "YAKOVLEV", "SOROKIN", "SERGEEV", "ROMANOV", "ZHUKOV", "SHCHERBAKOV", "KRYLOV", "TSVETKOV",
-    "KHARITONOV", "CHERNOV", "ZHDANOV", "SHEVTSOV", "ABRAMOV", "MEDVEDEV", "TRETYAKOV",
-    "GERASIMOV", "KHOKHLOV", "YEGOROV", "DEMIDOV", "POLYAKOV", "KOROLYOV", "TKACHENKO",
-    "SAVCHENKO", "LAZAREV", "BORISOV", "NIKITIN", "ZUEV", "OSIPOV", "BYKOV", "KAZAKOV",
-)  # fmt: skip
-RU_DIMINUTIVES = {
-    "ALEKSANDR": "SASHA", "SERGEI": "SERYOZHA", "DMITRIY": "DIMA", "ANDREI": "ANDRYUSHA",
-    "ALEKSEI": "LYOSHA", "MIKHAIL": "MISHA", "VLADIMIR": "VOVA", "NIKOLAI": "KOLYA",
-    "YURI": "YURA", "EVGENIY": "ZHENYA", "PAVEL": "PASHA", "VIKTOR": "VITYA",
-    "KONSTANTIN": "KOSTYA", "ELENA": "LENA", "OLGA": "OLYA", "TATYANA": "TANYA",
-    "NATALYA": "NATASHA", "IRINA": "IRA", "SVETLANA": "SVETA", "EKATERINA": "KATYA",
-}  # fmt: skip
-FA_GIVEN = (
-    "MOHAMMAD", "ALI", "HOSSEIN", "REZA", "MAHMOUD", "MEHDI", "HAMID", "JAVAD", "SAEED",
-    "MOJTABA", "MASOUD", "HASSAN", "ABBAS", "AMIR", "KAVEH", "FARHAD", "BEHROUZ", "DARIUSH",
-    "MORTEZA", "GHOLAMREZA", "HAMIDREZA", "NASSER", "MAJID", "SHAHRAM", "FARZAD", "ZAHRA",
-    "MARYAM", "FATEMEH",
-)  # fmt: skip
-FA_SURNAMES = (
-    "HOSSEINI", "MOHAMMADI", "REZAEI", "AHMADI", "KARIMI", "RAHIMI", "MOUSAVI", "JAFARI",
-    "SADEGHI", "HEIDARI", "NOURI", "TEHRANI", "SHIRAZI", "GHASEMI", "ZAREI", "EBRAHIMI",
-    "KHALILI", "ASADI", "SALEHI", "NAJAFI", "KAZEMI", "GHORBANI", "TAVAKOLI", "MOGHADDAM",
-    "HASHEMI", "AKBARI", "BAGHERI", "FARAHANI", "ESFAHANI", "KHORASANI", "DEHGHANI", "AMINI",
-    "YAZDANI", "RASTEGAR", "SHARIFI",
-)  # fmt: skip
-AR_GIVEN = (
-    "MUHAMMAD", "AHMAD", "KHALID", "OMAR", "YOUSSEF", "IBRAHIM", "HASSAN", "HUSSEIN", "ABDULLAH",
-    "SAMIR", "WALID", "FADI", "RAMI", "MAHER", "BASSAM", "TARIQ", "NABIL", "ZIAD", "KHALIL",
-    "MOUSA", "JAMAL", "FAISAL", "HAMZA", "ADNAN", "RIYAD", "SALIM",
-)  # fmt: skip
-AR_SURNAMES = (
-    "HADDAD", "KHOURY", "NASSER", "MANSOUR", "HAMDAN", "ISSA", "SALEH", "AWAD", "QASSEM",
-    "HAMADE", "SHAMMA", "ABBOUD", "DARWISH", "HAJJ", "ZEIN", "TAHER", "SABBAGH", "JABER",
-    "KASSEM", "HARB", "NAJJAR", "SAYED", "OTHMAN", "BAKRI", "FAKHOURY", "ASSAF",
-)  # fmt: skip
-CN_SURNAMES = (
-    "WANG", "LI", "ZHANG", "LIU", "CHEN", "YANG", "HUANG", "ZHAO", "WU", "ZHOU", "XU", "SUN", "MA",
-    "ZHU", "HU", "GUO", "HE", "LIN", "LUO", "GAO", "ZHENG", "LIANG", "XIE", "TANG", "HAN", "FENG",
-    "DENG", "CAO", "PENG", "ZENG",
-)  # fmt: skip
-CN_GIVEN = (
-    "WEI", "JUN", "LEI", "YONG", "JIAN", "HUA", "MING", "QIANG", "PING", "XIAOMING", "JIANHUA",
-    "ZHIQIANG", "HAIYAN", "LIHUA", "XIN", "TAO", "YAN", "HONGWEI", "JIANGUO", "XIAOLONG",
-    "YUXIN", "ZHIWEI", "HAIBO", "GUOQING", "XIAOJUN", "WENJIE", "JINGYI", "SHUANG", "XUEFENG",
-    "CHUNYAN",
-)  # fmt: skip
-KP_SURNAMES = (
-    "KIM", "PAK", "RI", "CHOE", "JANG", "JONG", "HAN", "KANG", "O", "YUN", "SIN", "KO", "SONG",
-    "HWANG", "MUN",
-)  # fmt: skip
-KP_GIVEN = (
-    "CHOL", "NAM", "MYONG", "HO", "SONG", "IL", "YONG", "KWANG", "SU", "HYON", "CHANG", "SOK",
-    "JONG", "HYOK", "UN", "GUK", "CHUN", "RYONG", "MIN", "HUI",
-)  # fmt: skip
-ES_GIVEN = (
-    "JOSE", "LUIS", "CARLOS", "JUAN", "MIGUEL", "ALEJANDRO", "RAFAEL", "JORGE", "PEDRO",
-    "ANTONIO", "FRANCISCO", "MANUEL", "RICARDO", "FERNANDO", "DIEGO", "ALBERTO", "MARIA", "ANA",
-    "CARMEN", "ROSA", "GABRIELA", "DANIELA",
-)  # fmt: skip
-ES_SURNAMES = (
-    "GARCIA", "RODRIGUEZ", "MARTINEZ", "HERNANDEZ", "LOPEZ", "GONZALEZ", "PEREZ", "SANCHEZ",
-    "RAMIREZ", "TORRES", "FLORES", "RIVERA", "GOMEZ", "DIAZ", "REYES", "MORALES", "CRUZ", "ORTIZ",
-    "GUTIERREZ", "CHAVEZ", "MENDOZA", "CASTILLO", "VARGAS", "ROJAS", "MEDINA", "AGUILAR",
-    "HERRERA", "SALAZAR", "FIGUEROA",
-)  # fmt: skip
-TR_GIVEN = (
-    "MEHMET", "MUSTAFA", "AHMET", "ALI", "HUSEYIN", "HASAN", "IBRAHIM", "ISMAIL", "OSMAN", "YUSUF",
-    "MURAT", "EMRE", "BURAK", "SERKAN", "KEMAL", "OMER", "HAKAN", "TOLGA", "SELIM", "AYSE",
-    "FATMA", "ZEYNEP",
-)  # fmt: skip
-TR_SURNAMES = (
-    "YILMAZ", "KAYA", "DEMIR", "SAHIN", "CELIK", "YILDIZ", "YILDIRIM", "OZTURK", "AYDIN",
-    "OZDEMIR", "ARSLAN", "DOGAN", "KILIC", "ASLAN", "CETIN", "KARA", "KOC", "KURT", "OZKAN",
-    "SIMSEK", "POLAT", "AKTAS", "GUNES", "TEKIN", "BULUT",
-)  # fmt: skip
-MM_NAMES = (
-    "AUNG", "KYAW", "MIN", "THEIN", "HTUT", "ZAW", "WIN", "MYINT", "TUN", "SOE", "NAING", "LWIN",
-    "OO", "HLA", "MAUNG", "THAN", "NYEIN", "THU", "HTET", "PHYO", "WAI", "YE", "KO",
-)  # fmt: skip
+RU_GIVEN_M: tuple[str, ...] = _words.strs("RU_GIVEN_M")
+RU_GIVEN_F: tuple[str, ...] = _words.strs("RU_GIVEN_F")
+RU_PATRONYMIC_M: tuple[str, ...] = _words.strs("RU_PATRONYMIC_M")
+RU_PATRONYMIC_F: tuple[str, ...] = _words.strs("RU_PATRONYMIC_F")
+RU_SURNAMES: tuple[str, ...] = _words.strs("RU_SURNAMES")
+RU_DIMINUTIVES: dict[str, str] = _words.map("RU_DIMINUTIVES")
+FA_GIVEN: tuple[str, ...] = _words.strs("FA_GIVEN")
+FA_SURNAMES: tuple[str, ...] = _words.strs("FA_SURNAMES")
+AR_GIVEN: tuple[str, ...] = _words.strs("AR_GIVEN")
+AR_SURNAMES: tuple[str, ...] = _words.strs("AR_SURNAMES")
+CN_SURNAMES: tuple[str, ...] = _words.strs("CN_SURNAMES")
+CN_GIVEN: tuple[str, ...] = _words.strs("CN_GIVEN")
+KP_SURNAMES: tuple[str, ...] = _words.strs("KP_SURNAMES")
+KP_GIVEN: tuple[str, ...] = _words.strs("KP_GIVEN")
+ES_GIVEN: tuple[str, ...] = _words.strs("ES_GIVEN")
+ES_SURNAMES: tuple[str, ...] = _words.strs("ES_SURNAMES")
+TR_GIVEN: tuple[str, ...] = _words.strs("TR_GIVEN")
+TR_SURNAMES: tuple[str, ...] = _words.strs("TR_SURNAMES")
+MM_NAMES: tuple[str, ...] = _words.strs("MM_NAMES")
 
-VESSEL_WORDS = (
-    "SEA", "OCEAN", "STAR", "PRIDE", "FORTUNE", "GRACE", "DAWN", "PEARL", "GLORY", "WIND", "HAPPY",
-    "LUCKY", "GOLDEN", "DARYA", "NOOR", "SAHAR", "ARMAN", "ADRIAN", "PETROS", "SOLAR", "VENTURE",
-    "SPIRIT", "LEGEND", "VOYAGER", "MARINER", "KAPITAN", "AKADEMIK", "NAVIGATOR", "AURORA",
-    "ZHEN", "HUA", "XIN", "BLUE", "SILVER", "QUEEN", "PRINCESS", "EAGLE", "DOLPHIN", "ISLAND",
-    "CAPE", "RIVER", "BAY", "HARMONY", "PROSPERITY", "UNITY", "TRIUMPH", "HORIZON", "NEPTUNE",
-)  # fmt: skip
-VESSEL_TYPES = (
-    "Crude Oil Tanker", "Bulk Carrier", "General Cargo", "Container Ship", "LPG Tanker",
-    "Chemical/Products Tanker",
-)  # fmt: skip
-VESSEL_FLAGS = ("PA", "LR", "MH", "KM", "CM", "TG", "SL", "GA", "PW", "TZ", "CK", "ST", "IR", "RU")
-AIRCRAFT_MODELS = (
-    "ILYUSHIN IL-76TD", "TUPOLEV TU-204", "AIRBUS A340-300", "BOEING 747-200F", "ANTONOV AN-124",
-    "SUKHOI SUPERJET 100-95", "AIRBUS A310-300", "BOEING 737-300", "ILYUSHIN IL-62M",
-)  # fmt: skip
-TAIL_PREFIX = {"ir": "EP-", "ru": "RA-", "sy": "YK-", "kp": "P-", "ve": "YV", "by": "EW-"}
+VESSEL_WORDS: tuple[str, ...] = _words.strs("VESSEL_WORDS")
+VESSEL_TYPES: tuple[str, ...] = _words.strs("VESSEL_TYPES")
+VESSEL_FLAGS: tuple[str, ...] = _words.strs("VESSEL_FLAGS")
+AIRCRAFT_MODELS: tuple[str, ...] = _words.strs("AIRCRAFT_MODELS")
+TAIL_PREFIX: dict[str, str] = _words.map("TAIL_PREFIX")
 
-CLEAN_DISTINCT = (
-    "PACIFIC", "GLOBAL", "SUNRISE", "EVERGREEN", "BLUE", "GOLDEN", "SILVER", "NORTHERN", "EASTERN",
-    "WESTERN", "ROYAL", "PRIME", "UNITED", "CONTINENTAL", "SUMMIT", "PIONEER", "EAGLE", "FALCON",
-    "HARBOR", "RIVERSIDE", "LAKESIDE", "HIGHLAND", "BRIGHT", "CROWN", "LION", "TIGER", "DRAGON",
-    "PHOENIX", "LOTUS", "JADE", "CEDAR", "OAK", "MAPLE", "PEARL", "CORAL", "ANCHOR", "COMPASS",
-    "BEACON", "KEYSTONE", "MILESTONE", "FRONTIER", "HERITAGE", "LIBERTY", "VICTORY", "EXCEL",
-    "OPTIMA", "SPECTRUM", "PINNACLE", "CASCADE", "SEQUOIA", "AMBER", "IVORY", "EMERALD",
-    "SAPPHIRE", "CRESCENT", "MERCURY", "AVALON", "BRISTOL", "WINDSOR", "OXFORD", "CAMBRIDGE",
-    "SUNSHINE", "RAINBOW", "HARVEST", "MEADOW", "ORCHARD", "VALLEY", "SUMMITVIEW", "TRINITY",
-    "UNIVERSAL", "CENTURY", "MILLENNIUM", "FIRST", "ALLIED", "NATIONAL", "METRO", "URBAN",
-    "COASTAL", "ISLAND", "ALPINE", "NORDIC", "BALTIC", "ADRIATIC", "IBERIA", "SAHEL", "ANDES",
-    "HIMALAYA", "MEKONG", "YANGTZE", "DANUBE", "RHINE", "THAMES", "HUDSON", "SAKURA", "FUJI",
-    "HANA", "SEJONG", "GANGA", "INDUS", "DECCAN",
-)  # fmt: skip
-CLEAN_SURNAMES = (
-    "MUELLER", "SCHMIDT", "WAGNER", "BECKER", "HOFFMANN", "ROSSI", "BIANCHI", "FERRARI", "COLOMBO",
-    "MARTIN", "DUBOIS", "LEROY", "SMITH", "JOHNSON", "WILLIAMS", "BROWN", "TANAKA", "SATO",
-    "SUZUKI", "YAMAMOTO", "PATEL", "SHARMA", "GUPTA", "MEHTA", "NGUYEN", "TRAN", "PARK", "LEE",
-    "CHAN", "WONG", "OZKAN", "KAPLAN", "SILVA", "SANTOS", "OLIVEIRA", "JANSEN", "BAKKER",
-    "KOWALSKI", "NOWAK", "NIELSEN", "HANSEN", "LARSEN", "NOVAK", "HORVAT",
-)  # fmt: skip
-CLEAN_CITIES = (
-    "HAMBURG", "ROTTERDAM", "ANTWERP", "GENOA", "MUMBAI", "CHENNAI", "ISTANBUL", "IZMIR", "DUBAI",
-    "SHARJAH", "SHENZHEN", "NINGBO", "QINGDAO", "BUSAN", "OSAKA", "YOKOHAMA", "SINGAPORE",
-    "PENANG", "HAIPHONG", "HOUSTON", "CHICAGO", "MILAN", "LYON", "ALMATY", "TASHKENT", "BISHKEK",
-    "YEREVAN", "TBILISI", "NOVOSIBIRSK", "KAZAN", "GDANSK", "BANGKOK", "TAIPEI", "XIAMEN",
-)  # fmt: skip
-CLEAN_GENERIC = (
-    *EN_GENERIC,
-    "APPAREL", "TEXTILES", "FOODS", "FURNITURE", "PLASTICS", "PACKAGING", "PAPER", "STEEL",
-    "AUTO PARTS", "HOME", "GARMENTS", "AGRI", "FRESH", "BEVERAGES", "COSMETICS", "PHARMA",
-    "MEDICAL", "TOYS", "FOOTWEAR", "LIGHTING", "HARDWARE", "CERAMICS", "RUBBER", "TIRES", "GLASS",
-    "FOREST PRODUCTS", "SEAFOOD", "DAIRY", "COMMODITIES", "FREIGHT", "IMPORTS", "EXPORTS",
-    "DISTRIBUTION", "WHOLESALE", "RETAIL", "MANUFACTURING", "PRODUCTS", "ENTERPRISES", "VENTURES",
-    "PARTNERS", "CONSULTING",
-)  # fmt: skip
+CLEAN_DISTINCT: tuple[str, ...] = _words.strs("CLEAN_DISTINCT")
+CLEAN_SURNAMES: tuple[str, ...] = _words.strs("CLEAN_SURNAMES")
+CLEAN_CITIES: tuple[str, ...] = _words.strs("CLEAN_CITIES")
+CLEAN_GENERIC: tuple[str, ...] = _words.strs("CLEAN_GENERIC")
 
 # Near-brand collisions: a real-looking word close to a distinctive token (look-alike parties).
-NEAR_BRAND = {
-    "ORION": "ORIENT", "NOVA": "NOVEL", "VEGA": "VEGAS", "ATLAS": "ATLANT", "TITAN": "TITANIA",
-    "SIGMA": "SIGNA", "DELTA": "DELFT", "OMEGA": "OMEGON", "POLARIS": "POLARA", "ZENITH": "ZENIT",
-    "VECTOR": "VEKTA", "QUANTUM": "QUANTA", "MERIDIAN": "MERIDA", "HORIZON": "HORIZONT",
-    "APEX": "APAX", "NEXUS": "NEXA", "SIRIUS": "SIRIO", "ARGON": "ARGOS", "ALMAZ": "ALMAS",
-    "GRANIT": "GRANITA", "RUBIN": "RUBINA", "AVANGARD": "AVANTA", "ZVEZDA": "ZVEZDNY",
-    "VOSTOK": "VOSTORG", "SEVER": "SEVERN", "KRISTALL": "KRISTAL", "SOYUZ": "SOYUZNIK",
-    "ISKRA": "ISKRAN", "PARS": "PARSA", "NAVID": "NAVIDAR", "KAVEH": "KAVEHAN", "ARYA": "ARIANA",
-    "SEPAHAN": "SEPAHANI", "HUAXIN": "HUAXING", "JINDA": "JINDAL", "XINGDA": "XINGHAI",
-    "DONGFANG": "DONGFENG", "NOOR": "NOORA", "AMAL": "AMALIA", "SALAM": "SALAMA",
-    "RYONBONG": "RYONGBONG", "ANKA": "ANKARA", "EGE": "EGEMEN", "CARIBE": "CARIBEAN",
-    "ANDINA": "ANDINO", "YADANAR": "YADANA",
-}  # fmt: skip
+NEAR_BRAND: dict[str, str] = _words.map("NEAR_BRAND")
 
 # Legal forms by culture; "" means no legal form.
-LEGAL_SWAP: dict[str, tuple[str, ...]] = {
-    "LLC": ("OOO", "LTD"), "OOO": ("LLC",), "GMBH": ("LTD", "AG"), "LTD": ("LIMITED", "GMBH"),
-    "LIMITED": ("LTD",), "JSC": ("AO", "OJSC"), "AO": ("JSC",), "PJSC": ("PAO", "OAO"),
-    "PAO": ("PJSC",), "ZAO": ("CJSC",), "OAO": ("OJSC", "PAO"), "CO LTD": ("LTD", "CO LIMITED"),
-    "CO LIMITED": ("CO LTD",), "CO": ("COMPANY", "CO LTD"), "COMPANY": ("CO",),
-    "CORP": ("CORPORATION", "INC"), "CORPORATION": ("CORP",), "INC": ("CORP",),
-    "FZE": ("FZCO", "LLC"), "FZCO": ("FZE",), "FZ LLC": ("FZE",), "DMCC": ("FZE",),
-    "SA": ("SRL", "CA"), "CA": ("SA",), "SRL": ("SA",), "BV": ("NV", "LTD"), "AG": ("GMBH",),
-    "PTE LTD": ("LTD", "PRIVATE LIMITED"), "SDN BHD": ("BHD", "LTD"),
-    "TIC LTD STI": ("LTD STI", "AS"), "LTD STI": ("TIC LTD STI",), "AS": ("TIC LTD STI",),
-    "SAN VE TIC AS": ("AS",), "SAL": ("SARL",), "SARL": ("SAL", "LLC"), "OFFSHORE SAL": ("SAL",),
-    "ODO": ("OOO",), "UP": ("OOO",), "SIA": ("LTD",), "OU": ("LTD",),
-}  # fmt: skip
-LEGAL_SPELLED = {
-    "LLC": "LIMITED LIABILITY COMPANY", "OOO": "LIMITED LIABILITY COMPANY",
-    "JSC": "JOINT STOCK COMPANY", "AO": "JOINT STOCK COMPANY",
-    "PJSC": "PUBLIC JOINT STOCK COMPANY", "PAO": "PUBLIC JOINT STOCK COMPANY",
-    "ZAO": "CLOSED JOINT STOCK COMPANY", "OAO": "OPEN JOINT STOCK COMPANY", "LTD": "LIMITED",
-    "CO LTD": "COMPANY LIMITED", "CO": "COMPANY", "CORP": "CORPORATION", "INC": "INCORPORATED",
-    "GMBH": "GESELLSCHAFT MIT BESCHRANKTER HAFTUNG", "AG": "AKTIENGESELLSCHAFT",
-    "SA": "SOCIEDAD ANONIMA", "CA": "COMPANIA ANONIMA",
-    "SRL": "SOCIEDAD DE RESPONSABILIDAD LIMITADA", "BV": "BESLOTEN VENNOOTSCHAP",
-    "FZE": "FREE ZONE ESTABLISHMENT", "FZCO": "FREE ZONE COMPANY", "PTE LTD": "PRIVATE LIMITED",
-    "SDN BHD": "SENDIRIAN BERHAD", "TIC LTD STI": "TICARET LIMITED SIRKETI",
-    "LTD STI": "LIMITED SIRKETI", "AS": "ANONIM SIRKETI", "SAL": "SOCIETE ANONYME LIBANAISE",
-    "SARL": "SOCIETE A RESPONSABILITE LIMITEE",
-}  # fmt: skip
-LEGAL_DOTTED = {
-    "LLC": "L.L.C.", "JSC": "J.S.C.", "PJSC": "P.J.S.C.", "CO LTD": "CO., LTD.", "LTD": "LTD.",
-    "INC": "INC.", "CORP": "CORP.", "SA": "S.A.", "CA": "C.A.", "SRL": "S.R.L.", "BV": "B.V.",
-    "AG": "A.G.", "CO": "CO.", "PTE LTD": "PTE. LTD.", "SDN BHD": "SDN. BHD.",
-    "TIC LTD STI": "TIC. LTD. STI.", "LTD STI": "LTD. STI.", "AS": "A.S.", "SAL": "S.A.L.",
-    "SARL": "S.A.R.L.", "OOO": "O.O.O.", "FZE": "F.Z.E.", "FZCO": "F.Z.CO.",
-}  # fmt: skip
-CLEAN_LEGAL: dict[str, tuple[str, ...]] = {
-    "CN": ("CO LTD", "LIMITED", "LTD"), "HK": ("LIMITED", "LTD", "CO LIMITED"),
-    "US": ("INC", "CORP", "LLC"), "DE": ("GMBH", "AG", "GMBH CO KG"),
-    "TR": ("TIC LTD STI", "AS", "SAN VE TIC AS"), "AE": ("FZE", "FZCO", "LLC", "DMCC"),
-    "IN": ("PVT LTD", "LTD", "LLP"), "RU": ("OOO", "AO", "LLC"), "KZ": ("LLP", "TOO", "JSC"),
-    "JP": ("CO LTD", "KK", "CORPORATION"), "KR": ("CO LTD", "CORP", "INC"), "IT": ("SRL", "SPA"),
-    "FR": ("SAS", "SA", "SARL"), "GB": ("LTD", "LIMITED", "PLC"), "NL": ("BV", "NV"),
-    "SG": ("PTE LTD",), "MY": ("SDN BHD", "BHD"), "VN": ("CO LTD", "JSC"),
-    "TW": ("CO LTD", "CORP", "INC"), "TH": ("CO LTD", "PCL"), "PL": ("SP Z OO", "SA"),
-    "AM": ("LLC", "CJSC"), "GE": ("LLC", "JSC"), "KG": ("LLC", "OSOO"), "UZ": ("LLC", "MCHJ"),
-    "BY": ("OOO", "ODO", "JSC"), "IR": ("CO", "PJSC"), "BR": ("LTDA", "SA"),
-    "MX": ("SA DE CV", "S DE RL"), "RS": ("DOO", "AD"),
-}  # fmt: skip
+LEGAL_SWAP: dict[str, tuple[str, ...]] = _words.lists_of("LEGAL_SWAP")
+LEGAL_SPELLED: dict[str, str] = _words.map("LEGAL_SPELLED")
+LEGAL_DOTTED: dict[str, str] = _words.map("LEGAL_DOTTED")
+CLEAN_LEGAL: dict[str, tuple[str, ...]] = _words.lists_of("CLEAN_LEGAL")
 CLEAN_COUNTRY_WEIGHTS = {
     "CN": 18, "US": 8, "DE": 7, "TR": 6, "AE": 6, "IN": 6, "HK": 5, "RU": 6, "KZ": 3, "JP": 3,
     "KR": 3, "IT": 3, "FR": 2, "GB": 2, "NL": 2, "SG": 3, "MY": 2, "VN": 3, "TW": 3, "TH": 2,
@@ -488,74 +224,14 @@ TRANSIT_WEIGHTS = {
     "UZ": 4, "RS": 3, "TH": 3, "IN": 3, "CY": 2,
 }  # fmt: skip
 
-CITIES: dict[str, tuple[str, ...]] = {
-    "RU": ("MOSCOW", "SAINT PETERSBURG", "YEKATERINBURG", "NOVOSIBIRSK", "KAZAN",
-           "NIZHNY NOVGOROD", "CHELYABINSK", "SAMARA", "VLADIVOSTOK", "KALININGRAD", "TULA"),
-    "BY": ("MINSK", "GOMEL", "BREST", "GRODNO", "VITEBSK"),
-    "IR": ("TEHRAN", "ISFAHAN", "MASHHAD", "TABRIZ", "SHIRAZ", "BANDAR ABBAS", "KISH ISLAND"),
-    "CN": ("SHENZHEN", "SHANGHAI", "BEIJING", "GUANGZHOU", "NINGBO", "XIAMEN", "DALIAN",
-           "TIANJIN", "QINGDAO", "CHENGDU", "WUHAN", "SUZHOU"),
-    "HK": ("HONG KONG", "KOWLOON", "WAN CHAI"),
-    "KP": ("PYONGYANG", "NAMPO", "CHONGJIN"),
-    "SY": ("DAMASCUS", "ALEPPO", "LATAKIA", "TARTUS"),
-    "LB": ("BEIRUT", "TRIPOLI", "SIDON"),
-    "AE": ("DUBAI", "SHARJAH", "ABU DHABI", "AJMAN", "RAS AL KHAIMAH"),
-    "TR": ("ISTANBUL", "ANKARA", "IZMIR", "MERSIN", "BURSA", "GAZIANTEP"),
-    "VE": ("CARACAS", "MARACAIBO", "VALENCIA", "PUERTO CABELLO"),
-    "CU": ("HAVANA", "SANTIAGO DE CUBA", "MARIEL"),
-    "MM": ("YANGON", "MANDALAY", "NAYPYIDAW"),
-    "DE": ("HAMBURG", "BERLIN", "MUNICH", "FRANKFURT", "DUSSELDORF", "STUTTGART", "BREMEN"),
-    "NL": ("ROTTERDAM", "AMSTERDAM", "EINDHOVEN"),
-    "IT": ("MILAN", "GENOA", "TURIN", "BOLOGNA"),
-    "CY": ("LIMASSOL", "NICOSIA", "LARNACA"),
-    "LV": ("RIGA", "VENTSPILS"),
-    "SG": ("SINGAPORE",),
-    "MY": ("KUALA LUMPUR", "PENANG", "JOHOR BAHRU", "PORT KLANG"),
-    "US": ("HOUSTON", "LOS ANGELES", "NEW YORK", "CHICAGO", "MIAMI", "SEATTLE", "SAVANNAH"),
-    "IN": ("MUMBAI", "CHENNAI", "NEW DELHI", "BANGALORE", "AHMEDABAD"),
-    "KZ": ("ALMATY", "ASTANA", "SHYMKENT", "AKTAU"),
-    "JP": ("TOKYO", "OSAKA", "YOKOHAMA", "NAGOYA", "KOBE"),
-    "KR": ("SEOUL", "BUSAN", "INCHEON", "ULSAN"),
-    "FR": ("PARIS", "LYON", "MARSEILLE", "LE HAVRE"),
-    "GB": ("LONDON", "MANCHESTER", "BIRMINGHAM", "FELIXSTOWE"),
-    "VN": ("HO CHI MINH CITY", "HANOI", "HAIPHONG"),
-    "TW": ("TAIPEI", "TAICHUNG", "KAOHSIUNG", "HSINCHU"),
-    "TH": ("BANGKOK", "LAEM CHABANG", "CHIANG MAI"),
-    "PL": ("WARSAW", "GDANSK", "WROCLAW"),
-    "AM": ("YEREVAN", "GYUMRI"),
-    "GE": ("TBILISI", "BATUMI", "POTI"),
-    "KG": ("BISHKEK", "OSH"),
-    "UZ": ("TASHKENT", "SAMARKAND"),
-    "BR": ("SAO PAULO", "SANTOS", "RIO DE JANEIRO"),
-    "MX": ("MEXICO CITY", "MONTERREY", "MANZANILLO"),
-    "RS": ("BELGRADE", "NOVI SAD"),
-    "IQ": ("BAGHDAD", "BASRA", "ERBIL"),
-    "OM": ("MUSCAT", "SOHAR"),
-}  # fmt: skip
-STREETS = (
-    "INDUSTRIAL", "HARBOUR", "CENTRAL", "RIVERSIDE", "COMMERCE", "TECHNOLOGY", "INNOVATION",
-    "LOGISTICS", "PORT", "AIRPORT", "MARKET", "GARDEN", "STATION", "KING", "QUEEN", "VICTORIA",
-    "PARK", "LAKE", "HILL", "MILL", "BRIDGE", "HIGH", "MAIN", "OAK", "PINE", "CEDAR", "MAPLE",
-)  # fmt: skip
-STREET_SUFFIXES = ("STREET", "ROAD", "AVENUE", "BOULEVARD", "LANE", "DRIVE", "WAY")
-RU_STREETS = (
-    "LENINA", "MIRA", "SADOVAYA", "PROMYSHLENNAYA", "GAGARINA", "PUSHKINA", "SOVETSKAYA",
-    "NABEREZHNAYA", "ZAVODSKAYA", "TSENTRALNAYA", "MOLODEZHNAYA", "LESNAYA", "STROITELEY",
-    "OKTYABRSKAYA", "KOMSOMOLSKAYA",
-)  # fmt: skip
-CN_ROADS = (
-    "KEJI", "JIANSHE", "RENMIN", "ZHONGSHAN", "JIEFANG", "HEPING", "XINHUA", "GONGYE",
-    "CHANGJIANG", "HUANGHE", "YINGBIN", "DONGFENG",
-)  # fmt: skip
-CN_DISTRICTS = (
-    "NANSHAN", "FUTIAN", "BAOAN", "LONGGANG", "HAIDIAN", "CHAOYANG", "PUDONG", "TIANHE",
-    "BAIYUN", "JIANGBEI", "XIHU", "BINHAI",
-)  # fmt: skip
-AE_BUILDINGS = ("GOLD", "ALMAS", "JUMEIRAH BAY", "SILVER", "PLATINUM", "INDIGO", "CONCORD")
-AE_ZONES = (
-    "JEBEL ALI FREE ZONE", "JUMEIRAH LAKES TOWERS", "DUBAI SILICON OASIS", "SAIF ZONE",
-    "HAMRIYAH FREE ZONE", "AL QUSAIS INDUSTRIAL AREA", "DEIRA",
-)  # fmt: skip
+CITIES: dict[str, tuple[str, ...]] = _words.lists_of("CITIES")
+STREETS: tuple[str, ...] = _words.strs("STREETS")
+STREET_SUFFIXES: tuple[str, ...] = _words.strs("STREET_SUFFIXES")
+RU_STREETS: tuple[str, ...] = _words.strs("RU_STREETS")
+CN_ROADS: tuple[str, ...] = _words.strs("CN_ROADS")
+CN_DISTRICTS: tuple[str, ...] = _words.strs("CN_DISTRICTS")
+AE_BUILDINGS: tuple[str, ...] = _words.strs("AE_BUILDINGS")
+AE_ZONES: tuple[str, ...] = _words.strs("AE_ZONES")
 POST_SOVIET = frozenset({"RU", "BY", "KZ", "KG", "UZ", "AM", "GE"})
 CHINESE_STYLE = frozenset({"CN", "HK", "TW"})
 
