@@ -25,6 +25,7 @@ from omphalos.evidence.canonical import (
     write_bytes_atomic,
     write_canonical_json,
 )
+from omphalos.pipeline.admit import SPECS
 from omphalos.registry.text import clean, decode_bytes, detect_script, natural_key
 
 __all__ = [
@@ -60,18 +61,11 @@ ADDRESSES_FILE = "registry_addresses.csv"
 SOURCE_FILE = "registry_source.json"
 SOURCE_FORMAT = "omphalos-registry-source/1"
 
-ENTITY_COLUMNS = (
-    "entity_id",
-    "source_list",
-    "list_date",
-    "entity_kind",
-    "primary_name",
-    "countries",
-    "programs",
-    "remarks",
-)
-NAME_COLUMNS = ("name_id", "entity_id", "name", "name_type", "script")
-IDENTIFIER_COLUMNS = ("identifier_id", "entity_id", "id_type", "id_value", "id_country")
+# The three registry inputs' columns are the admission specs' (docs/inputs.md): declared once.
+ENTITY_COLUMNS = tuple(SPECS["registry_entities"].column_names)
+NAME_COLUMNS = tuple(SPECS["registry_names"].column_names)
+IDENTIFIER_COLUMNS = tuple(SPECS["registry_identifiers"].column_names)
+# registry_addresses.csv is no run input: the importers' own extra file.
 ADDRESS_COLUMNS = (
     "address_id",
     "entity_id",
