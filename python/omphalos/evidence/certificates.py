@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from omphalos.errors import OmphalosError
+from omphalos.evidence import hashchain
 from omphalos.evidence.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
 from omphalos.evidence.keys import (
     ALGORITHM,
@@ -45,7 +46,7 @@ __all__ = [
 
 CERTIFICATE_SCHEMA = "omphalos.certificate/1"
 HEAD_SCHEMA = "omphalos.certificates_head/1"
-GENESIS = "0" * 64
+GENESIS = hashchain.GENESIS
 _HEAD_FIELDS = frozenset(
     {"schema_version", "size", "root", "issued_at", "key_id", "algorithm", "signature"}
 )
@@ -213,29 +214,17 @@ def _scan(
     raw: bytes, where: str, trusted: Mapping[str, TrustedKey] | None
 ) -> tuple[list[Problem], int, str]:
     """Walk the chain; return (first problem or nothing, certificates read, last line hash)."""
-    if not raw:
-        return [], 0, GENESIS
-    lines = raw.split(b"\n")
-    tail = lines.pop()  # b"" when the file ends with a newline
-    prev = GENESIS
-    for i, line in enumerate(lines):
-        problem = _check_line(line, i + 1, prev, where, trusted)
-        if problem is not None:
-            return [problem], i, prev
-        prev = hashlib.sha256(line).hexdigest()
-    if tail:
-        return (
-            [
-                Problem(
-                    "certificate_torn_line",
-                    where,
-                    f"line {len(lines) + 1}: last line has no newline (torn or truncated write)",
-                )
-            ],
-            len(lines),
-            prev,
-        )
-    return [], len(lines), prev
+
+    def check(line: bytes, lineno: int, _index: int, prev: str) -> Problem | None:
+        return _check_line(line, lineno, prev, where, trusted)
+
+    return hashchain.walk(
+        raw,
+        check,
+        where=where,
+        torn_code="certificate_torn_line",
+        torn_message="last line has no newline (torn or truncated write)",
+    )
 
 
 def verify_certificates(

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import BinaryIO
 
 from omphalos.errors import OmphalosError
+from omphalos.evidence import hashchain
 from omphalos.evidence.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
 from omphalos.evidence.problems import Problem
 
@@ -34,7 +35,7 @@ __all__ = [
 ]
 
 SCHEMA_VERSION = "omphalos.lineage_event/1"
-GENESIS = "0" * 64
+GENESIS = hashchain.GENESIS
 _FIELDS = frozenset({"schema_version", "seq", "at", "event", "data", "prev_sha256"})
 _HEX64 = re.compile(r"[0-9a-f]{64}")
 _RFC3339_UTC = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?Z")
@@ -101,28 +102,17 @@ def _check_line(
 
 def scan_chain(raw: bytes, where: str) -> tuple[list[Problem], int, str]:
     """Walk the chain; return (problems [first break only], next seq, last hash)."""
-    if not raw:
-        return [], 0, GENESIS
-    lines = raw.split(b"\n")
-    tail = lines.pop()  # b"" when the file ends with a newline
-    prev = GENESIS
-    for i, line in enumerate(lines):
-        problem = _check_line(line, i + 1, i, prev, where)
-        if problem is not None:
-            return [problem], i, prev
-        prev = hashlib.sha256(line).hexdigest()
-    if tail:
-        n = len(lines) + 1
-        return (
-            [
-                Problem(
-                    "lineage_torn_line", where, f"line {n}: last line has no newline (torn write)"
-                )
-            ],
-            len(lines),
-            prev,
-        )
-    return [], len(lines), prev
+
+    def check(line: bytes, lineno: int, index: int, prev: str) -> Problem | None:
+        return _check_line(line, lineno, index, prev, where)
+
+    return hashchain.walk(
+        raw,
+        check,
+        where=where,
+        torn_code="lineage_torn_line",
+        torn_message="last line has no newline (torn write)",
+    )
 
 
 def verify_chain(path: Path | str, display_path: str | None = None) -> list[Problem]:
