@@ -10,6 +10,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from omphalos.cli.trust import add_trust_arguments, trusted_keys_from_args
 from omphalos.evidence.canonical import canonical_bytes
 from omphalos.evidence.certificates import (
     HEX64,
@@ -25,12 +26,7 @@ from omphalos.evidence.certificates import (
     read_nofollow,
     verify_certificates,
 )
-from omphalos.evidence.keys import (
-    KeyFileError,
-    TrustedKey,
-    add_trust_arguments,
-    trusted_keys_from_args,
-)
+from omphalos.evidence.keys import KeyFileError, TrustedKey
 from omphalos.evidence.problems import Problem
 
 # ---------------------------------------------------------------------------------------------

@@ -8,16 +8,12 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from omphalos.cli.trust import add_trust_arguments, trusted_keys_from_args
 from omphalos.evidence.canonical import canonical_bytes
 from omphalos.evidence.certificates import CertificateLogError, default_log_path
 from omphalos.evidence.certify import EXIT_ERROR, CertifyError, certify
 from omphalos.evidence.compare import summarize
-from omphalos.evidence.keys import (
-    KeyFileError,
-    add_trust_arguments,
-    load_signing_key,
-    trusted_keys_from_args,
-)
+from omphalos.evidence.keys import KeyFileError, load_signing_key
 from omphalos.evidence.problems import Problem
 from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
 

@@ -6,14 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
+from omphalos.cli.trust import add_trust_arguments, trusted_keys_from_args
 from omphalos.evidence.canonical import (
     canonical_bytes,
 )
-from omphalos.evidence.keys import (
-    KeyFileError,
-    add_trust_arguments,
-    trusted_keys_from_args,
-)
+from omphalos.evidence.keys import KeyFileError
 from omphalos.evidence.release import (
     BundleReadError,
     Preflight,

@@ -27,7 +27,7 @@ from omphalos.evidence.review import (
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     """Arguments of ``omphalos review`` (decide, list, show, verify)."""
-    from omphalos.evidence.keys import add_trust_arguments
+    from omphalos.cli.trust import add_trust_arguments
 
     sub = parser.add_subparsers(dest="review_command", required=True, metavar="ACTION")
     p = sub.add_parser("decide", help="record a reviewer's decision on a candidate of a run")
@@ -106,7 +106,8 @@ def main_from_args(args: argparse.Namespace) -> int:
                 print(canonical_bytes(r).decode("utf-8"))
             return EXIT_OK
         if action == "verify":
-            from omphalos.evidence.keys import KeyFileError, trusted_keys_from_args
+            from omphalos.cli.trust import trusted_keys_from_args
+            from omphalos.evidence.keys import KeyFileError
 
             try:
                 trusted = trusted_keys_from_args(args) or None

@@ -8,14 +8,11 @@ import sys
 from collections.abc import Mapping
 from pathlib import Path
 
+from omphalos.cli.trust import add_trust_arguments, trusted_keys_from_args
 from omphalos.evidence.canonical import (
     canonical_bytes,
 )
-from omphalos.evidence.keys import (
-    KeyFileError,
-    add_trust_arguments,
-    trusted_keys_from_args,
-)
+from omphalos.evidence.keys import KeyFileError
 from omphalos.evidence.verify import verify_run
 
 

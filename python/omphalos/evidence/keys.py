@@ -8,7 +8,6 @@ canonical JSON record. Trusted keys come only from files the user names (``--tru
 
 from __future__ import annotations
 
-import argparse
 import base64
 import binascii
 import hashlib
@@ -33,7 +32,6 @@ __all__ = [
     "KeyFileError",
     "SigningKey",
     "TrustedKey",
-    "add_trust_arguments",
     "default_key_dir",
     "generate_keypair",
     "key_id_for",
@@ -41,7 +39,6 @@ __all__ = [
     "load_signing_key",
     "load_trust_file",
     "load_trusted_keys",
-    "trusted_keys_from_args",
 ]
 
 ALGORITHM = "ed25519"
@@ -368,29 +365,3 @@ def load_trusted_keys(
         for k in load_trust_file(p):
             out.setdefault(k.key_id, k)
     return out
-
-
-def add_trust_arguments(parser: argparse.ArgumentParser) -> None:
-    """``--trusted-key FILE`` and ``--trust-file FILE`` (both repeatable)."""
-    parser.add_argument(
-        "--trusted-key",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="FILE",
-        help="a public key you trust (NAME.pub or PEM); repeatable",
-    )
-    parser.add_argument(
-        "--trust-file",
-        action="append",
-        type=Path,
-        default=[],
-        metavar="FILE",
-        help=f"a JSON trust file ({TRUST_SCHEMA}) listing trusted public keys; repeatable",
-    )
-
-
-def trusted_keys_from_args(args: argparse.Namespace) -> dict[str, TrustedKey]:
-    return load_trusted_keys(
-        getattr(args, "trusted_key", None) or (), getattr(args, "trust_file", None) or ()
-    )
