@@ -165,7 +165,7 @@ def _dbt_models(run_dir: Path) -> dict[str, float]:
 def _physical_limit(feed: Path, run_dir: Path, folder: Path) -> dict[str, float]:
     """What the machine does at best with the same bytes, measured now: DuckDB reading the feed
     and writing it as Parquet, and sha256 over every byte of the sealed run (page cache warm)."""
-    from omphalos.canonical import sha256_file
+    from omphalos.evidence.canonical import sha256_file
 
     out = folder / "limit_probe.parquet"
     con = duckdb.connect()
@@ -272,7 +272,7 @@ def bench_match(registry: Path) -> dict[str, Any]:
 
 
 def _sha256_throughput(folder: Path, size_mb: int = 1024) -> float:
-    from omphalos.canonical import sha256_file
+    from omphalos.evidence.canonical import sha256_file
 
     path = folder / "sha_probe.bin"
     block = os.urandom(1 << 20)

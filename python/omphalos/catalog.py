@@ -48,10 +48,10 @@ import sqlglot
 from sqlglot import exp
 
 from omphalos import __version__
-from omphalos.admit import REJECTS_SCHEMA
-from omphalos.canonical import sha256_bytes, write_canonical_json
-from omphalos.export import PARQUET_SETTINGS, logical_fingerprint
-from omphalos.paths import SealedRunPathError, project_root, refuse_inside_sealed_run
+from omphalos.evidence.canonical import sha256_bytes, write_canonical_json
+from omphalos.pipeline.admit import REJECTS_SCHEMA
+from omphalos.pipeline.export import PARQUET_SETTINGS, logical_fingerprint
+from omphalos.pipeline.paths import SealedRunPathError, project_root, refuse_inside_sealed_run
 from omphalos.textsafe import terminal_safe
 
 __all__ = [
@@ -654,7 +654,7 @@ class Source:
 
 
 def _read_config_table(raw: bytes, path: Path) -> pa.Table:
-    from omphalos.config import load_config
+    from omphalos.pipeline.config import load_config
 
     cfg = load_config(path)
     if hashlib.sha256(raw).hexdigest() != cfg.sha256:
@@ -720,7 +720,7 @@ def _load_relation(relation: str, path: Path, raw: bytes) -> pa.Table:
 
 
 def _manifest_digests(run_dir: Path) -> tuple[dict[str, Any], dict[str, tuple[str, int]]]:
-    from omphalos.manifest import ManifestError, load_manifest
+    from omphalos.evidence.manifest import ManifestError, load_manifest
 
     try:
         manifest = load_manifest(run_dir / "run_manifest.json")

@@ -27,7 +27,7 @@ from typing import Any
 import duckdb
 import yaml
 
-from omphalos.canonical import loads_strict, sha256_file
+from omphalos.evidence.canonical import loads_strict, sha256_file
 from omphalos.textsafe import md_code, md_text
 
 __all__ = [
@@ -81,7 +81,7 @@ STATED_IN: tuple[tuple[str, str], ...] = (
 def rule_vars() -> dict[str, Any]:
     """The scoring constants as dbt_project.yml states them (its ``vars``): the one place each
     lives; the SQL reads them through var(), the rule text below through this."""
-    from omphalos.paths import project_root
+    from omphalos.pipeline.paths import project_root
 
     doc = yaml.safe_load((project_root() / "dbt_project.yml").read_text(encoding="utf-8"))
     found = doc.get("vars") if isinstance(doc, dict) else None
@@ -182,7 +182,7 @@ def _fixed4(value: object, default: str) -> str:
 
 def load_rules(run_dir: Path) -> Rules:
     """Thresholds and blocking limit as the run's config states them (defaults as in
-    ``omphalos.config``). Reads only the copy sealed in the run."""
+    ``omphalos.pipeline.config``). Reads only the copy sealed in the run."""
     path = run_dir / "config" / "run_config.yaml"
     raw = path.read_bytes() if path.is_file() else b""
     try:

@@ -33,8 +33,8 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 
-from omphalos.canonical import loads_strict, sha256_file
-from omphalos.manifest import MANIFEST_NAME, classify
+from omphalos.evidence.canonical import loads_strict, sha256_file
+from omphalos.evidence.manifest import MANIFEST_NAME, classify
 from omphalos.packets import (
     EVIDENCE_COLUMNS,
     MAX_PACKETS,
@@ -50,7 +50,7 @@ from omphalos.packets import (
     rule_lines,
     select_packet_entities,
 )
-from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
+from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
 
 __all__ = [
     "REPORT_PATH",
@@ -1981,7 +1981,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main_from_args(args: argparse.Namespace) -> int:
     """Verify the run, then write the report page with the verification result and the roots.
     0 verified, 1 the run has problems (the page is written and says so), 2 usage error."""
-    from omphalos.verify import verify_run
+    from omphalos.evidence.verify import verify_run
 
     run_dir = Path(args.run_dir)
     if not (run_dir / MANIFEST_NAME).is_file():

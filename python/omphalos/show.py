@@ -1,6 +1,6 @@
 """`omphalos show RUN`: the summary of a sealed run, read from its reports and manifest.
 
-The run is verified first (omphalos.verify, the same checks as `omphalos verify`): the numbers of a
+The run is verified first (omphalos.evidence.verify, the same checks as `omphalos verify`): the numbers of a
 run that does not verify are never shown beside its sealed root (exit 1)."""
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ def render_summary(run_dir: Path) -> str:
 
 def main_from_args(args: argparse.Namespace) -> int:
     """0 shown (the run verifies), 1 the run does not verify (nothing shown), 2 not a run."""
-    from omphalos.verify import verify_run
+    from omphalos.evidence.verify import verify_run
 
     run_dir = Path(args.run_dir)
     if not (run_dir / "run_manifest.json").is_file():

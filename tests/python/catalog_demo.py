@@ -8,8 +8,8 @@ import csv
 import threading
 from pathlib import Path
 
-from omphalos.generate import generate
-from omphalos.run import execute_run
+from omphalos.pipeline.run import execute_run
+from omphalos.tools.generate import generate
 
 _LOCK = threading.Lock()
 _CACHE: dict[str, Path] = {}

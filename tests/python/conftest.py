@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from omphalos.generate import generate
-from omphalos.run import execute_run
+from omphalos.pipeline.run import execute_run
+from omphalos.tools.generate import generate
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 

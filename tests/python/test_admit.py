@@ -10,7 +10,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos.admit import SPECS, InputError, admit_all, admit_one
+from omphalos.errors import InputError
+from omphalos.pipeline.admit import SPECS, admit_all, admit_one
 
 HEADER = ",".join(SPECS["shipments"].column_names)
 # (the last five fields: the optional party kinds and the vessel, empty)
@@ -177,7 +178,7 @@ def test_row_numbers_hold_across_batches_and_malformed_rows(
 ) -> None:
     """The feed is read in small blocks (many batches): malformed rows in different batches and
     bad values after them are reported at their own spreadsheet rows."""
-    import omphalos.admit as admit
+    import omphalos.pipeline.admit as admit
 
     monkeypatch.setattr(admit, "CSV_BLOCK_BYTES", 2048)
     lines = [HEADER]
@@ -206,7 +207,7 @@ def test_error_while_streaming_is_reported_as_itself(
 ) -> None:
     """DuckDB pulls the batches; an InputError raised by the reader after the first batch (a
     file that breaks half-way) reaches the caller as that InputError, not as a stream error."""
-    import omphalos.admit as admit
+    import omphalos.pipeline.admit as admit
 
     real = admit._csv_batches
 
@@ -231,7 +232,7 @@ def test_unclosed_quote_at_the_end_is_a_located_reject(tmp_path: Path) -> None:
 
 # --- issue 14: nothing lost, nothing leaked -----------------------------------------------------
 
-from omphalos.admit import (  # noqa: E402
+from omphalos.pipeline.admit import (  # noqa: E402
     BAD_LINE,
     MAX_NAME_CHARS,
     MAX_NAME_TOKENS,
@@ -295,7 +296,7 @@ def test_cr_inside_a_data_line_is_a_reject_on_its_row(tmp_path: Path) -> None:
 def test_overlong_line_is_rejected_without_being_held(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import omphalos.admit as admit
+    import omphalos.pipeline.admit as admit
 
     monkeypatch.setattr(admit, "MAX_LINE_BYTES", 5000)
     monkeypatch.setattr(admit, "CSV_BLOCK_BYTES", 1024)
@@ -392,7 +393,7 @@ def test_registry_country_codes_are_checked_too(tmp_path: Path) -> None:
 
 
 def test_country_table_is_the_registry_table() -> None:
-    from omphalos.admit import COUNTRY_CODES
+    from omphalos.pipeline.admit import COUNTRY_CODES
     from omphalos.registry.countries import ISO2_CODES
 
     assert set(COUNTRY_CODES) == ISO2_CODES
@@ -478,7 +479,7 @@ def test_secret_file_as_input_leaks_nothing_into_the_failed_run(
 ) -> None:
     import shutil
 
-    from omphalos.cli import main
+    from omphalos.cli.app import main
 
     folder = tmp_path / "in"
     shutil.copytree(small_inputs, folder)
@@ -572,7 +573,7 @@ def tiny_inputs(tmp_path_factory: pytest.TempPathFactory) -> Path:
     and a registry alias of 2,000 words planted."""
     from conftest import write_config
 
-    from omphalos.generate import generate
+    from omphalos.tools.generate import generate
 
     folder = tmp_path_factory.mktemp("tiny")
     generate(folder, shipments=200, entities=40, seed=5)
@@ -593,7 +594,7 @@ def test_hostile_names_are_rejected_and_the_run_seals_saying_so(
 ) -> None:
     import json
 
-    from omphalos.cli import main
+    from omphalos.cli.app import main
 
     code = main(["run", "--config", str(tiny_inputs / "test.yaml"), "--runs-root", str(tmp_path)])
     captured = capsys.readouterr()
@@ -617,7 +618,7 @@ def test_hostile_names_are_rejected_and_the_run_seals_saying_so(
 def test_reject_limit_fails_the_run_with_exit_2(
     tiny_inputs: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from omphalos.cli import main
+    from omphalos.cli.app import main
 
     config = tmp_path / "limited.yaml"
     text = (tiny_inputs / "test.yaml").read_text(encoding="utf-8")
@@ -638,7 +639,7 @@ def test_empty_registry_refuses_the_run_with_exit_2(
 ) -> None:
     import shutil
 
-    from omphalos.cli import main
+    from omphalos.cli.app import main
 
     folder = tmp_path / "in"
     shutil.copytree(small_inputs, folder)

@@ -18,20 +18,20 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos import certificates as certificates_cmd
-from omphalos import certify as certify_cmd
-from omphalos.canonical import canonical_bytes, sha256_bytes
-from omphalos.certificates import (
+from omphalos.cli import certificates as certificates_cmd
+from omphalos.cli import certify as certify_cmd
+from omphalos.evidence.canonical import canonical_bytes, sha256_bytes
+from omphalos.evidence.certificates import (
     GENESIS,
     CertificateLogError,
     verify_certificates,
 )
-from omphalos.certify import CertifyError, certify, report_sha256
-from omphalos.export import logical_fingerprint
-from omphalos.keys import SigningKey, generate_keypair, load_signing_key, load_trusted_keys
-from omphalos.manifest import build_manifest, write_manifest
-from omphalos.sign import SIGNATURE_NAME
-from omphalos.verify import verify_run
+from omphalos.evidence.certify import CertifyError, certify, report_sha256
+from omphalos.evidence.keys import SigningKey, generate_keypair, load_signing_key, load_trusted_keys
+from omphalos.evidence.manifest import build_manifest, write_manifest
+from omphalos.evidence.sign import SIGNATURE_NAME
+from omphalos.evidence.verify import verify_run
+from omphalos.pipeline.export import logical_fingerprint
 
 # ---------------------------------------------------------------------------------------------
 # synthetic sealed runs (fast): one export table "t" keyed by id, plus reports
@@ -439,7 +439,7 @@ def run_key(workspace: Path) -> tuple[Path, Path]:
 
 
 def _run(inputs: Path, runs: Path, threads: int, sign_key: Path | None = None) -> Path:
-    from omphalos.run import execute_run
+    from omphalos.pipeline.run import execute_run
 
     return execute_run(inputs / "test.yaml", runs_root=runs, threads=threads, sign_key=sign_key)
 
@@ -580,8 +580,8 @@ def test_logical_fingerprint_from_parquet_matches_the_sealed_claims(sealed_run: 
     """certify's DuckDB-over-Parquet fingerprint is the one export.py seals (decimals, dates)."""
     import duckdb
 
-    from omphalos.compare import logical_fingerprint_of
-    from omphalos.manifest import load_manifest
+    from omphalos.evidence.compare import logical_fingerprint_of
+    from omphalos.evidence.manifest import load_manifest
 
     tables = load_manifest(sealed_run / "run_manifest.json")["tables"]
     assert tables
@@ -596,7 +596,7 @@ def test_logical_fingerprint_from_parquet_matches_the_sealed_claims(sealed_run: 
 
 
 def test_summary_counts_packets_unless_verbose() -> None:
-    from omphalos.compare import summarize
+    from omphalos.evidence.compare import summarize
 
     subs = [{"path": f"exports/packets/E{i}.json", "change": "modified"} for i in range(300)] + [
         {"path": "exports/entity_matches.parquet", "change": "modified"}

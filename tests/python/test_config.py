@@ -10,9 +10,10 @@ import jsonschema
 import pytest
 import yaml
 
-from omphalos.admit import SPECS, InputError
-from omphalos.config import EXPORTABLE, load_config, run_config_schema
-from omphalos.paths import project_root
+from omphalos.errors import InputError
+from omphalos.pipeline.admit import SPECS
+from omphalos.pipeline.config import EXPORTABLE, load_config, run_config_schema
+from omphalos.pipeline.paths import project_root
 
 BASE = """\
 name: t
@@ -156,7 +157,7 @@ def test_yaml_oddities_are_refused(tmp_path: Path) -> None:
 
 
 def test_cli_config_error_is_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    from omphalos.cli import main
+    from omphalos.cli.app import main
 
     path = tmp_path / "t.yaml"
     path.write_text(BASE + "thresholds:\n  mach: 0.9\n", encoding="utf-8")

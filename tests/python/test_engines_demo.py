@@ -19,11 +19,11 @@ from pathlib import Path
 
 import pytest
 
-from omphalos.certify import certify
-from omphalos.engines import pg_conninfo, spark_available
-from omphalos.generate import generate
-from omphalos.paths import project_root
-from omphalos.run import execute_run
+from omphalos.evidence.certify import certify
+from omphalos.pipeline.engines import pg_conninfo, spark_available
+from omphalos.pipeline.paths import project_root
+from omphalos.pipeline.run import execute_run
+from omphalos.tools.generate import generate
 
 SHIPMENTS = int(os.environ.get("OMPHALOS_ENGINES_DEMO_SHIPMENTS", "5000"))
 ENTITIES = int(os.environ.get("OMPHALOS_ENGINES_DEMO_ENTITIES", "1000"))

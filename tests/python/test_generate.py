@@ -15,7 +15,8 @@ import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos import generate as gen
+from omphalos.cli import generate as gen_cli
+from omphalos.tools import generate as gen
 
 FILES = ("shipments", "registry_entities", "registry_names", "registry_identifiers", "truth")
 
@@ -374,7 +375,7 @@ def test_progress_goes_through_the_callback(tmp_path: Path) -> None:
 
 def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     parser = argparse.ArgumentParser()
-    gen.add_arguments(parser)
+    gen_cli.add_arguments(parser)
     out = tmp_path / "cli"
     args = parser.parse_args(
         [
@@ -382,7 +383,7 @@ def test_command_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> Non
             *("--format", "parquet", "--json"),
         ]
     )
-    assert gen.main_from_args(args) == 0
+    assert gen_cli.main_from_args(args) == 0
     summary = json.loads(capsys.readouterr().out)
     assert summary["files"]["shipments"] == 800
     assert summary["format"] == "parquet"

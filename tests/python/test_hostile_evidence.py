@@ -29,22 +29,30 @@ from typing import Any
 
 import pytest
 
-from omphalos import certificates, release, show
-from omphalos.canonical import canonical_bytes
-from omphalos.certificates import (
+from omphalos import show
+from omphalos.cli import certificates as certificates_cli
+from omphalos.cli import release as release_cli
+from omphalos.cli.certify import main_from_args as certify_main
+from omphalos.evidence import release
+from omphalos.evidence.canonical import canonical_bytes
+from omphalos.evidence.certificates import (
     append_certificate,
     head_path,
     prefix_roots,
     verify_certificates,
 )
-from omphalos.certify import main_from_args as certify_main
-from omphalos.keys import KeyFileError, generate_keypair, load_signing_key, load_trusted_keys
-from omphalos.manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES, compute_metadata_sha256
-from omphalos.merkle import merkle_root
-from omphalos.release import build_release, verify_bundle
-from omphalos.run import RunError, execute_run, mark_abandoned, start_child, stop_child
-from omphalos.sign import RunNotVerifiedError, sign_run
-from omphalos.verify import verify_run
+from omphalos.evidence.keys import (
+    KeyFileError,
+    generate_keypair,
+    load_signing_key,
+    load_trusted_keys,
+)
+from omphalos.evidence.manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES, compute_metadata_sha256
+from omphalos.evidence.merkle import merkle_root
+from omphalos.evidence.release import build_release, verify_bundle
+from omphalos.evidence.sign import RunNotVerifiedError
+from omphalos.evidence.verify import sign_run, verify_run
+from omphalos.pipeline.run import RunError, execute_run, mark_abandoned, start_child, stop_child
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "omphalos_verify_standalone.py"
@@ -242,7 +250,7 @@ def test_deep_folders_are_a_located_problem(
 
 
 def test_deep_folders_can_be_sealed(tmp_path: Path) -> None:
-    from omphalos.manifest import collect_artifacts
+    from omphalos.evidence.manifest import collect_artifacts
 
     folder = tmp_path / "r"
     folder.mkdir()
@@ -340,7 +348,7 @@ def test_bundle_directory_is_a_usage_error(
     args = argparse.Namespace(
         release_command="verify", bundle=tmp_path, json=False, trusted_key=[], trust_file=[]
     )
-    assert release.main_from_args(args) == 2
+    assert release_cli.main_from_args(args) == 2
     assert "not a regular file" in capsys.readouterr().err
     out = subprocess.run(
         [sys.executable, str(TOOL), "bundle", str(tmp_path)], capture_output=True, text=True
@@ -378,7 +386,7 @@ def test_unreadable_file_both_verifiers_agree(run: Path) -> None:
     os.chmod(run / "exports" / "entity_matches.csv", 0o000)
     try:
         ours = _unprivileged(
-            [sys.executable, "-m", "omphalos.cli", "verify", "--run-dir", str(run), "--json"]
+            [sys.executable, "-m", "omphalos.cli.app", "verify", "--run-dir", str(run), "--json"]
         )
         theirs = _unprivileged([sys.executable, str(TOOL), "run", str(run), "--json"])
     finally:
@@ -445,7 +453,7 @@ def _parent_script(tmp: Path, pidfile: Path, term_handler: bool) -> list[str]:
         f"""
         import signal, sys
         from pathlib import Path
-        from omphalos.run import _run_dbt
+        from omphalos.pipeline.run import _run_dbt
         if {term_handler!r}:
             def stop(signum, frame):
                 raise SystemExit(128 + signum)
@@ -503,7 +511,7 @@ def test_tmp_directory_never_verifies(tmp_path: Path, tool: ModuleType) -> None:
 
 
 def test_abandoned_temporaries_are_marked(tmp_path: Path) -> None:
-    from omphalos.run import _hold
+    from omphalos.pipeline.run import _hold
 
     runs = tmp_path / "runs"
     abandoned = runs / ".tmp-demo-20260101T000000Z-0000aaaa"
@@ -619,7 +627,7 @@ def _verify_cli(
     path: Path, pub: Path, head: str | None, capsys: pytest.CaptureFixture[str]
 ) -> tuple[int, dict[str, Any]]:
     args = argparse.Namespace(log=path, head=head, trusted_key=[pub], trust_file=[], json=True)
-    code = certificates.main_from_args(args)
+    code = certificates_cli.main_from_args(args)
     return code, json.loads(capsys.readouterr().out)
 
 

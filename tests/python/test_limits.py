@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from omphalos import limits
-from omphalos.admit import InputError
+from omphalos.errors import InputError
+from omphalos.pipeline import limits
 
 
 def test_setting_wins_and_is_validated(monkeypatch: pytest.MonkeyPatch) -> None:

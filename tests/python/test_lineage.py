@@ -8,8 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from omphalos.canonical import canonical_bytes
-from omphalos.lineage import GENESIS, SCHEMA_VERSION, LineageError, LineageLog, verify_chain
+from omphalos.evidence.canonical import canonical_bytes
+from omphalos.evidence.lineage import (
+    GENESIS,
+    SCHEMA_VERSION,
+    LineageError,
+    LineageLog,
+    verify_chain,
+)
 
 
 def _clock() -> str:

@@ -13,15 +13,16 @@ from typing import Any
 
 import pytest
 
-from omphalos.canonical import (
+from omphalos.cli.verify import add_arguments, main_from_args
+from omphalos.evidence.canonical import (
     CanonicalJSONError,
     canonical_bytes,
     is_safe_relpath,
     sha256_file,
     write_canonical_json,
 )
-from omphalos.lineage import LineageLog
-from omphalos.manifest import (
+from omphalos.evidence.lineage import LineageLog
+from omphalos.evidence.manifest import (
     MANIFEST_NAME,
     SCHEMA_VERSION,
     ManifestError,
@@ -33,8 +34,8 @@ from omphalos.manifest import (
     load_manifest,
     write_manifest,
 )
-from omphalos.problems import Problem
-from omphalos.verify import add_arguments, main_from_args, verify_run
+from omphalos.evidence.problems import Problem
+from omphalos.evidence.verify import verify_run
 
 RUN_ID = "demo-20260102T030405Z-0a1b2c3d"
 EXPORT = "exports/entity_matches.csv"

@@ -13,14 +13,14 @@ from pathlib import Path
 import pytest
 from conftest import shared_data
 
-from omphalos.cli import main
-from omphalos.evaluate import SCORES_COLUMNS, default_threshold, eval_names
-from omphalos.match import (
+from omphalos.cli.app import main
+from omphalos.pipeline.match import (
     cache_key,
     project_sql_digest,
     registry_files,
     screen,
 )
+from omphalos.tools.evaluate import SCORES_COLUMNS, default_threshold, eval_names
 
 ENTITIES = [
     ("T-1", "organization", "SBERBANK PJSC", "RU"),

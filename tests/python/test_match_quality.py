@@ -14,7 +14,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos.evaluate import default_threshold, eval_names
+from omphalos.tools.evaluate import default_threshold, eval_names
 
 BENCHMARK = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "benchmarks"
 BENCHMARK_PAIRS = BENCHMARK / "name_bench_dev.csv"

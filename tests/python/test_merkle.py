@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from omphalos.merkle import (
+from omphalos.evidence.merkle import (
     artifact_leaf_data,
     inclusion_proof,
     leaf_hash,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from omphalos import parse_cache
-from omphalos.paths import project_root
+from omphalos.pipeline import parse_cache
+from omphalos.pipeline.paths import project_root
 
 
 def _copy_project(dest: Path) -> Path:

@@ -14,10 +14,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from omphalos.certify import certify
-from omphalos.engines import pg_conninfo
-from omphalos.paths import project_root
-from omphalos.run import execute_run
+from omphalos.evidence.certify import certify
+from omphalos.pipeline.engines import pg_conninfo
+from omphalos.pipeline.paths import project_root
+from omphalos.pipeline.run import execute_run
 
 
 def _connect():  # type: ignore[no-untyped-def]

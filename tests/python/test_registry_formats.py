@@ -16,9 +16,9 @@ from pathlib import Path
 
 import pytest
 
-from omphalos.admit import SPECS, admit_all
-from omphalos.registry import add_arguments, main_from_args
+from omphalos.pipeline.admit import SPECS, admit_all
 from omphalos.registry.combine import combine_registries
+from omphalos.registry.command import add_arguments, main_from_args
 from omphalos.registry.countries import to_iso2
 from omphalos.registry.csl import CSL_COLUMNS, parse_csl
 from omphalos.registry.diff import diff_registries, render_diff

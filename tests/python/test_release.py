@@ -21,18 +21,19 @@ from typing import Any
 
 import pytest
 
-from omphalos import release
-from omphalos.canonical import canonical_bytes
-from omphalos.keys import generate_keypair, load_trusted_keys
-from omphalos.manifest import MANIFEST_NAME, load_manifest
-from omphalos.merkle import artifact_leaf_data, verify_inclusion
-from omphalos.release import (
+from omphalos.cli import release as release_cli
+from omphalos.evidence import release
+from omphalos.evidence.canonical import canonical_bytes
+from omphalos.evidence.keys import generate_keypair, load_trusted_keys
+from omphalos.evidence.manifest import MANIFEST_NAME, load_manifest
+from omphalos.evidence.merkle import artifact_leaf_data, verify_inclusion
+from omphalos.evidence.release import (
     BundleReadError,
     ReleaseError,
     build_release,
     verify_bundle,
 )
-from omphalos.sign import sign_run
+from omphalos.evidence.verify import sign_run
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "omphalos_verify_standalone.py"
@@ -210,7 +211,7 @@ def test_bundle_layout_and_headers(sealed_run: Path, bundles: dict[str, Path]) -
 def test_extracted_full_bundle_is_a_verifiable_run(
     bundles: dict[str, Path], tmp_path: Path
 ) -> None:
-    from omphalos.verify import verify_run
+    from omphalos.evidence.verify import verify_run
 
     with tarfile.open(bundles["full"], "r:gz") as tar:
         tar.extractall(tmp_path, filter="data")
@@ -390,7 +391,7 @@ def test_unreadable_input_is_exit_2(
     args = argparse.Namespace(
         release_command="verify", bundle=path, json=False, trusted_key=[], trust_file=[]
     )
-    assert release.main_from_args(args) == 2
+    assert release_cli.main_from_args(args) == 2
 
 
 # --------------------------------------------------------------------------------------------
@@ -472,7 +473,7 @@ def test_hostile_member_is_rejected_before_reading(
     args = argparse.Namespace(
         release_command="verify", bundle=path, json=True, trusted_key=[], trust_file=[]
     )
-    assert release.main_from_args(args) == 1
+    assert release_cli.main_from_args(args) == 1
 
 
 def test_hostile_members_are_all_listed(
@@ -686,7 +687,7 @@ def test_tampered_disclosed_file_in_signed_run(
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="omphalos release")
-    release.add_arguments(parser)
+    release_cli.add_arguments(parser)
     return parser
 
 
@@ -698,27 +699,27 @@ def test_cli_build_and_verify(
     args = _parser().parse_args(
         ["build", "--run-dir", str(MINIMAL), "--out", str(out), "--sign-key", str(key), "--json"]
     )
-    assert release.main_from_args(args) == 0
+    assert release_cli.main_from_args(args) == 0
     built = json.loads(capsys.readouterr().out)
     assert built["sha256"] == sha256_of(out) and built["disclosure"] == "full"
-    assert release.main_from_args(args) == 2  # refuses to overwrite
+    assert release_cli.main_from_args(args) == 2  # refuses to overwrite
     capsys.readouterr()
 
     args = _parser().parse_args(
         ["verify", "--bundle", str(out), "--trusted-key", str(pub), "--json"]
     )
-    assert release.main_from_args(args) == 0
+    assert release_cli.main_from_args(args) == 0
     report = json.loads(capsys.readouterr().out)
     assert report["ok"] is True and report["signatures"][0]["status"] == "valid"
 
     args = _parser().parse_args(["verify", "--bundle", str(out)])
-    assert release.main_from_args(args) == 0
+    assert release_cli.main_from_args(args) == 0
     assert capsys.readouterr().out.startswith("OK ")
 
     args = _parser().parse_args(
         ["verify", "--bundle", str(out), "--trusted-key", str(tmp_path / "absent.pub")]
     )
-    assert release.main_from_args(args) == 2
+    assert release_cli.main_from_args(args) == 2
 
     args = _parser().parse_args(
         [
@@ -731,7 +732,7 @@ def test_cli_build_and_verify(
             "reports/timings.json",
         ]
     )
-    assert release.main_from_args(args) == 2
+    assert release_cli.main_from_args(args) == 2
     assert "only payload artifacts" in capsys.readouterr().err
 
 
@@ -745,7 +746,7 @@ def test_cli_reports_located_problems(
         replace_member(members, name, get_member(members, name).replace(b"0.97", b"0.99")),
     )
     args = _parser().parse_args(["verify", "--bundle", str(bad)])
-    assert release.main_from_args(args) == 1
+    assert release_cli.main_from_args(args) == 1
     out = capsys.readouterr().out
     assert f"[member_sha256_mismatch] {name}:" in out
     assert f"[sha256_mismatch] {name}:" in out
@@ -758,7 +759,7 @@ def test_cli_build_refuses_unverified_run_with_exit_1(
     shutil.copytree(MINIMAL, run)
     (run / "reports" / "summary.json").write_bytes(b"{}\n")
     args = _parser().parse_args(["build", "--run-dir", str(run), "--out", str(tmp_path / "x.tgz")])
-    assert release.main_from_args(args) == 1
+    assert release_cli.main_from_args(args) == 1
     assert "does not verify" in capsys.readouterr().err
 
 
@@ -850,7 +851,7 @@ def test_schemas_reject_wrong_records(sealed_run: Path) -> None:
 def test_schema_path_pattern_matches_is_safe_relpath(path: str) -> None:
     import re
 
-    from omphalos.canonical import is_safe_relpath
+    from omphalos.evidence.canonical import is_safe_relpath
 
     schema = json.loads((CONTRACTS / "run_manifest.schema.json").read_text(encoding="utf-8"))
     pattern = schema["$defs"]["artifact"]["properties"]["path"]["pattern"]
@@ -858,7 +859,7 @@ def test_schema_path_pattern_matches_is_safe_relpath(path: str) -> None:
 
 
 def test_schema_kinds_and_roles_follow_the_role_rules() -> None:
-    from omphalos.manifest import ROLE_RULES
+    from omphalos.evidence.manifest import ROLE_RULES
 
     schema = json.loads((CONTRACTS / "run_manifest.schema.json").read_text(encoding="utf-8"))
     props = schema["$defs"]["artifact"]["properties"]
@@ -869,10 +870,10 @@ def test_schema_kinds_and_roles_follow_the_role_rules() -> None:
 def test_evidence_schemas_accept_real_records(
     tmp_path: Path, keypairs: dict[str, tuple[Path, Path]]
 ) -> None:
-    from omphalos.certificates import GENESIS, build_certificate
-    from omphalos.keys import load_signing_key
-    from omphalos.lineage import utc_now
-    from omphalos.sign import signing_input
+    from omphalos.evidence.certificates import GENESIS, build_certificate
+    from omphalos.evidence.keys import load_signing_key
+    from omphalos.evidence.lineage import utc_now
+    from omphalos.evidence.sign import signing_input
 
     key_path, pub_path = keypairs["pipeline"]
     run = tmp_path / "run"

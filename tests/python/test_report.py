@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import html
-import io
 import json
 import re
 import shutil
@@ -16,9 +15,10 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos.canonical import canonical_bytes
-from omphalos.certify import certify
-from omphalos.manifest import META_FIELDS, build_manifest, write_manifest
+from omphalos.evidence.canonical import canonical_bytes
+from omphalos.evidence.certify import certify
+from omphalos.evidence.manifest import META_FIELDS, build_manifest, write_manifest
+from omphalos.evidence.verify import verify_run
 from omphalos.packets import (
     EVIDENCE_COLUMNS,
     MAX_CANDIDATES,
@@ -28,7 +28,6 @@ from omphalos.packets import (
     packet_stem,
     write_packets,
 )
-from omphalos.progress import Progress
 from omphalos.report import (
     REPORT_PATH,
     add_arguments,
@@ -37,7 +36,6 @@ from omphalos.report import (
     write_certify_html,
     write_report,
 )
-from omphalos.verify import verify_run
 
 
 def _manifest(run: Path) -> dict[str, Any]:
@@ -452,36 +450,3 @@ def test_certify_page_equivalent_and_different(
 
 # ---------------------------------------------------------------------------------------------
 # progress
-
-
-class _Tty(io.StringIO):
-    def isatty(self) -> bool:
-        return True
-
-
-def test_progress_quiet_unless_terminal_or_forced() -> None:
-    pipe = io.StringIO()
-    p = Progress(stream=pipe)
-    p.step("hidden")
-    p.count(1, 2, "hidden")
-    assert pipe.getvalue() == ""
-    assert not Progress.for_command(json_output=True, force=True).enabled
-    assert not Progress.for_command(quiet=True).enabled
-
-    tty = _Tty()
-    p = Progress(stream=tty, interval=3600)
-    p.step("dbt build")
-    for i in range(1, 101):
-        p.count(i, 100, "hashing")
-    p.done("sealed")
-    out = tty.getvalue()
-    assert "[omphalos] dbt build\n" in out
-    assert "hashing 1/100 (1%)" in out and "hashing 100/100 (100%)\n" in out
-    assert "hashing 50/100" not in out  # throttled
-    assert out.endswith("[omphalos] sealed\n")
-
-    forced = io.StringIO()
-    p = Progress(True, stream=forced, interval=3600)
-    p("plain")
-    p.count(3, None, "rows")
-    assert forced.getvalue() == "[omphalos] plain\n[omphalos] rows 3\n"

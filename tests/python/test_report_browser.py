@@ -27,8 +27,8 @@ from typing import Any
 
 import pytest
 
-from omphalos.certify import certify
-from omphalos.paths import project_root
+from omphalos.evidence.certify import certify
+from omphalos.pipeline.paths import project_root
 from omphalos.report import REPORT_PATH, write_certify_html
 
 OUTPUT = project_root() / ".test-output" / "report"

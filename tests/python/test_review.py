@@ -10,11 +10,10 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos.canonical import canonical_bytes
-from omphalos.keys import generate_keypair
-from omphalos.review import (
-    add_arguments,
-    main_from_args,
+from omphalos.cli.review import add_arguments, main_from_args
+from omphalos.evidence.canonical import canonical_bytes
+from omphalos.evidence.keys import generate_keypair
+from omphalos.evidence.review import (
     read_decisions,
     registry_entry_digests,
     verify_log,

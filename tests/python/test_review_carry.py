@@ -13,12 +13,12 @@ from typing import Any
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos.admit import InputError
-from omphalos.changes import project_sha256
-from omphalos.config import load_config
-from omphalos.review import append_decision, build_decision, read_decisions
-from omphalos.run import execute_run
-from omphalos.verify import verify_run
+from omphalos.errors import InputError
+from omphalos.evidence.review import append_decision, build_decision, read_decisions
+from omphalos.evidence.verify import verify_run
+from omphalos.pipeline.changes import project_sha256
+from omphalos.pipeline.config import load_config
+from omphalos.pipeline.run import execute_run
 
 INPUTS = ("shipments", "registry_entities", "registry_names", "registry_identifiers")
 
@@ -241,7 +241,7 @@ def test_a_broken_log_or_an_unverified_previous_run_stops_the_run(
 
 
 def test_cli_exit_codes(carried: dict[str, Any], small_inputs: Path, tmp_path: Path) -> None:
-    from omphalos.cli import main
+    from omphalos.cli.app import main
 
     (tmp_path / "broken.jsonl").write_bytes(carried["log"].read_bytes().splitlines()[1] + b"\n")
     config = _config(tmp_path, small_inputs, "cli", "decisions: broken.jsonl\n")

@@ -10,11 +10,11 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import pytest
 
-from omphalos import run as run_module
-from omphalos.cli import main
-from omphalos.export import contracts, logical_fingerprint
-from omphalos.run import RunError, execute_run
-from omphalos.verify import verify_run
+from omphalos.cli.app import main
+from omphalos.evidence.verify import verify_run
+from omphalos.pipeline import run as run_module
+from omphalos.pipeline.export import contracts, logical_fingerprint
+from omphalos.pipeline.run import RunError, execute_run
 
 
 def _manifest(run_dir: Path) -> dict:  # type: ignore[type-arg]

@@ -23,8 +23,9 @@ from catalog_demo import demo_run
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from omphalos import scan
-from omphalos.paths import project_root
+from omphalos.cli import publishability as scan_cli
+from omphalos.pipeline.paths import project_root
+from omphalos.tools import scan
 
 # --------------------------------------------------------------------------------------------
 # hazards, built from pieces
@@ -380,8 +381,8 @@ def test_bad_suppressions(entry: dict[str, Any], message: str, tmp_path: Path) -
 
 def _cli(*argv: str) -> int:
     parser = argparse.ArgumentParser(prog="omphalos publishability")
-    scan.add_arguments(parser)
-    return scan.main_from_args(parser.parse_args(list(argv)))
+    scan_cli.add_arguments(parser)
+    return scan_cli.main_from_args(parser.parse_args(list(argv)))
 
 
 def test_exit_codes(tree: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

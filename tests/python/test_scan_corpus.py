@@ -37,7 +37,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
-from omphalos import scan
+from omphalos.tools import scan
 
 # --------------------------------------------------------------------------------------------
 # hazards, built from pieces
@@ -554,7 +554,7 @@ def test_container_findings_keep_their_severity_and_block(
     (only_zip / "bundle.zip").write_bytes((planted / "bundle.zip").read_bytes())
     blocking = scan.preflight_scan(only_zip)
     assert any("secret.cloud_credential bundle.zip!docs/notes.txt" in b for b in blocking)
-    # `release build` runs this preflight (omphalos.release.main_from_args) and refuses to
+    # `release build` runs this preflight (omphalos.evidence.release.main_from_args) and refuses to
     # build while it returns anything
 
 

@@ -15,11 +15,11 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from omphalos import keys as keys_cmd
-from omphalos import sign as sign_cmd
-from omphalos import verify as verify_cmd
-from omphalos.canonical import canonical_bytes, sha256_bytes
-from omphalos.keys import (
+from omphalos.cli import keys as keys_cmd
+from omphalos.cli import sign as sign_cmd
+from omphalos.cli import verify as verify_cmd
+from omphalos.evidence.canonical import canonical_bytes, sha256_bytes
+from omphalos.evidence.keys import (
     TRUST_SCHEMA,
     KeyFileError,
     generate_keypair,
@@ -29,16 +29,15 @@ from omphalos.keys import (
     load_trust_file,
     load_trusted_keys,
 )
-from omphalos.manifest import MANIFEST_NAME, build_manifest, load_manifest, write_manifest
-from omphalos.sign import (
+from omphalos.evidence.manifest import MANIFEST_NAME, build_manifest, load_manifest, write_manifest
+from omphalos.evidence.sign import (
     SIGNATURE_NAME,
     SIGNATURE_SCHEMA,
     AlreadySignedError,
     RunNotVerifiedError,
-    sign_run,
     signing_input,
 )
-from omphalos.verify import verify_run
+from omphalos.evidence.verify import sign_run, verify_run
 
 RUN_ID = "demo-20260102T030405Z-0a1b2c3d"
 FILES = {

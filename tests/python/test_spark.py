@@ -22,10 +22,10 @@ from typing import Any
 import duckdb
 import pytest
 
-from omphalos.certify import certify
-from omphalos.engines import spark_available
-from omphalos.paths import project_root
-from omphalos.run import execute_run
+from omphalos.evidence.certify import certify
+from omphalos.pipeline.engines import spark_available
+from omphalos.pipeline.paths import project_root
+from omphalos.pipeline.run import execute_run
 
 if not spark_available():
     if os.environ.get("CI") == "true":

@@ -11,8 +11,8 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 from conftest import write_config
 
-from omphalos.generate import generate
-from omphalos.run import execute_run
+from omphalos.pipeline.run import execute_run
+from omphalos.tools.generate import generate
 
 COLUMNS = ("match_id", "matched_name_id", "name_score", "score", "match_status", "evidence")
 

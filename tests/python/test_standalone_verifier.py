@@ -25,10 +25,10 @@ from typing import Any
 
 import pytest
 
-from omphalos import release
-from omphalos.canonical import canonical_bytes, loads_strict
-from omphalos.lineage import LineageLog
-from omphalos.manifest import (
+from omphalos.evidence import release
+from omphalos.evidence.canonical import canonical_bytes, loads_strict
+from omphalos.evidence.lineage import LineageLog
+from omphalos.evidence.manifest import (
     META_FIELDS,
     ROLE_RULES,
     SEALED_FIELDS,
@@ -37,8 +37,8 @@ from omphalos.manifest import (
     compute_metadata_sha256,
     write_manifest,
 )
-from omphalos.merkle import artifact_leaf_data, inclusion_proof, leaf_hash
-from omphalos.verify import verify_run
+from omphalos.evidence.merkle import artifact_leaf_data, inclusion_proof, leaf_hash
+from omphalos.evidence.verify import verify_run
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "omphalos_verify_standalone.py"

@@ -8,9 +8,3 @@ Denied Persons List) into ``registry_entities.csv``, ``registry_names.csv`` and
 ``combine`` joins registries of different lists; ``diff`` reports what changed between two
 versions of a list.
 """
-
-from __future__ import annotations
-
-from omphalos.registry.command import add_arguments, main_from_args
-
-__all__ = ["add_arguments", "main_from_args"]

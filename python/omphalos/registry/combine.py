@@ -23,7 +23,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from omphalos.canonical import sha256_file, write_canonical_json
+from omphalos.evidence.canonical import sha256_file, write_canonical_json
 from omphalos.registry.countries import ISO2_CODES
 from omphalos.registry.model import (
     ADDRESS_COLUMNS,

@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from omphalos.canonical import canonical_bytes
+from omphalos.evidence.canonical import canonical_bytes
 
 __all__ = ["SOURCES", "add_arguments", "main_from_args", "run_import"]
 

@@ -12,7 +12,7 @@ from typing import Any
 
 import duckdb
 
-from omphalos.canonical import loads_strict
+from omphalos.evidence.canonical import loads_strict
 from omphalos.registry.model import (
     ENTITIES_FILE,
     ENTITY_COLUMNS,

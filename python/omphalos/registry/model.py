@@ -17,13 +17,15 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from omphalos.canonical import (
+from omphalos.errors import OmphalosError
+from omphalos.evidence.canonical import (
     loads_strict,
     sha256_bytes,
     sha256_file,
     write_bytes_atomic,
     write_canonical_json,
 )
+from omphalos.pipeline.admit import SPECS
 from omphalos.registry.text import clean, decode_bytes, detect_script, natural_key
 
 __all__ = [
@@ -59,18 +61,11 @@ ADDRESSES_FILE = "registry_addresses.csv"
 SOURCE_FILE = "registry_source.json"
 SOURCE_FORMAT = "omphalos-registry-source/1"
 
-ENTITY_COLUMNS = (
-    "entity_id",
-    "source_list",
-    "list_date",
-    "entity_kind",
-    "primary_name",
-    "countries",
-    "programs",
-    "remarks",
-)
-NAME_COLUMNS = ("name_id", "entity_id", "name", "name_type", "script")
-IDENTIFIER_COLUMNS = ("identifier_id", "entity_id", "id_type", "id_value", "id_country")
+# The three registry inputs' columns are the admission specs' (docs/inputs.md): declared once.
+ENTITY_COLUMNS = tuple(SPECS["registry_entities"].column_names)
+NAME_COLUMNS = tuple(SPECS["registry_names"].column_names)
+IDENTIFIER_COLUMNS = tuple(SPECS["registry_identifiers"].column_names)
+# registry_addresses.csv is no run input: the importers' own extra file.
 ADDRESS_COLUMNS = (
     "address_id",
     "entity_id",
@@ -86,7 +81,7 @@ NAME_TYPES = ("primary", "alias", "weak_alias")
 _STRENGTH = {"weak_alias": 0, "alias": 1, "primary": 2}
 
 
-class RegistryError(Exception):
+class RegistryError(OmphalosError):
     """A list file cannot be imported (missing, unreadable, not in the expected format), or
     registries cannot be combined (colliding ids). Messages name the file and record."""
 
@@ -409,7 +404,7 @@ def registry_source_for(input_path: Path) -> dict[str, Any] | None:
 def check_out_dir(out_dir: Path, force: bool) -> None:
     """Refuse to overwrite a folder that already holds registry files unless ``force``, and any
     folder inside a sealed run."""
-    from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
+    from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
 
     try:
         refuse_inside_sealed_run(out_dir, "--out")

@@ -1,0 +1,500 @@
+"""Warehouse engines a run can use: DuckDB (embedded, the default), PostgreSQL (server) and
+Apache Spark (dbt-spark, local session or a cluster).
+
+An engine loads admitted inputs in bulk, tells dbt where to build, and hands results back as Arrow
+tables. Exports never come from the engine's own writer: they go through omphalos.pipeline.export, so the
+same rows give the same bytes whatever the engine.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import shutil
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Protocol
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from omphalos.errors import OmphalosError
+from omphalos.pipeline.admit import SPECS, AdmittedInput
+from omphalos.pipeline.export import contracts
+from omphalos.pipeline.limits import duckdb_memory_limit
+from omphalos.pipeline.paths import project_root
+
+ENGINES = ("duckdb", "postgres", "spark")
+
+
+class EngineError(OmphalosError, RuntimeError):
+    """The engine cannot be reached or used."""
+
+
+class Engine(Protocol):
+    target: str
+
+    def load_raw(self, records: list[AdmittedInput]) -> None: ...
+
+    def load_table(self, name: str, parquet: Path) -> None: ...
+
+    def dbt_env(self) -> dict[str, str]: ...
+
+    def dbt_vars(self) -> dict[str, str]: ...
+
+    def dbt_argv(self, argv: list[str]) -> list[str]: ...
+
+    def dbt_workdir(self) -> tuple[Path, dict[str, str]]: ...
+
+    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table: ...
+
+    def count(self, layer: str, name: str) -> int | None: ...
+
+    def describe(self) -> dict[str, Any]: ...
+
+    def finish(self) -> None: ...
+
+
+class DuckDBEngine:
+    """The warehouse is a DuckDB file inside the run directory (a procedural artifact)."""
+
+    target = "duckdb"
+
+    def __init__(self, warehouse: Path, threads: int, memory_limit: str | None = None) -> None:
+        self.warehouse = warehouse
+        self.threads = threads
+        self.memory_limit = memory_limit or duckdb_memory_limit()
+        # A scratch folder outside the run directory, removed by finish(), never part of a run:
+        # spill files of queries larger than memory_limit (spill/), and dbt's working directory,
+        # where `warehouse` links to the run's warehouse folder. dbt then sees the same relative
+        # paths in every run, so its saved parse of the project (omphalos.pipeline.parse_cache) stays valid
+        # from one run to the next.
+        self.scratch = Path(tempfile.mkdtemp(prefix="omphalos-dbt-"))
+        self.spill_dir = self.scratch / "spill"
+        self.spill_dir.mkdir()
+        self._ro: duckdb.DuckDBPyConnection | None = None
+
+    def _connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
+        return duckdb.connect(
+            str(self.warehouse),
+            read_only=read_only,
+            config={
+                "threads": self.threads,
+                "memory_limit": self.memory_limit,
+                "temp_directory": str(self.spill_dir),
+                "preserve_insertion_order": False,
+            },
+        )
+
+    def _reader(self) -> duckdb.DuckDBPyConnection:
+        """One read-only connection for every fetch and count after dbt (opening a connection
+        per call cost about 1 s in a run of 55 counts); closed by finish()."""
+        if self._ro is None:
+            self._ro = self._connect(read_only=True)
+        return self._ro
+
+    def load_raw(self, records: list[AdmittedInput]) -> None:
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect()
+        try:
+            con.execute("create schema if not exists raw")
+            for rec in records:
+                con.execute(
+                    f"create or replace table raw.{rec.name} as select * from read_parquet(?)",
+                    [str(rec.parquet)],
+                )
+        finally:
+            con.close()
+
+    def load_table(self, name: str, parquet: Path) -> None:
+        """One more raw table from a Parquet file (the review sources, docs/review.md)."""
+        self.warehouse.parent.mkdir(parents=True, exist_ok=True)
+        con = self._connect()
+        try:
+            con.execute("create schema if not exists raw")
+            con.execute(
+                f"create or replace table raw.{name} as select * from read_parquet(?)",
+                [str(parquet)],
+            )
+        finally:
+            con.close()
+
+    def dbt_env(self) -> dict[str, str]:
+        return {
+            "OMPHALOS_DUCKDB_PATH": str(self.warehouse),
+            "OMPHALOS_TARGET": "duckdb",
+            "OMPHALOS_DUCKDB_MEMORY_LIMIT": self.memory_limit,
+            "OMPHALOS_DUCKDB_TEMP_DIR": str(self.spill_dir),
+        }
+
+    def dbt_workdir(self) -> tuple[Path, dict[str, str]]:
+        """dbt's working directory, the scratch folder, where `warehouse` links to the run's
+        warehouse folder; and the profile's paths relative to it, the same in every run."""
+        link = self.scratch / "warehouse"
+        if not link.is_symlink():
+            link.symlink_to(self.warehouse.parent.resolve(), target_is_directory=True)
+        return self.scratch, {
+            "OMPHALOS_DUCKDB_PATH": f"warehouse/{self.warehouse.name}",
+            "OMPHALOS_DUCKDB_TEMP_DIR": self.spill_dir.name,
+        }
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {"raw_schema": "raw"}
+
+    def dbt_argv(self, argv: list[str]) -> list[str]:
+        return argv
+
+    def _relation(self, layer: str, name: str) -> str:
+        return f"main_{layer}.{name}" if layer else f"main.{name}"
+
+    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
+        con = self._reader()
+        return con.sql(f"select * from {self._relation(layer, name)}").to_arrow_table()
+
+    def count(self, layer: str, name: str) -> int | None:
+        con = self._reader()
+        rows = con.execute(
+            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
+            [f"main_{layer}", name],
+        ).fetchall()
+        if not rows or rows[0][0] == 0:
+            return None
+        n = con.execute(f"select count(*) from {self._relation(layer, name)}").fetchall()
+        return int(n[0][0])
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "target": "duckdb",
+            "threads": self.threads,
+            "memory_limit": self.memory_limit,
+            "warehouse": "warehouse/warehouse.duckdb",
+        }
+
+    def finish(self) -> None:
+        try:
+            if self._ro is not None:
+                self._ro.close()
+                self._ro = None
+        finally:
+            shutil.rmtree(self.scratch, ignore_errors=True)  # unlinks `warehouse`, never follows it
+
+
+def pg_conninfo() -> str:
+    """Connection settings from the same environment variables as profiles/profiles.yml."""
+    parts = {
+        "host": os.environ.get("OMPHALOS_PG_HOST", "127.0.0.1"),
+        "port": os.environ.get("OMPHALOS_PG_PORT", "5432"),
+        "user": os.environ.get("OMPHALOS_PG_USER", "postgres"),
+        "dbname": os.environ.get("OMPHALOS_PG_DATABASE", "test"),
+        "connect_timeout": "5",
+    }
+    password = os.environ.get("OMPHALOS_PG_PASSWORD")
+    if password:
+        parts["password"] = password
+    return " ".join(f"{k}={v}" for k, v in parts.items())
+
+
+def pg_schema_for(run_id: str) -> str:
+    """A schema name of the run's own, within PostgreSQL's 63-byte identifier limit once dbt
+    appends _intermediate."""
+    slug = re.sub(r"[^a-z0-9]+", "_", run_id.lower()).strip("_")
+    return ("omphalos_" + slug)[-48:].lstrip("_")
+
+
+_PG_TYPES = {"text": "text", "date": "date", "decimal": "numeric(18, 2)"}
+
+
+class PostgresEngine:
+    """Each run builds in schemas of its own (`<schema>_raw`, `_staging`, `_intermediate`,
+    `_marts`, `_reference`, `_udf`), so concurrent runs never collide. They are dropped when the
+    run ends unless keep=True; the manifest says which."""
+
+    target = "postgres"
+
+    def __init__(self, run_id: str, threads: int, keep: bool = False) -> None:
+        import psycopg
+
+        self.schema = pg_schema_for(run_id)
+        self.threads = threads
+        self.keep = keep
+        try:
+            self.conn = psycopg.connect(pg_conninfo(), autocommit=True)
+        except psycopg.OperationalError as exc:
+            raise EngineError(f"cannot connect to PostgreSQL ({_safe_conninfo()}): {exc}") from exc
+        row = self.conn.execute("show server_version").fetchone()
+        self.server_version = str(row[0]) if row else "unknown"
+
+    def schemas(self) -> list[str]:
+        return [
+            f"{self.schema}{suffix}"
+            for suffix in (
+                "",
+                "_raw",
+                "_staging",
+                "_intermediate",
+                "_marts",
+                "_reference",
+                "_udf",
+                "_eval",
+            )
+        ]
+
+    def load_raw(self, records: list[AdmittedInput]) -> None:
+        raw = f"{self.schema}_raw"
+        self.conn.execute(f'create schema if not exists "{raw}"')
+        for rec in records:
+            spec = SPECS[rec.name]
+            cols = ", ".join(f'"{c.name}" {_PG_TYPES.get(c.kind, "text")}' for c in spec.columns)
+            self.conn.execute(f'drop table if exists "{raw}"."{rec.name}"')
+            self.conn.execute(f'create table "{raw}"."{rec.name}" ({cols})')
+            names = ", ".join(f'"{c}"' for c in spec.column_names)
+            with self.conn.cursor().copy(
+                f'copy "{raw}"."{rec.name}" ({names}) from stdin with (format csv)'
+            ) as copy:
+                # batch by batch: the input is never whole in memory
+                for batch in pq.ParquetFile(rec.parquet).iter_batches(batch_size=65_536):
+                    buf = io.BytesIO()
+                    pacsv.write_csv(
+                        batch, buf, write_options=pacsv.WriteOptions(include_header=False)
+                    )
+                    copy.write(buf.getvalue())
+
+    def load_table(self, name: str, parquet: Path) -> None:
+        """One more raw table from a Parquet file of text and integer columns."""
+        raw = f"{self.schema}_raw"
+        schema = pq.read_schema(parquet)
+        types = {pa.int64(): "bigint", pa.int32(): "integer", pa.bool_(): "boolean"}
+        cols = ", ".join(f'"{f.name}" {types.get(f.type, "text")}' for f in schema)
+        self.conn.execute(f'create schema if not exists "{raw}"')
+        self.conn.execute(f'drop table if exists "{raw}"."{name}"')
+        self.conn.execute(f'create table "{raw}"."{name}" ({cols})')
+        names = ", ".join(f'"{f.name}"' for f in schema)
+        with self.conn.cursor().copy(
+            f'copy "{raw}"."{name}" ({names}) from stdin with (format csv)'
+        ) as copy:
+            for batch in pq.ParquetFile(parquet).iter_batches(batch_size=65_536):
+                buf = io.BytesIO()
+                pacsv.write_csv(batch, buf, write_options=pacsv.WriteOptions(include_header=False))
+                copy.write(buf.getvalue())
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"OMPHALOS_PG_SCHEMA": self.schema, "OMPHALOS_TARGET": "postgres"}
+
+    def dbt_workdir(self) -> tuple[Path, dict[str, str]]:
+        return project_root(), {}
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {"raw_schema": f"{self.schema}_raw"}
+
+    def dbt_argv(self, argv: list[str]) -> list[str]:
+        return argv
+
+    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
+        """Rows through COPY ... TO STDOUT (CSV), parsed with the declared Arrow schema."""
+        relation = f'"{self.schema}_{layer}"."{name}"'
+        buf = io.BytesIO()
+        with self.conn.cursor().copy(
+            f"copy (select * from {relation}) to stdout with (format csv, header true)"
+        ) as copy:
+            for chunk in copy:
+                buf.write(chunk)
+        buf.seek(0)
+        convert = pacsv.ConvertOptions(
+            column_types=dict(zip(schema.names, schema.types, strict=True))
+            if schema is not None
+            else None,
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=False,
+            true_values=["t", "true"],
+            false_values=["f", "false"],
+        )
+        return pacsv.read_csv(
+            buf,
+            read_options=pacsv.ReadOptions(use_threads=False),
+            parse_options=pacsv.ParseOptions(newlines_in_values=True),
+            convert_options=convert,
+        )
+
+    def count(self, layer: str, name: str) -> int | None:
+        exists = self.conn.execute(
+            "select count(*) from information_schema.tables where table_schema = %s and table_name = %s",
+            (f"{self.schema}_{layer}", name),
+        ).fetchone()
+        if not exists or exists[0] == 0:
+            return None
+        row = self.conn.execute(f'select count(*) from "{self.schema}_{layer}"."{name}"').fetchone()
+        return int(row[0]) if row else None
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "target": "postgres",
+            "threads": self.threads,
+            "server_version": self.server_version,
+            "schemas": self.schemas(),
+            "schemas_kept": self.keep,
+        }
+
+    def finish(self) -> None:
+        try:
+            if not self.keep:
+                for s in self.schemas():
+                    self.conn.execute(f'drop schema if exists "{s}" cascade')
+        finally:
+            self.conn.close()
+
+
+def _safe_conninfo() -> str:
+    """Connection settings for messages: never the password."""
+    return " ".join(p for p in pg_conninfo().split() if not p.startswith("password="))
+
+
+def spark_available() -> bool:
+    """Whether pyspark and dbt-spark are installed (the optional `spark` extra)."""
+    import importlib.util
+
+    try:
+        return (
+            importlib.util.find_spec("pyspark") is not None
+            and importlib.util.find_spec("dbt.adapters.spark") is not None
+        )
+    except (ImportError, ValueError):
+        return False
+
+
+class SparkEngine:
+    """Apache Spark through dbt-spark's `session` method.
+
+    dbt-spark's session method uses the SparkSession of its own process, and a run calls dbt as a
+    subprocess; so the subprocess is omphalos.pipeline.spark_driver, which starts the session, creates the
+    raw tables over the admitted inputs (written here as Parquet), runs `dbt build` in-process,
+    and writes back row counts and the tables to fetch (Parquet, through Arrow). One process, one
+    session, one in-memory catalog: nothing outlives the run but files in the run directory
+    (warehouse/spark/, procedural). The master comes from OMPHALOS_SPARK_MASTER (default
+    local[<threads>]): a standalone cluster is `spark://host:7077`, and its workers must see the
+    run directory (docs/spark.md)."""
+
+    target = "spark"
+
+    def __init__(self, run_dir: Path, run_id: str, threads: int) -> None:
+        if not spark_available():
+            raise EngineError(
+                "the spark target needs pyspark and dbt-spark: pip install -e '.[spark]' "
+                "(or make setup-spark)"
+            )
+        self.root = run_dir / "warehouse" / "spark"
+        self.schema = pg_schema_for(run_id)
+        self.threads = threads
+        self.master = os.environ.get("OMPHALOS_SPARK_MASTER", f"local[{threads}]")
+        self.inputs: dict[str, str] = {}
+        self._counts: dict[str, dict[str, int]] | None = None
+
+    def settings(self) -> dict[str, str]:
+        extra = {}
+        if os.environ.get("OMPHALOS_SPARK_DRIVER_HOST"):
+            # the address executors of a cluster use to reach this driver
+            extra["spark.driver.host"] = os.environ["OMPHALOS_SPARK_DRIVER_HOST"]
+        return extra | {
+            "spark.master": self.master,
+            "spark.sql.warehouse.dir": str((self.root / "tables").resolve()),
+            "spark.sql.catalogImplementation": "in-memory",
+            "spark.sql.session.timeZone": "UTC",
+            "spark.sql.shuffle.partitions": os.environ.get(
+                "OMPHALOS_SPARK_SHUFFLE_PARTITIONS", str(max(2, self.threads * 2))
+            ),
+            "spark.driver.memory": os.environ.get("OMPHALOS_SPARK_DRIVER_MEMORY", "2g"),
+            "spark.ui.enabled": "false",
+            # the name-scoring query is deep (many CTEs): the analyzer's default 100 passes do
+            # not resolve it
+            "spark.sql.analyzer.maxIterations": "1000",
+        }
+
+    def load_raw(self, records: list[AdmittedInput]) -> None:
+        """Write each admitted input as Parquet; the driver creates the raw tables over them."""
+        raw_dir = self.root / "raw"
+        raw_dir.mkdir(parents=True, exist_ok=True)
+        for rec in records:
+            path = raw_dir / rec.name / "part-0.parquet"
+            path.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(rec.parquet, path)
+            self.inputs[rec.name] = str(path.parent.resolve())
+
+    def load_table(self, name: str, parquet: Path) -> None:
+        """One more raw table: written beside the inputs, created by the driver."""
+        path = self.root / "raw" / name / "part-0.parquet"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(parquet, path)
+        self.inputs[name] = str(path.parent.resolve())
+
+    def dbt_env(self) -> dict[str, str]:
+        return {"OMPHALOS_SPARK_SCHEMA": self.schema, "OMPHALOS_TARGET": "spark"}
+
+    def dbt_workdir(self) -> tuple[Path, dict[str, str]]:
+        return project_root(), {}
+
+    def dbt_vars(self) -> dict[str, str]:
+        return {"raw_schema": f"{self.schema}_raw"}
+
+    def dbt_argv(self, argv: list[str]) -> list[str]:
+        job = {
+            "settings": self.settings(),
+            "raw_schema": f"{self.schema}_raw",
+            "inputs": self.inputs,
+            "schema": self.schema,
+            "fetch": sorted(f"{c.layer}.{c.name}" for c in contracts().values()),
+            "results": str((self.root / "results").resolve()),
+        }
+        job_path = self.root / "job.json"
+        job_path.parent.mkdir(parents=True, exist_ok=True)
+        job_path.write_text(json.dumps(job, sort_keys=True, indent=1), encoding="utf-8")
+        return [
+            sys.executable,
+            "-m",
+            "omphalos.pipeline.spark_driver",
+            str(job_path),
+            "--",
+            *argv[1:],
+        ]
+
+    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
+        path = self.root / "results" / f"{layer}.{name}.parquet"
+        if not path.exists():
+            raise EngineError(f"the Spark run did not return {layer}.{name}")
+        table = pq.read_table(path)
+        if schema is not None:
+            table = table.select(schema.names).cast(schema)
+        return table
+
+    def count(self, layer: str, name: str) -> int | None:
+        if self._counts is None:
+            path = self.root / "results" / "counts.json"
+            if not path.exists():
+                return None
+            self._counts = json.loads(path.read_text(encoding="utf-8"))
+        return self._counts.get(layer, {}).get(name)
+
+    def describe(self) -> dict[str, Any]:
+        master = self.master
+        return {
+            "target": "spark",
+            "threads": self.threads,
+            "master": master if master.startswith("local") else "cluster",
+            "spark_version": _dist_version("pyspark"),
+            "warehouse": "warehouse/spark",
+        }
+
+    def finish(self) -> None:
+        return None
+
+
+def _dist_version(name: str) -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version(name)
+    except metadata.PackageNotFoundError:
+        return "not installed"

@@ -1,0 +1,209 @@
+"""The one writer of reader-facing tables, and their logical fingerprints.
+
+Whatever engine computed a table, it reaches disk through here: an Arrow table cast to the schema
+declared in the dbt contract (models/marts/_marts__models.yml), sorted by its declared key, written
+as Parquet with fixed writer settings and as CSV. The same rows give the same bytes.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+import json
+import re
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+import yaml
+
+from omphalos.pipeline.paths import project_root
+from omphalos.textsafe import spreadsheet_cell
+
+# Fixed Parquet writer settings: part of the payload's definition. Change only with a new version.
+
+
+PARQUET_SETTINGS: dict[str, Any] = {
+    "compression": "zstd",
+    "compression_level": 3,
+    "version": "2.6",
+    "data_page_version": "1.0",
+    "use_dictionary": True,
+    "write_statistics": True,
+    "row_group_size": 262_144,
+}
+_DECIMAL_RE = re.compile(r"^(?:decimal|numeric)\((\d+),\s*(\d+)\)$")
+
+
+@dataclasses.dataclass(frozen=True)
+class TableContract:
+    """An exported mart as its dbt properties declare it: the columns and their types (the
+    contract), the export key (``meta.export_key``: the total order and the rows' identity), the
+    dbt schema it is built in (``+schema``) and the run folder it is exported to
+    (``meta.export_dir``: ``exports`` for the screening marts a config can name,
+    ``exports/reporting`` for the report's aggregates)."""
+
+    name: str
+    key: tuple[str, ...]
+    schema: pa.Schema
+    layer: str = "marts"
+    export_dir: str = "exports"
+
+
+def arrow_type(data_type: str) -> pa.DataType:
+    t = data_type.strip().lower()
+    if t in ("varchar", "text", "string"):
+        return pa.string()
+    if t in ("bigint", "int8", "integer", "int", "int4"):
+        return pa.int64()
+    if t in ("boolean", "bool"):
+        return pa.bool_()
+    if t == "date":
+        return pa.date32()
+    m = _DECIMAL_RE.match(t)
+    if m:
+        return pa.decimal128(int(m.group(1)), int(m.group(2)))
+    raise ValueError(f"no Arrow type declared for contract data_type {data_type!r}")
+
+
+#: The dbt properties files that declare the exported marts.
+MART_PROPERTIES = ("models/marts/_marts__models.yml",)
+
+
+def _contract(node: Mapping[str, Any]) -> TableContract:
+    """The contract of one model node: a dbt manifest node (``target/manifest.json``) or the same
+    keys as written in a properties file (``config:``, ``columns:`` as a list)."""
+    config = node.get("config") or {}
+    meta = {**(node.get("meta") or {}), **(config.get("meta") or {})}
+    columns = node["columns"]
+    listed = list(columns.values()) if isinstance(columns, Mapping) else list(columns)
+    fields = [pa.field(c["name"], arrow_type(c["data_type"]), nullable=True) for c in listed]
+    return TableContract(
+        name=node["name"],
+        key=tuple(meta["export_key"]),
+        schema=pa.schema(fields),
+        layer=config.get("schema") or "marts",
+        export_dir=meta.get("export_dir", "exports"),
+    )
+
+
+def _exported(node: Mapping[str, Any]) -> bool:
+    config = node.get("config") or {}
+    meta = {**(node.get("meta") or {}), **(config.get("meta") or {})}
+    return "export_key" in meta
+
+
+def contracts_from_manifest(manifest: Path) -> dict[str, TableContract]:
+    """The exported marts of a dbt manifest (the run's ``dbt/target/manifest.json``): every model
+    of this project with ``meta.export_key``, by name."""
+    doc = json.loads(manifest.read_text(encoding="utf-8"))
+    nodes = [
+        n
+        for n in doc["nodes"].values()
+        if n.get("resource_type") == "model" and n.get("package_name") == "omphalos"
+    ]
+    return {n["name"]: _contract(n) for n in sorted(nodes, key=lambda n: n["name"]) if _exported(n)}
+
+
+@functools.cache
+def contracts() -> dict[str, TableContract]:
+    """The exported marts before dbt has parsed the project (a run config's exports, the Spark
+    job's list): the same models and fields as ``contracts_from_manifest``, read from their dbt
+    properties files, in the order they are declared there. After ``dbt build`` a run reads its
+    own manifest; tests/python/test_dbt_docs.py checks that both agree."""
+    project = yaml.safe_load((project_root() / "dbt_project.yml").read_text(encoding="utf-8"))
+    schema = project["models"]["omphalos"]["marts"]["+schema"]  # as dbt resolves it for marts/
+    out: dict[str, TableContract] = {}
+    for rel in MART_PROPERTIES:
+        doc = yaml.safe_load((project_root() / rel).read_text(encoding="utf-8"))
+        for model in doc["models"]:
+            if _exported(model):
+                with_schema = {**model, "config": {"schema": schema, **model["config"]}}
+                out[model["name"]] = _contract(with_schema)
+    return out
+
+
+def screening_exports() -> tuple[str, ...]:
+    """The marts a run config may name under ``exports:`` (exported to ``exports/``)."""
+    return tuple(n for n, c in contracts().items() if c.export_dir == "exports")
+
+
+def conform(table: pa.Table, contract: TableContract) -> pa.Table:
+    """Cast to the declared schema (column order included) and sort by the declared key."""
+    missing = [f.name for f in contract.schema if f.name not in table.column_names]
+    if missing:
+        raise ValueError(f"{contract.name}: result lacks declared column(s) {', '.join(missing)}")
+    ordered = table.select([f.name for f in contract.schema])
+    cast = ordered.cast(contract.schema)
+    return cast.sort_by([(k, "ascending") for k in contract.key])
+
+
+def write_table(table: pa.Table, out_dir: Path, name: str) -> list[Path]:
+    """Write <name>.parquet, <name>.csv (the exact text) and spreadsheet/<name>.csv (the same
+    rows neutralized for spreadsheets, see ``spreadsheet_table``); returns the paths written."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    parquet_path = out_dir / f"{name}.parquet"
+    csv_path = out_dir / f"{name}.csv"
+    pq.write_table(table, parquet_path, **PARQUET_SETTINGS)
+    pacsv.write_csv(
+        table,
+        csv_path,
+        write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed"),
+    )
+    sheet_path = out_dir / SPREADSHEET_DIR / f"{name}.csv"
+    write_spreadsheet_csv(table, sheet_path)
+    return [parquet_path, csv_path, sheet_path]
+
+
+SPREADSHEET_DIR = "spreadsheet"
+
+
+def spreadsheet_table(table: pa.Table) -> pa.Table:
+    """The rows with every text cell (and header) that a spreadsheet would run as a formula
+    prefixed with ``'`` (OWASP CSV injection: first character ``=``, ``+``, ``-``, ``@``, tab,
+    CR, LF or a full-width form). Numbers, dates and booleans are left as they are: they cannot
+    be formulas. The exact text is in the evidence CSV and Parquet beside it."""
+    columns = []
+    for column in table.columns:
+        if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
+            values = [None if v is None else spreadsheet_cell(v) for v in column.to_pylist()]
+            columns.append(pa.array(values, pa.string()))
+        else:
+            columns.append(column)
+    names = [spreadsheet_cell(n) for n in table.column_names]
+    return pa.Table.from_arrays(columns, names=names)
+
+
+def write_spreadsheet_csv(table: pa.Table, path: Path) -> None:
+    """``spreadsheet_table(table)`` as CSV for spreadsheets: UTF-8 with a byte-order mark (so
+    that Excel reads non-Latin names right), every value quoted."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sink = pa.BufferOutputStream()
+    pacsv.write_csv(
+        spreadsheet_table(table),
+        sink,
+        write_options=pacsv.WriteOptions(include_header=True, quoting_style="all_valid"),
+    )
+    path.write_bytes(b"\xef\xbb\xbf" + sink.getvalue().to_pybytes())
+
+
+def logical_fingerprint(table: pa.Table, key: tuple[str, ...] | list[str]) -> str:
+    """sha256 over canonical rows in key order (docs/formats.md, "Logical fingerprint")."""
+    con = duckdb.connect()
+    try:
+        con.register("t", table)
+        cols = ", ".join(f'cast("{c}" as varchar)' for c in table.column_names)
+        order = ", ".join(f'"{k}" asc nulls last' for k in key)
+        rows = con.execute(f"select sha256(to_json([{cols}])) from t order by {order}").fetchall()
+    finally:
+        con.close()
+    h = hashlib.sha256()
+    for (digest,) in rows:
+        h.update(digest.encode("ascii"))
+        h.update(b"\n")
+    return h.hexdigest()

@@ -1,0 +1,52 @@
+"""Memory bounds for DuckDB work: a memory limit, and spill directories outside any run.
+
+Admission and the DuckDB warehouse both run with a DuckDB memory limit; a query beyond it spills
+to a temporary directory that is never inside a run directory and is removed afterwards.
+
+The limit is OMPHALOS_DUCKDB_MEMORY_LIMIT when set (DuckDB's notation: "2GB", "512MB"). Otherwise
+it follows the size of the feed: 2 GB up to 3.3M shipments, then 0.6 GB per million shipments
+(6 GB at 10M: name scoring at that size does not fit in 2 GB), never more than half of the
+machine's memory. A run records the limit it used in its manifest (engine.memory_limit).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+
+from omphalos.errors import InputError
+
+BASE_LIMIT_MB = 2048
+MB_PER_MILLION_SHIPMENTS = 600
+_SIZE_RE = re.compile(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+
+
+def _machine_mb() -> int | None:
+    try:
+        return int(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") // (1 << 20))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not Linux
+        return None
+
+
+def default_memory_limit(shipments: int | None) -> str:
+    """The limit for a feed of `shipments` rows (None: not known yet, the base limit)."""
+    mb = BASE_LIMIT_MB
+    if shipments is not None:
+        mb = max(mb, shipments * MB_PER_MILLION_SHIPMENTS // 1_000_000)
+    machine = _machine_mb()
+    if machine is not None:
+        mb = min(mb, machine // 2)
+    return f"{mb}MB"
+
+
+def duckdb_memory_limit(shipments: int | None = None) -> str:
+    """OMPHALOS_DUCKDB_MEMORY_LIMIT when set (InputError when it is not a size), else the default
+    for the feed size."""
+    value = os.environ.get("OMPHALOS_DUCKDB_MEMORY_LIMIT", "").strip()
+    if not value:
+        return default_memory_limit(shipments)
+    if not _SIZE_RE.fullmatch(value):
+        raise InputError(
+            f"OMPHALOS_DUCKDB_MEMORY_LIMIT={value!r}: expected a size such as 2GB or 512MB"
+        )
+    return value
