@@ -43,7 +43,6 @@ from omphalos.admit import (
     check_reject_limits,
 )
 from omphalos.canonical import write_canonical_json
-from omphalos.catalog import CatalogError, execute_catalog_into_run, validate_catalog_queries
 from omphalos.changes import EXPORT_NAME as CHANGES_EXPORT
 from omphalos.changes import PreviousRun, check_previous_run, compare, project_sha256
 from omphalos.config import RunConfig, load_config
@@ -60,9 +59,14 @@ from omphalos.keys import load_signing_key
 from omphalos.limits import duckdb_memory_limit
 from omphalos.lineage import LineageLog, utc_now
 from omphalos.manifest import build_manifest, write_manifest
-from omphalos.packets import write_packets
 from omphalos.paths import project_root
-from omphalos.report import write_report
+from omphalos.presentation.catalog import (
+    CatalogError,
+    execute_catalog_into_run,
+    validate_catalog_queries,
+)
+from omphalos.presentation.packets import write_packets
+from omphalos.presentation.report import write_report
 from omphalos.review import registry_entry_digests
 from omphalos.sign import SignatureError, write_run_signature
 

@@ -18,11 +18,11 @@ import pyarrow.parquet as pq
 import pytest
 from catalog_demo import demo_run
 
-from omphalos import catalog
 from omphalos.canonical import loads_strict
 from omphalos.export import logical_fingerprint
 from omphalos.manifest import META_FIELDS, build_manifest, load_manifest, write_manifest
 from omphalos.paths import project_root
+from omphalos.presentation import catalog
 from omphalos.verify import verify_run
 
 # --------------------------------------------------------------------------------------------

@@ -29,7 +29,7 @@ from typing import Any
 
 import pytest
 
-from omphalos import certificates, release, show
+from omphalos import certificates, release
 from omphalos.canonical import canonical_bytes
 from omphalos.certificates import (
     append_certificate,
@@ -41,6 +41,7 @@ from omphalos.certify import main_from_args as certify_main
 from omphalos.keys import KeyFileError, generate_keypair, load_signing_key, load_trusted_keys
 from omphalos.manifest import MANIFEST_NAME, MAX_MANIFEST_BYTES, compute_metadata_sha256
 from omphalos.merkle import merkle_root
+from omphalos.presentation import show
 from omphalos.release import build_release, verify_bundle
 from omphalos.run import RunError, execute_run, mark_abandoned, start_child, stop_child
 from omphalos.sign import RunNotVerifiedError, sign_run

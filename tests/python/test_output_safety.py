@@ -25,11 +25,12 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
-from omphalos import catalog, cli
+from omphalos import cli
 from omphalos.export import SPREADSHEET_DIR, write_table
-from omphalos.packets import render_markdown
 from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run, sealed_run_containing
-from omphalos.show import render_summary
+from omphalos.presentation import catalog
+from omphalos.presentation.packets import render_markdown
+from omphalos.presentation.show import render_summary
 from omphalos.textsafe import md_code, md_text, spreadsheet_cell, terminal_safe
 
 # --------------------------------------------------------------------------------------------

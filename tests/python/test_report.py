@@ -19,7 +19,7 @@ import pytest
 from omphalos.canonical import canonical_bytes
 from omphalos.certify import certify
 from omphalos.manifest import META_FIELDS, build_manifest, write_manifest
-from omphalos.packets import (
+from omphalos.presentation.packets import (
     EVIDENCE_COLUMNS,
     MAX_CANDIDATES,
     PACKET_SCHEMA,
@@ -28,8 +28,7 @@ from omphalos.packets import (
     packet_stem,
     write_packets,
 )
-from omphalos.progress import Progress
-from omphalos.report import (
+from omphalos.presentation.report import (
     REPORT_PATH,
     add_arguments,
     main_from_args,
@@ -37,6 +36,7 @@ from omphalos.report import (
     write_certify_html,
     write_report,
 )
+from omphalos.progress import Progress
 from omphalos.verify import verify_run
 
 

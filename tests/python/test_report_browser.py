@@ -29,7 +29,7 @@ import pytest
 
 from omphalos.certify import certify
 from omphalos.paths import project_root
-from omphalos.report import REPORT_PATH, write_certify_html
+from omphalos.presentation.report import REPORT_PATH, write_certify_html
 
 OUTPUT = project_root() / ".test-output" / "report"
 CHROME_FLAGS = [

@@ -35,7 +35,8 @@ import pyarrow.parquet as pq
 
 from omphalos.canonical import loads_strict, sha256_file
 from omphalos.manifest import MANIFEST_NAME, classify
-from omphalos.packets import (
+from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
+from omphalos.presentation.packets import (
     EVIDENCE_COLUMNS,
     MAX_PACKETS,
     PACKETS_DIR,
@@ -50,7 +51,6 @@ from omphalos.packets import (
     rule_lines,
     select_packet_entities,
 )
-from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
 
 __all__ = [
     "REPORT_PATH",

@@ -133,7 +133,7 @@ _STEM_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 # ---------------------------------------------------------------------------------------------
-# shared: the run's rules, inputs and evidence (also used by omphalos.report)
+# shared: the run's rules, inputs and evidence (also used by omphalos.presentation.report)
 
 
 @dataclasses.dataclass(frozen=True)
