@@ -19,6 +19,7 @@ import pytest
 from omphalos.canonical import canonical_bytes
 from omphalos.certify import certify
 from omphalos.manifest import META_FIELDS, build_manifest, write_manifest
+from omphalos.presentation.certify_page import render_certify_html, write_certify_html
 from omphalos.presentation.packets import (
     EVIDENCE_COLUMNS,
     MAX_CANDIDATES,
@@ -32,8 +33,6 @@ from omphalos.presentation.report import (
     REPORT_PATH,
     add_arguments,
     main_from_args,
-    render_certify_html,
-    write_certify_html,
     write_report,
 )
 from omphalos.progress import Progress
