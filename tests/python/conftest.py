@@ -71,8 +71,8 @@ def unsealed_copy_with_report(run: Path, dest: Path) -> Path:
     does before sealing. Returns the copy."""
     import shutil
 
-    from omphalos.packets import PACKETS_DIR, write_packets
-    from omphalos.report import REPORT_PATH, write_report
+    from omphalos.presentation.packets import PACKETS_DIR, write_packets
+    from omphalos.presentation.report import REPORT_PATH, write_report
 
     shutil.copytree(run, dest)
     for name in ("run_manifest.json", "run_manifest.sig.json"):

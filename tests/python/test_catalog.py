@@ -18,12 +18,12 @@ import pyarrow.parquet as pq
 import pytest
 from catalog_demo import demo_run
 
-from omphalos import catalog
 from omphalos.evidence.canonical import loads_strict
 from omphalos.evidence.manifest import META_FIELDS, build_manifest, load_manifest, write_manifest
 from omphalos.evidence.verify import verify_run
 from omphalos.pipeline.export import logical_fingerprint
 from omphalos.pipeline.paths import project_root
+from omphalos.presentation import catalog
 
 # --------------------------------------------------------------------------------------------
 # fixtures

@@ -29,7 +29,6 @@ from typing import Any
 
 import pytest
 
-from omphalos import show
 from omphalos.cli import certificates as certificates_cli
 from omphalos.cli import release as release_cli
 from omphalos.cli.certify import main_from_args as certify_main
@@ -53,6 +52,7 @@ from omphalos.evidence.release import build_release, verify_bundle
 from omphalos.evidence.sign import RunNotVerifiedError
 from omphalos.evidence.verify import sign_run, verify_run
 from omphalos.pipeline.run import RunError, execute_run, mark_abandoned, start_child, stop_child
+from omphalos.presentation import show
 
 ROOT = Path(__file__).resolve().parents[2]
 TOOL = ROOT / "tools" / "omphalos_verify_standalone.py"

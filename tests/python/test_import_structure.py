@@ -219,10 +219,10 @@ def test_no_print_or_argparse_outside_the_command_line() -> None:
     allowed = {
         "omphalos.registry.command",
         "omphalos.pipeline.spark_driver",  # a subprocess entry point, its own main
-        "omphalos.report",
-        "omphalos.packets",
-        "omphalos.show",
-        "omphalos.catalog",
+        "omphalos.presentation.report",
+        "omphalos.presentation.packets",
+        "omphalos.presentation.show",
+        "omphalos.presentation.catalog",
     }
     # execute_run's notes when no callback is given: an abandoned earlier run it marked, and
     # the warning about rejected rows (its warn= callback replaces this one)

@@ -25,16 +25,16 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pytest
 
-from omphalos import catalog
 from omphalos.cli import app as cli
-from omphalos.packets import render_markdown
 from omphalos.pipeline.export import SPREADSHEET_DIR, write_table
 from omphalos.pipeline.paths import (
     SealedRunPathError,
     refuse_inside_sealed_run,
     sealed_run_containing,
 )
-from omphalos.show import render_summary
+from omphalos.presentation import catalog
+from omphalos.presentation.packets import render_markdown
+from omphalos.presentation.show import render_summary
 from omphalos.textsafe import md_code, md_text, spreadsheet_cell, terminal_safe
 
 # --------------------------------------------------------------------------------------------

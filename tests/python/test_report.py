@@ -19,7 +19,8 @@ from omphalos.evidence.canonical import canonical_bytes
 from omphalos.evidence.certify import certify
 from omphalos.evidence.manifest import META_FIELDS, build_manifest, write_manifest
 from omphalos.evidence.verify import verify_run
-from omphalos.packets import (
+from omphalos.presentation.certify_page import render_certify_html, write_certify_html
+from omphalos.presentation.packets import (
     EVIDENCE_COLUMNS,
     MAX_CANDIDATES,
     PACKET_SCHEMA,
@@ -28,12 +29,10 @@ from omphalos.packets import (
     packet_stem,
     write_packets,
 )
-from omphalos.report import (
+from omphalos.presentation.report import (
     REPORT_PATH,
     add_arguments,
     main_from_args,
-    render_certify_html,
-    write_certify_html,
     write_report,
 )
 

@@ -29,7 +29,8 @@ import pytest
 
 from omphalos.evidence.certify import certify
 from omphalos.pipeline.paths import project_root
-from omphalos.report import REPORT_PATH, write_certify_html
+from omphalos.presentation.certify_page import write_certify_html
+from omphalos.presentation.report import REPORT_PATH
 
 OUTPUT = project_root() / ".test-output" / "report"
 CHROME_FLAGS = [

@@ -65,7 +65,7 @@ def _run_error_kind(exc: OmphalosError) -> str:
 
 def _cmd_run(args: argparse.Namespace) -> int:
     from omphalos.pipeline.run import execute_run
-    from omphalos.show import render_summary
+    from omphalos.presentation.show import render_summary
 
     def _terminate(signum: int, _frame: object) -> None:
         raise SystemExit(128 + signum)  # unwinds: the run is marked FAILED, schemas dropped
@@ -152,7 +152,7 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
 
 def _cmd_show(args: argparse.Namespace) -> int:
-    from omphalos.show import main_from_args
+    from omphalos.presentation.show import main_from_args
 
     return main_from_args(args)
 
@@ -276,7 +276,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_module_command(
         sub,
         "catalog",
-        "omphalos.catalog",
+        "omphalos.presentation.catalog",
         "the analyst SQL catalog: list, show, check, run queries over a sealed run",
     )
     _add_module_command(
@@ -288,7 +288,7 @@ def build_parser() -> argparse.ArgumentParser:
     _add_module_command(
         sub,
         "report",
-        "omphalos.report",
+        "omphalos.presentation.report",
         "write the run report with verification status and Merkle roots (outside the run)",
     )
 

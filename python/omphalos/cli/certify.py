@@ -104,7 +104,7 @@ def main_from_args(args: argparse.Namespace) -> int:
         return error(str(exc))
     page = None
     if args.out is not None:
-        from omphalos.report import write_certify_html
+        from omphalos.presentation.certify_page import write_certify_html
 
         page = write_certify_html(outcome.report, args.out.with_suffix(".html"))
     if args.json:

@@ -35,7 +35,6 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from omphalos import __version__
-from omphalos.catalog import CatalogError, execute_catalog_into_run, validate_catalog_queries
 from omphalos.errors import EXIT_FAILED, InputError, OmphalosError
 from omphalos.evidence.canonical import write_canonical_json
 from omphalos.evidence.keys import load_signing_key
@@ -43,7 +42,6 @@ from omphalos.evidence.lineage import LineageLog, utc_now
 from omphalos.evidence.manifest import build_manifest, write_manifest
 from omphalos.evidence.review import registry_entry_digests
 from omphalos.evidence.sign import SignatureError, write_run_signature
-from omphalos.packets import write_packets
 from omphalos.pipeline import parse_cache
 from omphalos.pipeline.admit import (
     AdmittedInput,
@@ -70,7 +68,13 @@ from omphalos.pipeline.export import (
 )
 from omphalos.pipeline.limits import duckdb_memory_limit
 from omphalos.pipeline.paths import project_root
-from omphalos.report import write_report
+from omphalos.presentation.catalog import (
+    CatalogError,
+    execute_catalog_into_run,
+    validate_catalog_queries,
+)
+from omphalos.presentation.packets import write_packets
+from omphalos.presentation.report import write_report
 
 Progress = Callable[[str], None]
 

@@ -19,7 +19,7 @@ import dataclasses
 import hashlib
 import json
 import re
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,7 @@ import duckdb
 import yaml
 
 from omphalos.evidence.canonical import loads_strict, sha256_file
-from omphalos.textsafe import md_code, md_text
+from omphalos.presentation.templating import markdown_env
 
 __all__ = [
     "MAX_CANDIDATES",
@@ -133,7 +133,7 @@ _STEM_UNSAFE = re.compile(r"[^A-Za-z0-9._-]")
 
 
 # ---------------------------------------------------------------------------------------------
-# shared: the run's rules, inputs and evidence (also used by omphalos.report)
+# shared: the run's rules, inputs and evidence (also used by omphalos.presentation.report)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -695,24 +695,6 @@ def attach_prior_decisions(
                 c["prior_decision"] = dict(zip(keys, hit, strict=True))
 
 
-def _prior_decision_md(c: Mapping[str, Any]) -> list[str]:
-    d = c.get("prior_decision")
-    if not isinstance(d, Mapping):
-        return []
-    effect = (
-        "not queued again (cleared on an unchanged list entry)"
-        if d["decision"] == "false_positive" and d["status"] == "applies"
-        else "queued again: the list entry changed since"
-        if d["status"] == "list_entry_changed"
-        else "still queued"
-    )
-    return [
-        f"- **Prior decision**: {md(d['decision'])} by {md(d['reviewer'])} at {md(d['at'])} "
-        f"({_code(d['decision_id'])}): {md(d['reason'])}; {effect}.",
-        "",
-    ]
-
-
 def _sources(files: RunFiles) -> list[dict[str, Any]]:
     """Digests of the run files the packet was read from (they are listed in the manifest)."""
     out = []
@@ -876,246 +858,7 @@ def write_packets(
 # Markdown
 
 
-def md(value: object) -> str:
-    """Free text made inert in Markdown (one line; see omphalos.textsafe.md_text)."""
-    return md_text(value)
-
-
-def _code(value: object) -> str:
-    """A value as inline code, inert in a table cell (omphalos.textsafe.md_code)."""
-    return md_code(value)
-
-
-def _code_text(value: object) -> str:
-    """A value as inline code in running text (not in a table)."""
-    return md_code(value, table=False)
-
-
-def money(value: object) -> str:
-    """``1234567.5`` -> ``1,234,567.50`` (text in, text out; ``—`` for null)."""
-    if value is None:
-        return "—"
-    try:
-        return f"{Decimal(str(value)):,.2f}"
-    except InvalidOperation:
-        return str(value)
-
-
-def _table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
-    lines = ["| " + " | ".join(headers) + " |", "|" + "---|" * len(headers)]
-    lines += ["| " + " | ".join(r) + " |" for r in rows]
-    return lines
-
-
 def render_markdown(packet: Mapping[str, Any]) -> str:
-    """The Markdown twin of a packet: the same facts, for a person."""
-    e = packet["entity"]
-    s = packet["summary"]
-    r = packet["rules"]
-    th = r["thresholds"]
-    out: list[str] = [
-        f"# Review packet: {md(e['primary_name'] or e['entity_id'])} ({_code_text(e['entity_id'])})",
-        "",
-        f"**Status: {s['status']}**: {s['candidates']['MATCH']} MATCH, "
-        f"{s['candidates']['REVIEW']} REVIEW and {s['candidates']['NO_MATCH']} cleared "
-        f"(NO_MATCH) candidate(s) across {s['shipments']} shipment(s) with an alert. "
-        + (
-            f"First in the review queue at position {s['first_queue_position']}."
-            if s["first_queue_position"] is not None
-            else ""
-        ),
-        "",
-        f"Run configuration {_code_text(r['config']['name'])} (as of {md(r['config']['as_of_date'])}); "
-        f"MATCH at score >= {md(th['match'])}, REVIEW at >= {md(th['review'])}.",
-        "",
-        "## The listed entity",
-        "",
-        *_table(
-            ["field", "value"],
-            [
-                ["entity id", _code(e["entity_id"])],
-                ["primary name", md(e["primary_name"])],
-                ["kind", md(e["entity_kind"])],
-                ["source list", md(e["source_list"])],
-                ["listed on", md(e["list_date"])],
-                ["programs", md("; ".join(e["programs"]))],
-                ["countries", md("; ".join(e["countries"]))],
-                ["remarks", md(e["remarks"])],
-            ],
-        ),
-        "",
-        "### Names",
-        "",
-        *_table(
-            ["name", "type", "script", "name id"],
-            [
-                [
-                    md(n.get("name")),
-                    md(n.get("name_type")),
-                    md(n.get("script")),
-                    _code(n.get("name_id")),
-                ]
-                for n in e["names"]
-            ],
-        ),
-        "",
-    ]
-    if e["identifiers"]:
-        out += [
-            "### Identifiers",
-            "",
-            *_table(
-                ["type", "value", "country"],
-                [
-                    [md(i.get("id_type")), _code(i.get("id_value")), md(i.get("id_country"))]
-                    for i in e["identifiers"]
-                ],
-            ),
-            "",
-        ]
-    x = packet.get("exposure")
-    if x:
-        out += [
-            "### Exposure",
-            "",
-            f"Rank {x.get('exposure_rank')} (score {x.get('exposure_score')}): "
-            f"{x.get('match_shipments')} MATCH shipment(s) worth USD {money(x.get('matched_value_usd'))}"
-            f" ({money(x.get('controlled_value_usd'))} in controlled HS chapters, share "
-            f"{x.get('controlled_share')}), {x.get('review_shipments')} shipment(s) with REVIEW only; "
-            f"seen {x.get('first_seen')} to {x.get('last_seen')}; trend {x.get('trend')}.",
-            "",
-        ]
-    cands = packet["candidates"]
-    out += [
-        "## Candidates to confirm or clear",
-        "",
-        *_table(
-            ["queue", "status", "score", "shipment", "date", "party (as written)", "listed name"],
-            [
-                [
-                    str(c["queue_position"] or "—"),
-                    md(c["match_status"]),
-                    md(c["score"]),
-                    _code(c["shipment"]["shipment_id"]),
-                    md(c["shipment"]["ship_date"]),
-                    md(c["party"]["name"]),
-                    md(c["registry"]["name"]),
-                ]
-                for c in cands
-            ],
-        ),
-        "",
-    ]
-    if s["omitted"]["alerting"]:
-        out += [
-            f"{s['omitted']['alerting']} more MATCH/REVIEW candidate(s) are not listed here; "
-            f"{s['where_the_rest_is']}.",
-            "",
-        ]
-    for c in cands:
-        out += _candidate_md(c)
-    cleared = packet["cleared_candidates"]
-    if cleared:
-        out += [
-            "## Cleared candidates (NO_MATCH, for context)",
-            "",
-            *_table(
-                ["score", "shipment", "party (as written)", "listed name", "evidence"],
-                [
-                    [
-                        md(c["score"]),
-                        _code(c["shipment"]["shipment_id"]),
-                        md(c["party"]["name"]),
-                        md(c["registry"]["name"]),
-                        md(c["evidence"]),
-                    ]
-                    for c in cleared
-                ],
-            ),
-            "",
-        ]
-        if s["omitted"]["cleared"]:
-            out += [f"{s['omitted']['cleared']} more cleared candidate(s) not listed.", ""]
-    out += [
-        "## How the score was made",
-        "",
-        f"- Status: {r['status']}.",
-        *[f"- {md(line)}" for line in r["rules"]],
-        f"- Blocking: a name pair is compared only when it shares a key that at most "
-        f"{r['max_block_key_names']} registry names share.",
-        "",
-        "Stated in: " + ", ".join(_code_text(p["path"]) for p in r["stated_in"]) + ".",
-        "",
-        "## Inputs of the run",
-        "",
-        *_table(
-            ["input", "file", "sha256", "admitted", "rejected"],
-            [
-                [
-                    md(i.get("name")),
-                    md(i.get("file")),
-                    _code(i.get("source_sha256")),
-                    str(i.get("rows_admitted")),
-                    str(i.get("rows_rejected")),
-                ]
-                for i in packet["run"]["inputs"]
-            ],
-        ),
-        "",
-        "Read from these files of the run:",
-        "",
-        *[
-            f"- {_code_text(src['path'])} sha256 {_code_text(src['sha256'])}"
-            for src in packet["run"]["sources"]
-        ],
-        "",
-        "## Does this packet belong to the run?",
-        "",
-        str(packet["verification"]),
-        "",
-    ]
-    return "\n".join(out)
-
-
-def _candidate_md(c: Mapping[str, Any]) -> list[str]:
-    p, g, sh = c["party"], c["registry"], c["shipment"]
-    sim = c["similarity"]
-    lines = [
-        f"### {md(c['match_status'])} {md(c['score'])}: {_code_text(c['match_id'])}",
-        "",
-        f"Shipment {_code_text(sh['shipment_id'])} of {md(sh['ship_date'])}: HS {md(sh['hs_code'])}"
-        + (" (controlled chapter)" if sh["controlled_goods"] else "")
-        + f", USD {money(sh['value_usd'])}, {md(sh['origin_country'])} to "
-        f"{md(sh['destination_country'])}; goods: {md(sh['goods_description'])}.",
-        "",
-        *_table(
-            ["", f"party ({md(p['role'])})", f"listed name ({md(g['name_type'])})"],
-            [
-                ["as written", md(p["name"]), md(g["name"])],
-                ["normalized", _code(p["normalized"]), _code(g["normalized"])],
-                ["legal form", md(p["legal_form"]), md(g["legal_form"])],
-                [
-                    "kind",
-                    md(f"{p['kind'] or 'unknown'} ({p['kind_source']})"),
-                    md(g["kind"]),
-                ],
-                ["country", md(p["country"]), md("; ".join(g["listed_countries"]))],
-            ],
-        ),
-        "",
-        f"Country evidence: {md(c['country_evidence'])}.",
-        "",
-        f"Matched tokens: {', '.join(_code_text(t) for t in c['matched_tokens']) or 'none'}. "
-        f"Similarity: sorted {sim['jw_sorted']}, alignment {sim['alignment']}, name "
-        f"{sim['name_score']}; blocked on {_code_text(c['block_keys'])}.",
-        "",
-    ]
-    for label, items in (
-        ("For", c["evidence_for"]),
-        ("Against", c["evidence_against"]),
-        ("Context", c["evidence_context"]),
-    ):
-        if items:
-            lines.append(f"- **{label}**: " + "; ".join(md(i) for i in items))
-    lines += [f"- Evidence as recorded: {md(c['evidence'])}", ""]
-    return lines + _prior_decision_md(c)
+    """The Markdown twin of a packet: the same facts, for a person (``templates/packet.md.j2``;
+    every value from the data is inert Markdown text, omphalos.textsafe)."""
+    return markdown_env().get_template("packet.md.j2").render(packet=packet)
