@@ -34,9 +34,9 @@ from typing import Any
 import duckdb
 import pyarrow.parquet as pq
 
-from omphalos.canonical import loads_strict, sha256_file
-from omphalos.manifest import MANIFEST_NAME, classify
-from omphalos.paths import SealedRunPathError, refuse_inside_sealed_run
+from omphalos.evidence.canonical import loads_strict, sha256_file
+from omphalos.evidence.manifest import MANIFEST_NAME, classify
+from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
 from omphalos.presentation.charts import (
     STATUS_CLASS,
     Bar,
@@ -80,7 +80,7 @@ REPORT_PATH = "reports/index.html"
 REVIEW_LIMIT = 100
 #: Rejected rows shown on the page (all are in inputs/rejects.csv).
 REJECTS_LIMIT = 50
-#: Where the run's reporting models are exported (omphalos.run.REPORTING_MODELS).
+#: Where the run's reporting models are exported (the meta.export_dir of the reporting models).
 REPORTING_DIR = "exports/reporting"
 #: Rows of the decisions and changes tables shown on the page.
 CHANGES_LIMIT = 100
@@ -754,7 +754,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def main_from_args(args: argparse.Namespace) -> int:
     """Verify the run, then write the report page with the verification result and the roots.
     0 verified, 1 the run has problems (the page is written and says so), 2 usage error."""
-    from omphalos.verify import verify_run
+    from omphalos.evidence.verify import verify_run
 
     run_dir = Path(args.run_dir)
     if not (run_dir / MANIFEST_NAME).is_file():
