@@ -484,3 +484,28 @@ def test_progress_quiet_unless_terminal_or_forced() -> None:
     p("plain")
     p.count(3, None, "rows")
     assert forced.getvalue() == "[omphalos] plain\n[omphalos] rows 3\n"
+
+
+def test_data_tests_are_payload_and_timings_procedural(
+    sealed_run: Path, sealed_run_twin: Path
+) -> None:
+    from omphalos.manifest import classify
+
+    a = (sealed_run / "reports" / "data_tests.json").read_bytes()
+    assert a == (sealed_run_twin / "reports" / "data_tests.json").read_bytes()
+    tests = json.loads(a)
+    assert tests["schema_version"] == "omphalos.data_tests/1"
+    assert tests["tests_run"] == len(tests["tests"]) > 10
+    assert {t["status"] for t in tests["tests"]} <= {"pass", "warn"}
+    kinds = {t["test"] for t in tests["tests"]}
+    assert {"not_null", "unique", "singular"} <= kinds
+    assert any(t["column"] and t["tested"] for t in tests["tests"])
+    page = (sealed_run / "reports" / "index.html").read_text(encoding="utf-8")
+    assert '<section id="tests">' in page and 'href="timings.html"' in page
+    assert "assert_review_queue_complete" in page
+    assert classify("reports/timings.html")[0] == "procedural"
+    roles = {x["path"]: x["role"] for x in _manifest(sealed_run)["artifacts"]}
+    assert roles["reports/timings.html"] == "procedural"
+    assert roles["reports/data_tests.json"] == "payload"
+    timings = (sealed_run / "reports" / "timings.html").read_text(encoding="utf-8")
+    assert "dbt_build" in timings and " of " in timings
