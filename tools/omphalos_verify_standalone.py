@@ -84,6 +84,7 @@ TMP_PREFIX = ".tmp-"  # a run that was never renamed into place
 #: (pattern, role, kind): exact path, or a directory prefix ending with "/"; first match wins.
 ROLE_RULES = (
     ("reports/timings.json", "procedural", "timings"),
+    ("reports/timings.html", "procedural", "timings"),
     ("inputs/rejects.csv", "payload", "rejects"),
     ("inputs/admitted/", "payload", "admitted_input"),
     ("config/", "payload", "config"),

@@ -102,6 +102,7 @@ class RoleRule:
 #: First matching rule wins; anything unmatched is ``("procedural", "other")``.
 ROLE_RULES: tuple[RoleRule, ...] = (
     RoleRule("reports/timings.json", PROCEDURAL, "timings"),
+    RoleRule("reports/timings.html", PROCEDURAL, "timings"),
     RoleRule("inputs/rejects.csv", PAYLOAD, "rejects"),
     RoleRule("inputs/admitted/", PAYLOAD, "admitted_input"),
     RoleRule("config/", PAYLOAD, "config"),

@@ -73,6 +73,7 @@ from omphalos.presentation.catalog import (
     execute_catalog_into_run,
     validate_catalog_queries,
 )
+from omphalos.presentation.data_tests import write_data_tests, write_timings_page
 from omphalos.presentation.packets import write_packets
 from omphalos.presentation.report import write_report
 
@@ -600,6 +601,7 @@ def execute_run(
                     },
                 )
         with timer.phase("report"):
+            write_data_tests(tmp)  # reports/data_tests.json, read by the report page
             say("writing review packets")
             packet_files = write_packets(tmp)
             say("writing reports/index.html")
@@ -611,6 +613,7 @@ def execute_run(
             tmp / "reports" / "timings.json",
             {"schema_version": "omphalos.timings/1", "phases_ms": timer.phases},
         )
+        write_timings_page(tmp)  # reports/timings.html, procedural
         lineage.append("sealing", {"run_id": run_id})
         meta = {
             "run_id": run_id,

@@ -48,6 +48,7 @@ from omphalos.presentation.charts import (
     heatmap,
     score_histogram,
 )
+from omphalos.presentation.data_tests import DATA_TESTS_PATH, TIMINGS_PAGE, read_data_tests
 from omphalos.presentation.packets import (
     EVIDENCE_COLUMNS,
     MAX_PACKETS,
@@ -82,6 +83,8 @@ REVIEW_LIMIT = 100
 REJECTS_LIMIT = 50
 #: Where the run's reporting models are exported (the meta.export_dir of the reporting models).
 REPORTING_DIR = "exports/reporting"
+#: The badge of a data test's status.
+TEST_BADGE = {"pass": "ok", "fail": "bad", "error": "bad"}
 #: Rows of the decisions and changes tables shown on the page.
 CHANGES_LIMIT = 100
 
@@ -659,6 +662,7 @@ def render_report(
         ("verification", "Verification"),
         ("inputs", "Inputs"),
         ("rules", "Rules"),
+        ("tests", "Data tests"),
         ("outputs", "Outputs"),
         ("charts", "Charts"),
         ("review", "Review queue"),
@@ -675,6 +679,11 @@ def render_report(
             asset=asset,
             verified=_verified(run_dir, verification) if verification is not None else None,
             link_packets=not live,
+            in_run=not live,
+            data_tests=read_data_tests(run_dir),
+            DATA_TESTS_PATH=DATA_TESTS_PATH,
+            TIMINGS_PAGE=TIMINGS_PAGE,
+            TEST_BADGE=TEST_BADGE,
             by_status={r["status"]: r for r in d.status},
             admitted=sum(int(i.get("rows_admitted") or 0) for i in d.inputs),
             rejected=sum(int(i.get("rows_rejected") or 0) for i in d.inputs),
