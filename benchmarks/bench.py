@@ -187,15 +187,20 @@ def _timed(
 
 
 def _config(folder: Path, name: str, registry: Path) -> Path:
+    """The run config, with input paths relative to its folder: the config is payload of the run
+    (config/run_config.yaml), so absolute paths into this bench's temporary folder would give
+    every bench invocation its own payload root; relative, the same feed and registry give the
+    same root in any bench run, on any engine."""
+    rel = os.path.relpath(registry, folder)
     cfg = folder / f"{name}.yaml"
     cfg.write_text(
         f"name: {name}\n"
         'as_of_date: "2026-10-31"\n'
         "inputs:\n"
-        f"  shipments: {folder / 'shipments.parquet'}\n"
-        f"  registry_entities: {registry / 'registry_entities.csv'}\n"
-        f"  registry_names: {registry / 'registry_names.csv'}\n"
-        f"  registry_identifiers: {registry / 'registry_identifiers.csv'}\n",
+        "  shipments: shipments.parquet\n"
+        f"  registry_entities: {rel}/registry_entities.csv\n"
+        f"  registry_names: {rel}/registry_names.csv\n"
+        f"  registry_identifiers: {rel}/registry_identifiers.csv\n",
         encoding="utf-8",
     )
     return cfg
