@@ -29,6 +29,8 @@ from typing import Any
 
 import duckdb
 
+from omphalos.engines import SparkCluster
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data"
 SDN_CSV = SHARED / "watchlists" / "ofac_sdn_2026-08-20" / "ofac-sdn.csv"
@@ -40,36 +42,139 @@ def _say(msg: str) -> None:
     print(f"[bench] {msg}", file=sys.stderr, flush=True)
 
 
-def _tree_rss_kb(pid: int) -> int:
-    """Resident memory (kB) of a process and all its descendants, now (Linux /proc)."""
-    total = 0
-    stack = [pid]
+def _children(pid: int) -> list[int]:
+    out: list[int] = []
+    for task in os.listdir(f"/proc/{pid}/task"):
+        with open(f"/proc/{pid}/task/{task}/children", encoding="ascii") as fh:
+            out.extend(int(c) for c in fh.read().split())
+    return out
+
+
+def _status_kb(pid: int, field: str) -> int:
+    with open(f"/proc/{pid}/status", encoding="ascii", errors="replace") as fh:
+        for line in fh:
+            if line.startswith(field + ":"):
+                return int(line.split()[1])
+    return 0
+
+
+def _tree(pids: list[int]) -> list[int]:
+    """The processes and all their descendants, now (Linux /proc)."""
+    seen: list[int] = []
+    stack = list(pids)
     while stack:
         p = stack.pop()
         try:
-            with open(f"/proc/{p}/status", encoding="ascii", errors="replace") as fh:
-                for line in fh:
-                    if line.startswith("VmRSS:"):
-                        total += int(line.split()[1])
-                        break
-            for task in os.listdir(f"/proc/{p}/task"):
-                with open(f"/proc/{p}/task/{task}/children", encoding="ascii") as fh:
-                    stack.extend(int(c) for c in fh.read().split())
+            stack.extend(_children(p))
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        seen.append(p)
+    return seen
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """Resident memory (kB) of a process and all its descendants, now (Linux /proc)."""
+    total = 0
+    for p in _tree([pid]):
+        try:
+            total += _status_kb(p, "VmRSS")
         except (FileNotFoundError, ProcessLookupError, PermissionError):
             continue
     return total
 
 
-def _timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, int, str]:
+def _pg_client_ports(pids: list[int], server_port: int = 5432) -> set[int]:
+    """Local TCP ports of the processes' connections to the PostgreSQL server port."""
+    inodes: set[str] = set()
+    for p in pids:
+        try:
+            for fd in os.listdir(f"/proc/{p}/fd"):
+                try:
+                    target = os.readlink(f"/proc/{p}/fd/{fd}")
+                except OSError:
+                    continue
+                if target.startswith("socket:["):
+                    inodes.add(target[8:-1])
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    ports: set[int] = set()
+    for table in ("/proc/net/tcp", "/proc/net/tcp6"):
+        try:
+            with open(table, encoding="ascii") as fh:
+                next(fh)
+                for line in fh:
+                    f = line.split()
+                    if f[9] in inodes and int(f[2].rsplit(":", 1)[1], 16) == server_port:
+                        ports.add(int(f[1].rsplit(":", 1)[1], 16))
+        except FileNotFoundError:
+            continue
+    return ports
+
+
+def _pg_backends_kb(client_pids: list[int]) -> int:
+    """Private (anonymous) resident memory (kB) of the PostgreSQL backends serving these client
+    processes, and of their parallel workers: sorts, hash tables, caches. Shared buffers are the
+    server's whatever runs, and are not counted. Needs to read the server's /proc entries (same
+    user or root); 0 otherwise."""
+    ports = _pg_client_ports(client_pids)
+    if not ports:
+        return 0
+    backends: set[int] = set()
+    workers: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmd = fh.read().decode("utf-8", "replace")
+        except OSError:
+            continue
+        if not cmd.startswith("postgres:"):
+            continue
+        if "parallel worker for PID " in cmd:
+            workers[int(entry)] = int(cmd.split("parallel worker for PID ")[1].split()[0])
+            continue
+        for port in ports:
+            if f"({port})" in cmd:
+                backends.add(int(entry))
+    total = 0
+    for pid in backends | {w for w, leader in workers.items() if leader in backends}:
+        try:
+            total += _status_kb(pid, "RssAnon")
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+    return total
+
+
+def _timed(
+    argv: list[str],
+    env: dict[str, str] | None = None,
+    cluster: list[int] | None = None,
+    postgres: bool = False,
+) -> tuple[float, int, str, dict[str, int]]:
     """Run a command; wall seconds, peak RSS (MB) of it and its descendants together (sampled
     every 50 ms, so the sum over the process tree at one moment, not one process's maximum),
-    stdout."""
+    stdout, and the peaks (MB) of what serves it outside its tree: `cluster` (the processes of a
+    Spark standalone cluster and their executors, RSS) and, with `postgres`, the server backends
+    of its connections (private memory, sampled every 0.5 s). `total` is the largest sum of all
+    of it at one moment."""
     start = time.perf_counter()
+    peaks = {"client": 0, "cluster": 0, "postgres_backends": 0, "total": 0}
+    server = {"cluster": 0, "postgres_backends": 0}
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(argv, stdout=out, stderr=err, env=env)
-        peak = 0
+        tick = 0
         while proc.poll() is None:
-            peak = max(peak, _tree_rss_kb(proc.pid))
+            client = _tree_rss_kb(proc.pid)
+            if tick % 10 == 0:
+                if cluster:
+                    server["cluster"] = sum(_tree_rss_kb(p) for p in cluster)
+                if postgres:
+                    server["postgres_backends"] = _pg_backends_kb(_tree([proc.pid]))
+            now = {"client": client, **server}
+            now["total"] = client + sum(server.values())
+            peaks = {k: max(v, now[k]) for k, v in peaks.items()}
+            tick += 1
             time.sleep(0.05)
         wall = time.perf_counter() - start
         out.seek(0)
@@ -78,19 +183,24 @@ def _timed(argv: list[str], env: dict[str, str] | None = None) -> tuple[float, i
         stderr = err.read().decode("utf-8", "replace")
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(argv)} failed ({proc.returncode}):\n{stderr[-3000:]}")
-    return wall, peak // 1024, stdout
+    return wall, peaks["client"] // 1024, stdout, {k: v // 1024 for k, v in peaks.items()}
 
 
 def _config(folder: Path, name: str, registry: Path) -> Path:
+    """The run config, with input paths relative to its folder: the config is payload of the run
+    (config/run_config.yaml), so absolute paths into this bench's temporary folder would give
+    every bench invocation its own payload root; relative, the same feed and registry give the
+    same root in any bench run, on any engine."""
+    rel = os.path.relpath(registry, folder)
     cfg = folder / f"{name}.yaml"
     cfg.write_text(
         f"name: {name}\n"
         'as_of_date: "2026-10-31"\n'
         "inputs:\n"
-        f"  shipments: {folder / 'shipments.parquet'}\n"
-        f"  registry_entities: {registry / 'registry_entities.csv'}\n"
-        f"  registry_names: {registry / 'registry_names.csv'}\n"
-        f"  registry_identifiers: {registry / 'registry_identifiers.csv'}\n",
+        "  shipments: shipments.parquet\n"
+        f"  registry_entities: {rel}/registry_entities.csv\n"
+        f"  registry_names: {rel}/registry_names.csv\n"
+        f"  registry_identifiers: {rel}/registry_identifiers.csv\n",
         encoding="utf-8",
     )
     return cfg
@@ -241,7 +351,7 @@ def bench_fixed_overhead(work: Path) -> dict[str, Any]:
     walls: list[float] = []
     phases: dict[str, Any] = {}
     for _ in range(4):
-        wall, rss, out = _timed(
+        wall, rss, out, _ = _timed(
             [str(BIN / "omphalos"), "run", "--config", str(cfg), "--runs-root",
              str(folder / "runs"), "--json"]
         )  # fmt: skip
@@ -264,7 +374,7 @@ def bench_match(registry: Path) -> dict[str, Any]:
     """`omphalos match` against the registry: the first call (builds its cache), then warm."""
     argv = [str(BIN / "omphalos"), "match", "IRAN AIR", "--registry", str(registry), "--json"]
     try:
-        first, _, _ = _timed(argv)
+        first, _, _, _ = _timed(argv)
     except RuntimeError as exc:  # reported beside the other figures, not a reason to lose them
         return {"error": str(exc).strip().splitlines()[-1][:300], "target_s": 2}
     warm = sorted(_timed(argv)[0] for _ in range(3))[1]
@@ -319,27 +429,37 @@ def bench_size(
     registry: Path | None,
     target: str,
     registry_label: str = "ofac_sdn_2026-08-20 (full)",
+    cluster: SparkCluster | None = None,
+    keep: dict[tuple[int, str, str], Path] | None = None,
 ) -> dict[str, Any]:
+    """One sealed run of `shipments` generated shipments on `target`. The feed is generated once
+    per folder (same seed, same bytes) and reused by the other engines. With `keep`, the run
+    directory is kept there (by size, registry, target) for certify; else removed."""
     folder = work / f"s{shipments}"
     folder.mkdir(parents=True, exist_ok=True)
     entities = 20_000
-    _say(f"{shipments:,} shipments: generate")
-    gen_s, gen_rss, _ = _timed(
-        [
-            str(BIN / "omphalos"),
-            "generate",
-            "--out",
-            str(folder),
-            "--shipments",
-            str(shipments),
-            "--entities",
-            str(entities),
-            "--seed",
-            "1",
-            "--format",
-            "parquet",
-        ]
-    )
+    stamp = folder / "generate.json"
+    if stamp.is_file():
+        gen_s, gen_rss = json.loads(stamp.read_text(encoding="utf-8"))
+    else:
+        _say(f"{shipments:,} shipments: generate")
+        gen_s, gen_rss, _, _ = _timed(
+            [
+                str(BIN / "omphalos"),
+                "generate",
+                "--out",
+                str(folder),
+                "--shipments",
+                str(shipments),
+                "--entities",
+                str(entities),
+                "--seed",
+                "1",
+                "--format",
+                "parquet",
+            ]
+        )
+        stamp.write_text(json.dumps([gen_s, gen_rss]), encoding="utf-8")
     reg = registry if registry is not None else folder
     if registry is None:
         for name in ("registry_entities", "registry_names", "registry_identifiers"):
@@ -350,8 +470,13 @@ def bench_size(
             con.close()
     cfg = _config(folder, f"bench{shipments}", reg)
     runs = work / "runs"
+    env = dict(os.environ)
+    if target == "spark" and cluster is not None:
+        env["OMPHALOS_SPARK_MASTER"] = cluster.master
+        env["OMPHALOS_SPARK_DRIVER_HOST"] = "127.0.0.1"
+        env.setdefault("OMPHALOS_SPARK_EXECUTOR_MEMORY", cluster.executor_memory)
     _say(f"{shipments:,} shipments: sealed run on {target}")
-    run_s, run_rss, out = _timed(
+    run_s, run_rss, out, run_peaks = _timed(
         [
             str(BIN / "omphalos"),
             "run",
@@ -362,11 +487,14 @@ def bench_size(
             "--json",
             "--target",
             target,
-        ]
+        ],
+        env=env,
+        cluster=cluster.pids() if target == "spark" and cluster is not None else None,
+        postgres=target == "postgres",
     )
     run_dir = Path(json.loads(out)["run_dir"])
     _say(f"{shipments:,} shipments: verify")
-    ver_s, ver_rss, _ = _timed([str(BIN / "omphalos"), "verify", "--run-dir", str(run_dir)])
+    ver_s, ver_rss, _, _ = _timed([str(BIN / "omphalos"), "verify", "--run-dir", str(run_dir)])
     timings = json.loads((run_dir / "reports" / "timings.json").read_text(encoding="utf-8"))[
         "phases_ms"
     ]
@@ -374,6 +502,7 @@ def bench_size(
     result: dict[str, Any] = {
         "shipments": shipments,
         "target": target,
+        "engine": manifest.get("engine"),
         "registry": registry_label if registry is not None else f"generated ({entities} entities)",
         "registry_names": sum(
             i["rows_admitted"] for i in manifest["inputs"] if i["name"] == "registry_names"
@@ -391,7 +520,16 @@ def bench_size(
             ),
         },
         "dbt_models_s": _dbt_models(run_dir),
-        "peak_rss_mb": {"generate": gen_rss, "run": run_rss, "verify": ver_rss},
+        # run: the run's own process tree; run_with_servers: with the PostgreSQL backends of its
+        # connections (private memory) or the Spark cluster's processes (workers, executors)
+        "peak_rss_mb": {
+            "generate": gen_rss,
+            "run": run_rss,
+            "run_with_servers": run_peaks["total"],
+            "postgres_backends": run_peaks["postgres_backends"],
+            "spark_cluster": run_peaks["cluster"],
+            "verify": ver_rss,
+        },
         "artifacts": len(manifest["artifacts"]),
         "payload_root": manifest["merkle"]["payload_root"],
     }
@@ -405,8 +543,27 @@ def bench_size(
     }
     if registry is None:
         result["quality"] = _quality(run_dir, folder / "truth.parquet")
-    shutil.rmtree(run_dir)
+    if keep is not None:
+        keep[(shipments, result["registry"], target)] = run_dir
+    else:
+        shutil.rmtree(run_dir)
     return result
+
+
+def _certify(base: Path, other: Path) -> dict[str, Any]:
+    """`omphalos certify` of a run against the DuckDB run of the same inputs."""
+    proc = subprocess.run(
+        [str(BIN / "omphalos"), "certify", "--run-a", str(base), "--run-b", str(other)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    lines = proc.stdout.strip().splitlines()
+    verdict = [ln for ln in lines if ln.split(":", 1)[0] in ("EQUIVALENT", "DIFFERENT")]
+    return {
+        "exit_code": proc.returncode,
+        "verdict_line": (verdict or lines or [""])[0][:300],
+    }
 
 
 def main() -> int:
@@ -435,13 +592,25 @@ def main() -> int:
         "--engines",
         default="duckdb",
         help="comma-separated engines to run every size on, side by side (duckdb,postgres,spark;"
-        " postgres needs the server of `make postgres`, spark the spark extra and "
-        "OMPHALOS_SPARK_MASTER for a cluster)",
+        " postgres needs the server of `make postgres`, spark the spark extra). Spark runs on "
+        "OMPHALOS_SPARK_MASTER when set, else on a standalone cluster the bench starts on "
+        "127.0.0.1 and stops afterwards (--spark-workers, --spark-worker-memory)",
+    )
+    parser.add_argument("--spark-workers", type=int, default=2, help="workers of that cluster")
+    parser.add_argument(
+        "--spark-worker-memory",
+        default="2g",
+        help="memory of each worker of that cluster, all of it for its one executor (1 core)",
     )
     parser.add_argument(
         "--no-fixed",
         action="store_true",
         help="skip the fixed-overhead (1-row run) and `omphalos match` timings",
+    )
+    parser.add_argument(
+        "--no-quality",
+        action="store_true",
+        help="skip the quality run (the first size against a generated registry, DuckDB)",
     )
     parser.add_argument("--out", default="benchmarks/results/bench.json")
     args = parser.parse_args()
@@ -473,25 +642,77 @@ def main() -> int:
             )
         else:
             _say("../shared/data not found: using a generated registry of 20,000 entities")
-        results = []
+        results: list[dict[str, Any]] = []
         engines = [e for e in args.engines.split(",") if e]
-        plan = (
-            [(engine, size) for engine in engines for size in sizes]
-            + [("postgres", size) for size in pg_sizes]
-            + [("spark", size) for size in spark_sizes]
-        )
+        unknown = sorted(set(engines) - {"duckdb", "postgres", "spark"})
+        if unknown:
+            parser.error(f"unknown engines: {', '.join(unknown)}")
+        # size by size, every engine on the same feed (DuckDB first: the reference for certify)
+        plan = [
+            (engine, size)
+            for size in sizes
+            for engine in sorted(engines, key=lambda e: e != "duckdb")
+        ]
+        plan += [("postgres", size) for size in pg_sizes]
+        plan += [("spark", size) for size in spark_sizes]
         out = ROOT / args.out
         out.parent.mkdir(parents=True, exist_ok=True)
         partial = out.with_suffix(".partial.json")
-        for target, size in plan:
-            results.append(bench_size(size, work, registry, target))
-            # results so far, in case a later size fails or is stopped
-            partial.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", "utf-8")
-            if registry is not None and target == "duckdb" and size == sizes[0]:
-                # planted ground truth exists only for generated registries: measure it once
-                results.append(
-                    {**bench_size(size, work / "gen", None, target), "note": "quality run"}
-                )
+        cluster: SparkCluster | None = None
+        if any(t == "spark" for t, _ in plan) and not os.environ.get("OMPHALOS_SPARK_MASTER"):
+            _say(
+                f"starting a Spark standalone cluster on 127.0.0.1: {args.spark_workers} workers, "
+                f"1 core and {args.spark_worker_memory} each"
+            )
+            cluster = SparkCluster(
+                work / "spark-cluster", workers=args.spark_workers, memory=args.spark_worker_memory
+            ).start()
+        kept: dict[tuple[int, str, str], Path] = {}
+        try:
+            for target, size in plan:
+                try:
+                    result = bench_size(size, work, registry, target, cluster=cluster, keep=kept)
+                except RuntimeError as exc:  # recorded beside the other figures
+                    _say(f"{size:,} shipments on {target} failed")
+                    result = {
+                        "shipments": size,
+                        "target": target,
+                        "error": str(exc).strip()[-2000:],
+                    }
+                base = kept.get((size, result.get("registry", ""), "duckdb"))
+                mine = kept.get((size, result.get("registry", ""), target))
+                if target != "duckdb" and base is not None and mine is not None:
+                    _say(f"{size:,} shipments: certify {target} against duckdb")
+                    result["certify_vs_duckdb"] = _certify(base, mine)
+                    ref = next(r for r in results if r.get("target") == "duckdb" and
+                               r.get("shipments") == size and "payload_root" in r)  # fmt: skip
+                    result["same_payload_root_as_duckdb"] = (
+                        ref["payload_root"] == result["payload_root"]
+                    )
+                    result["time_vs_duckdb"] = round(
+                        result["wall_s"]["run_end_to_end"] / ref["wall_s"]["run_end_to_end"], 2
+                    )
+                    shutil.rmtree(mine)
+                results.append(result)
+                # results so far, in case a later size fails or is stopped
+                partial.write_text(json.dumps(results, indent=2, sort_keys=True) + "\n", "utf-8")
+                if (
+                    registry is not None
+                    and target == "duckdb"
+                    and size == sizes[0]
+                    and not args.no_quality
+                ):
+                    # planted ground truth exists only for generated registries: measure it once
+                    results.append(
+                        {**bench_size(size, work / "gen", None, target), "note": "quality run"}
+                    )
+        finally:
+            if cluster is not None:
+                cluster.stop()
+        for path in kept.values():
+            shutil.rmtree(path, ignore_errors=True)
+        failed = [r for r in results if "error" in r]
+        results = [r for r in results if "error" not in r]
         if args.registry_scaling and registry is not None and sizes:
             for quarters in (1, 2):
                 subset = _registry_subset(registry, work / f"sdn_q{quarters}", quarters)
@@ -539,22 +760,28 @@ def main() -> int:
             "targets": TARGETS,
             "sha256_gb_s": _sha256_throughput(work),
             "results": results,
+            "failed": failed,
         }
     out.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(
         f"{'target':<9} {'shipments':>10} {'registry':<28} {'names':>7} {'end-to-end s':>12} "
-        f"{'admit s':>7} {'dbt s':>7} {'verify s':>8} {'peak MB':>8} {'limit s':>7} "
-        f"{'x limit':>7} {'MATCH':>7}  payload root"
+        f"{'admit s':>7} {'dbt s':>7} {'verify s':>8} {'peak MB':>8} {'+server':>8} "
+        f"{'limit s':>7} {'x limit':>7} {'x duckdb':>8} {'MATCH':>7}  payload root"
     )
     for r in results:
+        same = r.get("same_payload_root_as_duckdb")
         print(
             f"{r['target']:<9} {r['shipments']:>10,} {r['registry'][:28]:<28} "
             f"{r['registry_names']:>7} {r['wall_s']['run_end_to_end']:>12} "
             f"{r['wall_s'].get('run.admit', 0):>7} {r['wall_s'].get('run.dbt_build', 0):>7} "
             f"{r['wall_s']['verify']:>8} {r['peak_rss_mb']['run']:>8} "
+            f"{r['peak_rss_mb'].get('run_with_servers', r['peak_rss_mb']['run']):>8} "
             f"{r['physical_limit']['limit_s']:>7} {r['ratio_to_limit']['run_end_to_end']:>7} "
-            f"{r['match_rows']:>7}  {r['payload_root'][:16]}"
+            f"{r.get('time_vs_duckdb', ''):>8} {r['match_rows']:>7}  {r['payload_root'][:16]}"
+            + ("" if same is None else " (= duckdb)" if same else " (DIFFERS from duckdb)")
         )
+        if "certify_vs_duckdb" in r:
+            print(f"          certify vs duckdb: {r['certify_vs_duckdb']['verdict_line']}")
         if "quality" in r:
             q = r["quality"]
             print(
@@ -562,6 +789,8 @@ def main() -> int:
                 f"MATCH+REVIEW P {q['match_or_review_precision']} R {q['match_or_review_recall']}; "
                 f"look-alikes alerted {q['lookalike_alert_rate']} (MATCH {q['lookalike_match_rate']})"
             )
+    for r in failed:
+        print(f"{r['target']:<9} {r['shipments']:>10,} FAILED: {r['error'].splitlines()[-1][:200]}")
     partial.unlink(missing_ok=True)
     if fixed is not None:
         print(

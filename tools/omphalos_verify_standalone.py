@@ -311,6 +311,10 @@ RUN_MANIFEST_SHAPE: dict[str, Any] = {
                 "schemas": {"items": {"type": "string"}, "type": "array"},
                 "schemas_kept": {"type": "boolean"},
                 "server_version": {"type": "string"},
+                "session_settings": {
+                    "additionalProperties": {"type": "string"},
+                    "type": "object",
+                },
                 "spark_version": {"type": "string"},
                 "target": {"enum": ["duckdb", "postgres", "spark"]},
                 "threads": {"minimum": 1, "type": "integer"},

@@ -11,10 +11,6 @@ import json
 import os
 import random
 import re
-import socket
-import subprocess
-import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -111,95 +107,22 @@ def test_spark_run_certifies_equivalent_to_duckdb(
     assert outcome.report["verdict"] == "equivalent", outcome.report["summary"]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _wait_for(check: Any, what: str, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if check():
-                return
-        except OSError:
-            pass
-        time.sleep(1.0)
-    pytest.fail(f"Spark standalone cluster: timed out waiting for {what}")
-
-
 @pytest.fixture(scope="module")
 def standalone_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A Spark standalone master and two workers (1 core, 1 GB each) on 127.0.0.1, started from
-    the pyspark installation; everything started here is stopped afterwards."""
-    import pyspark
+    the pyspark installation (omphalos.engines.SparkCluster, as `make bench` starts it);
+    everything started here is stopped afterwards."""
+    from omphalos.engines import EngineError, SparkCluster
 
-    home = Path(pyspark.__file__).parent
-    spark_class = str(home / "bin" / "spark-class")
-    work = tmp_path_factory.mktemp("spark-cluster")
-    env = {**os.environ, "SPARK_HOME": str(home), "SPARK_LOCAL_IP": "127.0.0.1"}
-    port, ui_port = _free_port(), _free_port()
-    procs: list[subprocess.Popen[bytes]] = []
-
-    def start(name: str, args: list[str]) -> None:
-        log = (work / f"{name}.log").open("wb")
-        procs.append(
-            subprocess.Popen(
-                [spark_class, *args], env=env, stdout=log, stderr=subprocess.STDOUT, cwd=work
-            )
-        )
-
+    cluster = SparkCluster(tmp_path_factory.mktemp("spark-cluster"), workers=2, memory="1g")
     try:
-        start(
-            "master",
-            [
-                "org.apache.spark.deploy.master.Master",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--webui-port",
-                str(ui_port),
-            ],
-        )
-        _wait_for(
-            lambda: socket.create_connection(("127.0.0.1", port), 1).close() is None, "master"
-        )
-        for i in range(2):
-            start(
-                f"worker{i}",
-                [
-                    "org.apache.spark.deploy.worker.Worker",
-                    f"spark://127.0.0.1:{port}",
-                    "--host",
-                    "127.0.0.1",
-                    "--cores",
-                    "1",
-                    "--memory",
-                    "1g",
-                    "--webui-port",
-                    str(_free_port()),
-                    "--work-dir",
-                    str(work / f"worker{i}"),
-                ],
-            )
-
-        def workers_alive() -> bool:
-            with urllib.request.urlopen(f"http://127.0.0.1:{ui_port}/json/", timeout=2) as resp:
-                return int(json.loads(resp.read()).get("aliveworkers", 0)) >= 2
-
-        _wait_for(workers_alive, "two workers")
-        yield f"spark://127.0.0.1:{port}"
+        cluster.start()
+    except EngineError as exc:
+        pytest.fail(str(exc))
+    try:
+        yield cluster.master
     finally:
-        for proc in reversed(procs):
-            proc.terminate()
-        for proc in procs:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        cluster.stop()
 
 
 @pytest.mark.slow

@@ -206,6 +206,19 @@ def pg_schema_for(run_id: str) -> str:
     return ("omphalos_" + slug)[-48:].lstrip("_")
 
 
+def pg_session_settings() -> dict[str, str]:
+    """The memory settings of every session of a PostgreSQL run, explicit rather than the
+    server's defaults: work_mem per sort or hash node (OMPHALOS_PG_WORK_MEM, default 64MB; the
+    server default of 4MB makes the 1M-shipment scoring joins spill in batches) and the parallel
+    workers per query (OMPHALOS_PG_PARALLEL_WORKERS, default 2, the server's default; each worker
+    gets its own work_mem, and dbt runs `threads` models at once). Peak backend memory is then about threads x
+    (1 + workers) x hash nodes x work_mem x hash_mem_multiplier (2)."""
+    return {
+        "work_mem": os.environ.get("OMPHALOS_PG_WORK_MEM", "64MB"),
+        "max_parallel_workers_per_gather": os.environ.get("OMPHALOS_PG_PARALLEL_WORKERS", "2"),
+    }
+
+
 _PG_TYPES = {"text": "text", "date": "date", "decimal": "numeric(18, 2)"}
 
 
@@ -228,6 +241,9 @@ class PostgresEngine:
             raise EngineError(f"cannot connect to PostgreSQL ({_safe_conninfo()}): {exc}") from exc
         row = self.conn.execute("show server_version").fetchone()
         self.server_version = str(row[0]) if row else "unknown"
+        self.session_settings = pg_session_settings()
+        for key, value in sorted(self.session_settings.items()):
+            self.conn.execute("select set_config(%s, %s, false)", (key, value))
 
     def schemas(self) -> list[str]:
         return [
@@ -283,7 +299,14 @@ class PostgresEngine:
                 copy.write(buf.getvalue())
 
     def dbt_env(self) -> dict[str, str]:
-        return {"OMPHALOS_PG_SCHEMA": self.schema, "OMPHALOS_TARGET": "postgres"}
+        # libpq reads PGOPTIONS: dbt's connections get the run's explicit session settings
+        options = " ".join(f"-c {k}={v}" for k, v in sorted(self.session_settings.items()))
+        prior = os.environ.get("PGOPTIONS", "")
+        return {
+            "OMPHALOS_PG_SCHEMA": self.schema,
+            "OMPHALOS_TARGET": "postgres",
+            "PGOPTIONS": f"{prior} {options}".strip(),
+        }
 
     def dbt_workdir(self) -> tuple[Path, dict[str, str]]:
         return project_root(), {}
@@ -337,6 +360,7 @@ class PostgresEngine:
             "server_version": self.server_version,
             "schemas": self.schemas(),
             "schemas_kept": self.keep,
+            "session_settings": self.session_settings,
         }
 
     def finish(self) -> None:
@@ -407,6 +431,8 @@ class SparkEngine:
                 "OMPHALOS_SPARK_SHUFFLE_PARTITIONS", str(max(2, self.threads * 2))
             ),
             "spark.driver.memory": os.environ.get("OMPHALOS_SPARK_DRIVER_MEMORY", "2g"),
+            # on a cluster: each executor's heap (the worker's --memory must hold it)
+            "spark.executor.memory": os.environ.get("OMPHALOS_SPARK_EXECUTOR_MEMORY", "1g"),
             "spark.ui.enabled": "false",
             # the name-scoring query is deep (many CTEs): the analyzer's default 100 passes do
             # not resolve it
@@ -485,6 +511,16 @@ class SparkEngine:
             "master": master if master.startswith("local") else "cluster",
             "spark_version": _dist_version("pyspark"),
             "warehouse": "warehouse/spark",
+            "session_settings": {
+                k: v
+                for k, v in self.settings().items()
+                if k
+                in (
+                    "spark.driver.memory",
+                    "spark.executor.memory",
+                    "spark.sql.shuffle.partitions",
+                )
+            },
         }
 
     def finish(self) -> None:
@@ -498,3 +534,141 @@ def _dist_version(name: str) -> str:
         return metadata.version(name)
     except metadata.PackageNotFoundError:
         return "not installed"
+
+
+class SparkCluster:
+    """A Spark standalone master and `workers` workers on 127.0.0.1, started from the pyspark
+    installation (`bin/spark-class`), each with `cores` cores and `memory` of executor memory;
+    logs and worker directories under `work`. Used by the distributed test and `make bench`:
+    `master` is the URL to put in OMPHALOS_SPARK_MASTER, `pids()` the processes started here (the
+    executors are children of the workers). stop() ends exactly those processes."""
+
+    def __init__(self, work: Path, workers: int = 2, cores: int = 1, memory: str = "1g") -> None:
+        import pyspark
+
+        self.home = Path(pyspark.__file__).parent
+        self.work = work
+        self.workers = workers
+        self.cores = cores
+        self.memory = memory
+        self.executor_memory = memory  # one executor per worker, the worker's whole memory
+        self.procs: list[Any] = []
+        self.port = _free_port()
+        self.ui_port = _free_port()
+        self.master = f"spark://127.0.0.1:{self.port}"
+
+    def _start(self, name: str, args: list[str]) -> None:
+        import subprocess
+
+        env = {**os.environ, "SPARK_HOME": str(self.home), "SPARK_LOCAL_IP": "127.0.0.1"}
+        log = (self.work / f"{name}.log").open("wb")
+        try:
+            self.procs.append(
+                subprocess.Popen(
+                    [str(self.home / "bin" / "spark-class"), *args],
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    cwd=self.work,
+                )
+            )
+        finally:
+            log.close()  # the child keeps its own descriptor
+
+    def alive_workers(self) -> int:
+        import urllib.request
+
+        with urllib.request.urlopen(f"http://127.0.0.1:{self.ui_port}/json/", timeout=2) as resp:
+            return int(json.loads(resp.read()).get("aliveworkers", 0))
+
+    def start(self, timeout: float = 90.0) -> SparkCluster:
+        import socket
+
+        self.work.mkdir(parents=True, exist_ok=True)
+        try:
+            self._start(
+                "master",
+                [
+                    "org.apache.spark.deploy.master.Master",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(self.port),
+                    "--webui-port",
+                    str(self.ui_port),
+                ],
+            )
+
+            def master_listens() -> bool:
+                with socket.create_connection(("127.0.0.1", self.port), 1):
+                    return True
+
+            _wait_for(master_listens, "the Spark master", timeout)
+            for i in range(self.workers):
+                self._start(
+                    f"worker{i}",
+                    [
+                        "org.apache.spark.deploy.worker.Worker",
+                        self.master,
+                        "--host",
+                        "127.0.0.1",
+                        "--cores",
+                        str(self.cores),
+                        "--memory",
+                        self.memory,
+                        "--webui-port",
+                        str(_free_port()),
+                        "--work-dir",
+                        str(self.work / f"worker{i}"),
+                    ],
+                )
+            _wait_for(lambda: self.alive_workers() >= self.workers, "the Spark workers", timeout)
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs if p.poll() is None]
+
+    def stop(self) -> None:
+        import subprocess
+
+        for proc in reversed(self.procs):
+            if proc.poll() is None:
+                proc.terminate()
+        for proc in self.procs:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        self.procs = []
+
+    def __enter__(self) -> SparkCluster:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _wait_for(check: Any, what: str, timeout: float) -> None:
+    import time
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if check():
+                return
+        except OSError:
+            pass
+        time.sleep(1.0)
+    raise EngineError(f"Spark standalone cluster: timed out waiting for {what}")
