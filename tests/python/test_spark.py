@@ -112,7 +112,7 @@ def standalone_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str
     """A Spark standalone master and two workers (1 core, 1 GB each) on 127.0.0.1, started from
     the pyspark installation (omphalos.engines.SparkCluster, as `make bench` starts it);
     everything started here is stopped afterwards."""
-    from omphalos.engines import EngineError, SparkCluster
+    from omphalos.pipeline.engines import EngineError, SparkCluster
 
     cluster = SparkCluster(tmp_path_factory.mktemp("spark-cluster"), workers=2, memory="1g")
     try:
