@@ -105,9 +105,7 @@ def contracts_from_manifest(manifest: Path) -> dict[str, TableContract]:
         for n in doc["nodes"].values()
         if n.get("resource_type") == "model" and n.get("package_name") == "omphalos"
     ]
-    return {
-        n["name"]: _contract(n) for n in sorted(nodes, key=lambda n: n["name"]) if _exported(n)
-    }
+    return {n["name"]: _contract(n) for n in sorted(nodes, key=lambda n: n["name"]) if _exported(n)}
 
 
 @functools.cache

@@ -319,8 +319,6 @@ def _summary(engine: Engine, marts: dict[str, pa.Table], top: int = 10) -> dict[
     }
 
 
-
-
 def make_engine(
     target: str,
     tmp: Path,
