@@ -17,8 +17,8 @@
     steps above, each only for the names its guard finds (most names are plain ASCII and skip all).
 -#}
 {% macro folded_names(relation, key_column, name_column) %}
-    {%- set fold_seed = omphalos._fold_seed() -%}
-    {%- set confusable_seed = omphalos._confusable_seed() -%}
+    {%- set fold_seed = omphalos.fold_seed_rows() -%}
+    {%- set confusable_seed = omphalos.confusable_seed_rows() -%}
     folded_marks as (
         select
             {{ key_column }} as name_key,

@@ -1,4 +1,4 @@
-"""Build the Unicode folding seeds used by name normalization (macros/normalize.sql).
+"""Build the Unicode folding seeds used by name normalization (macros/normalize.sql, macros/normalize/).
 
     python scripts/build_fold_seed.py          # rewrite seeds/fold_chars.csv, confusable_chars.csv
     python scripts/build_fold_seed.py --check  # exit 1 if the seeds differ from what it would write

@@ -3,7 +3,7 @@
     {{ return(adapter.dispatch('add_days', 'omphalos')(date_expr, days)) }}
 {% endmacro %}
 
-{% macro default__add_days(date_expr, days) %}{{ omphalos._unsupported('add_days') }}{% endmacro %}
+{% macro default__add_days(date_expr, days) %}{{ omphalos.unsupported_adapter('add_days') }}{% endmacro %}
 
 {% macro duckdb__add_days(date_expr, days) %}cast({{ date_expr }} + to_days(cast({{ days }} as integer)) as date){% endmacro %}
 

@@ -8,7 +8,7 @@
     {{ return(adapter.dispatch('damerau_levenshtein', 'omphalos')(a, b)) }}
 {% endmacro %}
 
-{% macro default__damerau_levenshtein(a, b) %}{{ omphalos._unsupported('damerau_levenshtein') }}{% endmacro %}
+{% macro default__damerau_levenshtein(a, b) %}{{ omphalos.unsupported_adapter('damerau_levenshtein') }}{% endmacro %}
 
 {% macro duckdb__damerau_levenshtein(a, b) %}damerau_levenshtein({{ a }}, {{ b }}){% endmacro %}
 

@@ -3,7 +3,7 @@
     {{- return(adapter.dispatch('double_type', 'omphalos')()) -}}
 {% endmacro %}
 
-{% macro default__double_type() %}{{ omphalos._unsupported('double_type') }}{% endmacro %}
+{% macro default__double_type() %}{{ omphalos.unsupported_adapter('double_type') }}{% endmacro %}
 
 {% macro duckdb__double_type() %}{{ return('double precision') }}{% endmacro %}
 

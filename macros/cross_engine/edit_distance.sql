@@ -6,7 +6,7 @@
     {{ return(adapter.dispatch('edit_distance', 'omphalos')(a, b)) }}
 {% endmacro %}
 
-{% macro default__edit_distance(a, b) %}{{ omphalos._unsupported('edit_distance') }}{% endmacro %}
+{% macro default__edit_distance(a, b) %}{{ omphalos.unsupported_adapter('edit_distance') }}{% endmacro %}
 
 {% macro duckdb__edit_distance(a, b) %}levenshtein({{ a }}, {{ b }}){% endmacro %}
 

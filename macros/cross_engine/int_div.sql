@@ -8,7 +8,7 @@
     {{- return(adapter.dispatch('int_div', 'omphalos')(numerator, denominator)) -}}
 {% endmacro %}
 
-{% macro default__int_div(numerator, denominator) %}{{ omphalos._unsupported('int_div') }}{% endmacro %}
+{% macro default__int_div(numerator, denominator) %}{{ omphalos.unsupported_adapter('int_div') }}{% endmacro %}
 
 {% macro duckdb__int_div(numerator, denominator) %}cast(({{ numerator }}) // ({{ denominator }}) as bigint){% endmacro %}
 

@@ -3,7 +3,7 @@
     {{ return(adapter.dispatch('jaro_winkler', 'omphalos')(a, b)) }}
 {% endmacro %}
 
-{% macro default__jaro_winkler(a, b) %}{{ omphalos._unsupported('jaro_winkler') }}{% endmacro %}
+{% macro default__jaro_winkler(a, b) %}{{ omphalos.unsupported_adapter('jaro_winkler') }}{% endmacro %}
 
 {% macro duckdb__jaro_winkler(a, b) %}jaro_winkler_similarity({{ a }}, {{ b }}){% endmacro %}
 

@@ -3,7 +3,7 @@
     {{- return(adapter.dispatch('map_words', 'omphalos')(expr, var, body)) -}}
 {% endmacro %}
 
-{% macro default__map_words(expr, var, body) %}{{ omphalos._unsupported('map_words') }}{% endmacro %}
+{% macro default__map_words(expr, var, body) %}{{ omphalos.unsupported_adapter('map_words') }}{% endmacro %}
 
 {% macro duckdb__map_words(expr, var, body) -%}
 array_to_string(list_transform(string_split({{ expr }}, ' '), lambda {{ var }}: {{ body }}), ' ')

@@ -7,7 +7,7 @@
     {{- return(adapter.dispatch('materialized_cte', 'omphalos')()) -}}
 {% endmacro %}
 
-{% macro default__materialized_cte() %}{{ omphalos._unsupported('materialized_cte') }}{% endmacro %}
+{% macro default__materialized_cte() %}{{ omphalos.unsupported_adapter('materialized_cte') }}{% endmacro %}
 
 {% macro duckdb__materialized_cte() %}{% endmacro %}
 

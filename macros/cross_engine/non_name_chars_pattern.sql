@@ -7,7 +7,7 @@
     {{- return(adapter.dispatch('non_name_chars_pattern', 'omphalos')()) -}}
 {% endmacro %}
 
-{% macro default__non_name_chars_pattern() %}{{ omphalos._unsupported('non_name_chars_pattern') }}{% endmacro %}
+{% macro default__non_name_chars_pattern() %}{{ omphalos.unsupported_adapter('non_name_chars_pattern') }}{% endmacro %}
 
 {% macro duckdb__non_name_chars_pattern() %}{{ return('[^a-z0-9\\p{L}\\p{M}]+') }}{% endmacro %}
 

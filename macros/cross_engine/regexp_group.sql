@@ -3,7 +3,7 @@
     {{ return(adapter.dispatch('regexp_group', 'omphalos')(expr, pattern)) }}
 {% endmacro %}
 
-{% macro default__regexp_group(expr, pattern) %}{{ omphalos._unsupported('regexp_group') }}{% endmacro %}
+{% macro default__regexp_group(expr, pattern) %}{{ omphalos.unsupported_adapter('regexp_group') }}{% endmacro %}
 
 {% macro duckdb__regexp_group(expr, pattern) %}regexp_extract({{ expr }}, '{{ pattern }}', 1){% endmacro %}
 

@@ -3,7 +3,7 @@
     {{ return(adapter.dispatch('regexp_matches', 'omphalos')(expr, pattern)) }}
 {% endmacro %}
 
-{% macro default__regexp_matches(expr, pattern) %}{{ omphalos._unsupported('regexp_matches') }}{% endmacro %}
+{% macro default__regexp_matches(expr, pattern) %}{{ omphalos.unsupported_adapter('regexp_matches') }}{% endmacro %}
 
 {% macro duckdb__regexp_matches(expr, pattern) %}regexp_matches({{ expr }}, '{{ pattern }}'){% endmacro %}
 

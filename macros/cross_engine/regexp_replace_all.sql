@@ -3,7 +3,7 @@
     {{ return(adapter.dispatch('regexp_replace_all', 'omphalos')(expr, pattern, replacement)) }}
 {% endmacro %}
 
-{% macro default__regexp_replace_all(expr, pattern, replacement) %}{{ omphalos._unsupported('regexp_replace_all') }}{% endmacro %}
+{% macro default__regexp_replace_all(expr, pattern, replacement) %}{{ omphalos.unsupported_adapter('regexp_replace_all') }}{% endmacro %}
 
 {% macro duckdb__regexp_replace_all(expr, pattern, replacement) %}regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g'){% endmacro %}
 

@@ -3,7 +3,7 @@
     {{ return(adapter.dispatch('sha256_hex', 'omphalos')(expr)) }}
 {% endmacro %}
 
-{% macro default__sha256_hex(expr) %}{{ omphalos._unsupported('sha256_hex') }}{% endmacro %}
+{% macro default__sha256_hex(expr) %}{{ omphalos.unsupported_adapter('sha256_hex') }}{% endmacro %}
 
 {% macro duckdb__sha256_hex(expr) %}sha256({{ expr }}){% endmacro %}
 

@@ -3,7 +3,7 @@
     {{ return(adapter.dispatch('sort_tokens', 'omphalos')(expr)) }}
 {% endmacro %}
 
-{% macro default__sort_tokens(expr) %}{{ omphalos._unsupported('sort_tokens') }}{% endmacro %}
+{% macro default__sort_tokens(expr) %}{{ omphalos.unsupported_adapter('sort_tokens') }}{% endmacro %}
 
 {% macro duckdb__sort_tokens(expr) %}array_to_string(list_sort(string_split({{ expr }}, ' ')), ' '){% endmacro %}
 

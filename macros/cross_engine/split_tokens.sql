@@ -3,7 +3,7 @@
     {{ return(adapter.dispatch('split_tokens', 'omphalos')(expr)) }}
 {% endmacro %}
 
-{% macro default__split_tokens(expr) %}{{ omphalos._unsupported('split_tokens') }}{% endmacro %}
+{% macro default__split_tokens(expr) %}{{ omphalos.unsupported_adapter('split_tokens') }}{% endmacro %}
 
 {% macro duckdb__split_tokens(expr) %}string_split({{ expr }}, ' '){% endmacro %}
 

@@ -3,7 +3,7 @@
     {{ return(adapter.dispatch('string_agg_sorted', 'omphalos')(expr, delimiter)) }}
 {% endmacro %}
 
-{% macro default__string_agg_sorted(expr, delimiter) %}{{ omphalos._unsupported('string_agg_sorted') }}{% endmacro %}
+{% macro default__string_agg_sorted(expr, delimiter) %}{{ omphalos.unsupported_adapter('string_agg_sorted') }}{% endmacro %}
 
 {#- duckdb: an ordered string_agg(distinct ...) is several times slower than sorting a list -#}
 {% macro duckdb__string_agg_sorted(expr, delimiter) -%}

@@ -3,7 +3,7 @@
     {{- return(adapter.dispatch('string_type', 'omphalos')()) -}}
 {% endmacro %}
 
-{% macro default__string_type() %}{{ omphalos._unsupported('string_type') }}{% endmacro %}
+{% macro default__string_type() %}{{ omphalos.unsupported_adapter('string_type') }}{% endmacro %}
 
 {% macro duckdb__string_type() %}{{ return('varchar') }}{% endmacro %}
 

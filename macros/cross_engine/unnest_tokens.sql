@@ -6,7 +6,7 @@
     {{ return(adapter.dispatch('unnest_tokens', 'omphalos')(expr)) }}
 {% endmacro %}
 
-{% macro default__unnest_tokens(expr) %}{{ omphalos._unsupported('unnest_tokens') }}{% endmacro %}
+{% macro default__unnest_tokens(expr) %}{{ omphalos.unsupported_adapter('unnest_tokens') }}{% endmacro %}
 
 {% macro duckdb__unnest_tokens(expr) %}unnest({{ omphalos.split_tokens(expr) }}){% endmacro %}
 

@@ -8,7 +8,7 @@
 {% endmacro %}
 
 {% macro default__create_udfs() %}
-    {{ omphalos._unsupported('create_udfs') }}
+    {{ omphalos.unsupported_adapter('create_udfs') }}
 {% endmacro %}
 
 {% macro duckdb__create_udfs() %}

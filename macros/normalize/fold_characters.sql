@@ -12,11 +12,11 @@
 -#}
 
 {#- Seed fold_chars, read once per model (compile time). -#}
-{% macro _fold_seed() %}
-    {{ return(omphalos._seed_rows('fold_chars', ['source_char', 'folded', 'kind', 'codepoints'], 'codepoints')) }}
+{% macro fold_seed_rows() %}
+    {{ return(omphalos.seed_rows('fold_chars', ['source_char', 'folded', 'kind', 'codepoints'], 'codepoints')) }}
 {% endmacro %}
 
-{#- Rows (source_char, folded, codepoints) of one kind of seed fold_chars (rows: _fold_seed()). -#}
+{#- Rows (source_char, folded, codepoints) of one kind of seed fold_chars (rows: fold_seed_rows()). -#}
 {% macro _fold_rows(rows, kind) %}
     {%- set out = [] -%}
     {%- for r in rows -%}
@@ -73,7 +73,7 @@
 {% macro fold_marks(expr, fold_seed) %}
     {%- set ns = namespace(sql=expr) -%}
     {%- for src, composed, _cp in omphalos._fold_rows(fold_seed, 'compose') -%}
-        {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ omphalos._sql_literal(src) ~ ", " ~ omphalos._sql_literal(composed) ~ ")" -%}
+        {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ omphalos.sql_literal(src) ~ ", " ~ omphalos.sql_literal(composed) ~ ")" -%}
     {%- endfor -%}
     {{ omphalos.regexp_replace_all(ns.sql, omphalos._char_class(omphalos._fold_rows(fold_seed, 'ignorable') + omphalos._fold_rows(fold_seed, 'mark')), '') }}
 {%- endmacro %}
@@ -91,8 +91,8 @@
         {%- if folded | length == 1 -%}
             {%- do single_from.append(src) -%}{%- do single_to.append(folded) -%}
         {%- else -%}
-            {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ omphalos._sql_literal(src) ~ ", " ~ omphalos._sql_literal(folded) ~ ")" -%}
+            {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ omphalos.sql_literal(src) ~ ", " ~ omphalos.sql_literal(folded) ~ ")" -%}
         {%- endif -%}
     {%- endfor -%}
-    translate({{ ns.sql }}, {{ omphalos._sql_literal(single_from | join('')) }}, {{ omphalos._sql_literal(single_to | join('')) }})
+    translate({{ ns.sql }}, {{ omphalos.sql_literal(single_from | join('')) }}, {{ omphalos.sql_literal(single_to | join('')) }})
 {%- endmacro %}

@@ -17,12 +17,12 @@
 {% endmacro %}
 
 {#- Seed confusable_chars, read once per model (compile time). -#}
-{% macro _confusable_seed() %}
-    {{ return(omphalos._seed_rows('confusable_chars', ['source_char', 'latin', 'script', 'reverse'], 'script, source_char')) }}
+{% macro confusable_seed_rows() %}
+    {{ return(omphalos.seed_rows('confusable_chars', ['source_char', 'latin', 'script', 'reverse'], 'script, source_char')) }}
 {% endmacro %}
 
 {#-
-    translate() arguments from seed confusable_chars (rows: _confusable_seed()): to Latin (script
+    translate() arguments from seed confusable_chars (rows: confusable_seed_rows()): to Latin (script
     'cyrillic', 'greek' or both) or, reverse, from Latin to the look-alikes of one script.
     Returns (from, to).
 -#}
@@ -35,7 +35,7 @@
             {%- do src.append(r[1]) -%}{%- do dst.append(r[0]) -%}
         {%- endif -%}
     {%- endfor -%}
-    {{ return((omphalos._sql_literal(src | join('')), omphalos._sql_literal(dst | join('')))) }}
+    {{ return((omphalos.sql_literal(src | join('')), omphalos.sql_literal(dst | join('')))) }}
 {% endmacro %}
 
 {#-
@@ -70,7 +70,7 @@
     end
 {%- endmacro %}
 
-{#- confusable_word applied to each space-separated word of a name (rows: _confusable_seed()). -#}
+{#- confusable_word applied to each space-separated word of a name (rows: confusable_seed_rows()). -#}
 {% macro fold_confusables(expr, rows) %}
     {{- return(omphalos.map_words(expr, 'cf_w', omphalos.confusable_word('cf_w', rows))) -}}
 {% endmacro %}

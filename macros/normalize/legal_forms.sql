@@ -1,6 +1,6 @@
 {#- Regex alternation of legal forms (longest first), optionally only the unambiguous ones. -#}
 {% macro legal_form_alternation(unambiguous_only=false) %}
-    {%- set rows = omphalos._seed_rows('legal_forms', ['form', 'ambiguous'], 'length(form) desc, form') -%}
+    {%- set rows = omphalos.seed_rows('legal_forms', ['form', 'ambiguous'], 'length(form) desc, form') -%}
     {%- set forms = [] -%}
     {%- for r in rows -%}
         {%- if not (unambiguous_only and r[1]) -%}{%- do forms.append(r[0]) -%}{%- endif -%}
@@ -10,10 +10,10 @@
 
 {#- CASE expression mapping a legal form (as matched) to its generic class. -#}
 {% macro legal_form_generic(expr) %}
-    {%- set rows = omphalos._seed_rows('legal_forms', ['form', 'generic'], 'form') -%}
+    {%- set rows = omphalos.seed_rows('legal_forms', ['form', 'generic'], 'form') -%}
     case {{ expr }}
     {%- for r in rows %}
-        when {{ omphalos._sql_literal(r[0]) }} then {{ omphalos._sql_literal(r[1]) }}
+        when {{ omphalos.sql_literal(r[0]) }} then {{ omphalos.sql_literal(r[1]) }}
     {%- endfor %}
     end
 {% endmacro %}
@@ -26,7 +26,7 @@
 -#}
 {% macro legal_form_words() %}
     {%- set ordinary = ['open', 'closed', 'free', 'zone', 'public', 'private', 'offshore', 'sanayi', 'ticaret'] -%}
-    {%- set rows = omphalos._seed_rows('legal_forms', ['form'], 'form') -%}
+    {%- set rows = omphalos.seed_rows('legal_forms', ['form'], 'form') -%}
     {%- set words = [] -%}
     {%- for r in rows -%}
         {%- set parts = r[0].split(' ') -%}

@@ -3,11 +3,11 @@
     implementation): normalized_names.sql runs the steps; each other file is one kind of step.
 
     Reference data lives in seeds (fold_chars, confusable_chars, translit_chars, legal_forms). The
-    normalization macros read a seed at compile time (_seed_rows, here) and inline it into the SQL
+    normalization macros read a seed at compile time (seed_rows, here) and inline it into the SQL
     as literals (the builders below): a pattern or map read from a table column at run time is
     ~60x slower in DuckDB.
 -#}
-{% macro _seed_rows(seed_name, columns, order_by) %}
+{% macro seed_rows(seed_name, columns, order_by) %}
     {#-
         In a unit test, ref() of any input (seeds too) is the test's fixture: a CTE of the test
         query, which this separate compile-time query cannot see, and ref() of a seed the test does
@@ -40,14 +40,14 @@
     {{ return(result.rows) }}
 {% endmacro %}
 
-{%- macro _sql_literal(value) -%}
+{%- macro sql_literal(value) -%}
 '{{ (value or '') | replace("'", "''") }}'
 {%- endmacro -%}
 
 {#- A SQL IN-list, '(...)', of text literals (compile time). -#}
 {% macro sql_in_list(values) %}
     {%- set quoted = [] -%}
-    {%- for v in values -%}{%- do quoted.append(omphalos._sql_literal(v)) -%}{%- endfor -%}
+    {%- for v in values -%}{%- do quoted.append(omphalos.sql_literal(v)) -%}{%- endfor -%}
     ({{ quoted | join(', ') if quoted else "''" }})
 {%- endmacro %}
 
@@ -61,6 +61,6 @@
 {#- A one-column VALUES list, '(values (...), (...))', of text literals (compile time). -#}
 {% macro sql_values(values) %}
     {%- set rows = [] -%}
-    {%- for v in values -%}{%- do rows.append('(' ~ omphalos._sql_literal(v) ~ ')') -%}{%- endfor -%}
+    {%- for v in values -%}{%- do rows.append('(' ~ omphalos.sql_literal(v) ~ ')') -%}{%- endfor -%}
     (values {{ rows | join(', ') if rows else "('')" }})
 {%- endmacro %}

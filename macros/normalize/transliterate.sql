@@ -3,7 +3,7 @@
     transliterations (zh, shch, ss, ...) through replace(), characters that map to nothing removed.
 -#}
 {% macro transliterate(expr) %}
-    {%- set rows = omphalos._seed_rows('translit_chars', ['source_char', 'latin'], 'source_char') -%}
+    {%- set rows = omphalos.seed_rows('translit_chars', ['source_char', 'latin'], 'source_char') -%}
     {%- set single_from = [] -%}{%- set single_to = [] -%}
     {%- set multi = [] -%}{%- set dropped = [] -%}
     {%- for r in rows -%}
@@ -18,10 +18,10 @@
     {%- endfor -%}
     {%- set ns = namespace(sql=expr) -%}
     {%- for src, latin in multi -%}
-        {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ omphalos._sql_literal(src) ~ ", " ~ omphalos._sql_literal(latin) ~ ")" -%}
+        {%- set ns.sql = "replace(" ~ ns.sql ~ ", " ~ omphalos.sql_literal(src) ~ ", " ~ omphalos.sql_literal(latin) ~ ")" -%}
     {%- endfor -%}
     {%- if single_from -%}
-        {%- set ns.sql = "translate(" ~ ns.sql ~ ", " ~ omphalos._sql_literal(single_from | join('') ~ dropped | join('')) ~ ", " ~ omphalos._sql_literal(single_to | join('')) ~ ")" -%}
+        {%- set ns.sql = "translate(" ~ ns.sql ~ ", " ~ omphalos.sql_literal(single_from | join('') ~ dropped | join('')) ~ ", " ~ omphalos.sql_literal(single_to | join('')) ~ ")" -%}
     {%- endif -%}
     {{ ns.sql }}
 {% endmacro %}

@@ -9,11 +9,13 @@ templating context (`library_path` in .sqlfluff; every public name here becomes 
 - `adapter.dispatch(name, 'omphalos')`: resolves to `duckdb__<name>` (else `default__<name>`),
   `adapter.type()` is 'duckdb';
 - `var(name, default)`: the value from dbt_project.yml `vars:` (real numbers, so arithmetic works);
-- `execute` and `run_query(sql)`: `run_query` answers the seed look-ups of macros/normalize.sql
+- `execute` and `run_query(sql)`: `run_query` answers the seed look-ups of macros/normalize/
   from the seed CSV files, so the SQL renders exactly as dbt renders it;
 - `ref(...)`: as sqlfluff's own (renders the model name), but a relation that is not a CTE (sqlfluff's
-  answers True to every `is_*` attribute, which would send macros/normalize.sql down its unit-test
+  answers True to every `is_*` attribute, which would send macros/normalize/seed_literals.sql down its unit-test
   branch);
+- `dbt`: the cross-database macros of dbt's global project the models call (`dbt.concat`), as
+  dbt renders them for DuckDB;
 - `target`, `exceptions`: minimal.
 
 dbt never reads this file (it reads only .sql and .yml under macro-paths). Nothing here runs in a
@@ -42,7 +44,7 @@ class _ProjectNamespace:
     """`omphalos.x` -> the macro `x` of the calling template's context.
 
     Attribute access raises, so the sandbox falls back to item access, which it allows for
-    names with a leading underscore too (`omphalos._seed_rows`).
+    names with a leading underscore too (`omphalos._undoubled`).
     """
 
     def __init__(self, name):
@@ -167,7 +169,15 @@ def run_query(sql):
     return _Table([tuple(_cell(row[c]) for c in columns) for row in rows])
 
 
+class _DbtNamespace:
+    """`dbt.concat(fields)`: dbt's default__concat, which dbt-duckdb uses (`a || b || ...`)."""
+
+    def concat(self, fields):
+        return " || ".join(fields)
+
+
 omphalos = _ProjectNamespace("omphalos")
+dbt = _DbtNamespace()
 adapter = _Adapter()
 target = _Target()
 exceptions = _Exceptions()

@@ -25,7 +25,28 @@ controlled as (
 )
 
 select
-    shipments.*,
+    shipments.shipment_id,
+    shipments.ship_date,
+    shipments.shipper_name,
+    shipments.shipper_address,
+    shipments.shipper_country,
+    shipments.consignee_name,
+    shipments.consignee_address,
+    shipments.consignee_country,
+    shipments.notify_party_name,
+    shipments.notify_party_country,
+    shipments.origin_country,
+    shipments.transit_country,
+    shipments.destination_country,
+    shipments.hs_code,
+    shipments.hs_chapter,
+    shipments.goods_description,
+    shipments.value_usd,
+    shipments.shipper_kind,
+    shipments.consignee_kind,
+    shipments.notify_party_kind,
+    shipments.vessel_name,
+    shipments.vessel_imo,
     controlled.hs_chapter is not null as is_controlled_goods,
     controlled.control_basis
 from shipments

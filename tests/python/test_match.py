@@ -10,8 +10,10 @@ from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
 
+import duckdb
 import pytest
 from conftest import shared_data
+from test_dbt_project import declared_columns
 
 from omphalos.cli.app import main
 from omphalos.pipeline.match import (
@@ -85,6 +87,24 @@ def registry(tmp_path_factory: pytest.TempPathFactory, cache_dir: Path) -> Path:
     assert first["cache"]["state"] == "built"
     assert first["candidates"][0]["entity_id"] == "T-1"
     return folder
+
+
+def test_match_models_have_their_declared_columns(registry: Path, cache_dir: Path) -> None:
+    """The match models (disabled in a run, built in the cache) have exactly the columns their
+    properties declare, each described (test_dbt_project checks the run's models)."""
+    declared = declared_columns()
+    (warehouse,) = cache_dir.rglob("match.duckdb")
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        rows = con.execute(
+            "select table_name, list(column_name) from information_schema.columns "
+            "where table_schema like '%match' group by 1"
+        ).fetchall()
+    finally:
+        con.close()
+    assert {name for name, _ in rows} == {"match_candidates", "match_registry_block_keys"}
+    for name, columns in rows:
+        assert set(columns) == set(declared[("model", name)]), name
 
 
 EVASIONS = [
