@@ -34,6 +34,12 @@
 {% macro duckdb__regexp_replace_all(expr, pattern, replacement) %}regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g'){% endmacro %}
 {% macro postgres__regexp_replace_all(expr, pattern, replacement) %}regexp_replace({{ expr }}, '{{ pattern }}', '{{ replacement }}', 'g'){% endmacro %}
 
+{#- The text of group n of the match, in a replacement of regexp_replace_all. -#}
+{% macro regexp_backref(n) %}
+    {{ return(adapter.dispatch('regexp_backref', 'omphalos')(n)) }}
+{% endmacro %}
+{% macro default__regexp_backref(n) %}{{ return('\\' ~ n) }}{% endmacro %}
+
 {#- Space-separated tokens of expr, sorted in byte order, joined by one space. -#}
 {% macro sort_tokens(expr) %}
     {{ return(adapter.dispatch('sort_tokens', 'omphalos')(expr)) }}
@@ -182,6 +188,7 @@ array_to_string(list_sort(list_distinct(list({{ expr }}) filter (where ({{ expr 
 {%- endmacro %}
 {% macro spark__regexp_group(expr, pattern) %}regexp_extract({{ expr }}, {{ omphalos.spark__regex_literal(pattern) }}, 1){% endmacro %}
 {% macro spark__regexp_replace_all(expr, pattern, replacement) %}regexp_replace({{ expr }}, {{ omphalos.spark__regex_literal(pattern) }}, '{{ replacement }}'){% endmacro %}
+{% macro spark__regexp_backref(n) %}{{ return('$' ~ n) }}{% endmacro %}
 {% macro spark__regexp_matches(expr, pattern) %}regexp_like({{ expr }}, {{ omphalos.spark__regex_literal(pattern) }}){% endmacro %}
 {#- split() takes a regular expression; a single space is one. Strings compare in byte order. -#}
 {% macro spark__split_tokens(expr) %}split({{ expr }}, ' ', -1){% endmacro %}
