@@ -11,8 +11,8 @@ from typing import Any
 import duckdb
 import yaml
 
-from omphalos.export import contracts, contracts_from_manifest
-from omphalos.paths import project_root
+from omphalos.pipeline.export import contracts, contracts_from_manifest
+from omphalos.pipeline.paths import project_root
 
 
 def _properties() -> list[tuple[Path, dict[str, Any]]]:
