@@ -20,10 +20,6 @@
         {{ omphalos.scoring_pairs_numbered(candidates, 'int_name_keys_numbered') }}
     ),
 
-    int_name_pairs_romanized as {% if m %}{{ m }} {% endif %}(
-        {{ omphalos.scoring_pairs_romanized('int_name_pairs_numbered', 'int_name_keys_numbered') }}
-    ),
-
     int_name_vocabulary as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_vocabulary('int_name_keys_numbered', token_weights) }}
     ),
@@ -46,8 +42,7 @@
 
     int_name_pairs_bounded as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_pairs_bounded(
-            'int_name_pairs_numbered', 'int_name_tokens_listed', 'int_name_pair_token_matches',
-            'int_name_pairs_romanized', min_score
+            'int_name_pairs_numbered', 'int_name_tokens_listed', 'int_name_pair_token_matches', min_score
         ) }}
     ),
 
@@ -58,9 +53,7 @@
     ),
 
     int_name_pair_scores as {% if m %}{{ m }} {% endif %}(
-        {{ omphalos.scoring_pair_scores(
-            'int_name_pair_coverage', 'int_name_keys_numbered', 'int_name_pairs_romanized'
-        ) }}
+        {{ omphalos.scoring_pair_scores('int_name_pair_coverage', 'int_name_keys_numbered') }}
     ),
 
     name_scores as {% if m %}{{ m }} {% endif %}(

@@ -26,8 +26,7 @@ reference as (
 
     select
         token,
-        reference_count,
-        family_count
+        reference_count
     from {{ ref('name_token_frequencies') }}
 
 ),
