@@ -125,13 +125,26 @@ def test_the_sealed_run_selector_is_every_enabled_node_but_unit_tests(sealed_run
     manifest = _run_manifest(sealed_run)
     assert manifest["selectors"]["sealed_run"]["name"] == "sealed_run"
     nodes = manifest["nodes"]
+    results = json.loads(
+        (sealed_run / "dbt" / "target" / "run_results.json").read_text(encoding="utf-8")
+    )
+    built = {r["unique_id"] for r in results["results"]}
     expected = {
         uid
         for uid, node in nodes.items()
         if node["resource_type"] in ("model", "seed", "snapshot")
         or (  # a data test of enabled models (not one of a disabled match or eval model)
             node["resource_type"] == "test"
-            and all(d in nodes for d in node["depends_on"]["nodes"] if d.startswith("model."))
+            and any(
+                d.startswith(("model.", "source.", "seed.")) for d in node["depends_on"]["nodes"]
+            )
+            and all(
+                d in nodes
+                and (d in built or nodes[d]["config"].get("enabled", True))
+                and not nodes[d]["original_file_path"].startswith(("models/match/", "models/eval/"))
+                for d in node["depends_on"]["nodes"]
+                if d.startswith("model.")
+            )
         )
     }
     assert not any(uid.startswith("unit_test.") for uid in manifest["nodes"])
