@@ -72,8 +72,9 @@ postgres: ## start the local PostgreSQL server if it is installed and stopped
 	@bash scripts/ensure_postgres.sh
 
 .PHONY: pytest
-pytest: $(STAMP) ## the Python test suite
-	$(BIN)/pytest
+PYTEST_WORKERS ?= 2
+pytest: $(STAMP) ## the Python test suite, PYTEST_WORKERS=2 processes (pytest-xdist, one module per worker)
+	$(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile --durations=25
 
 .PHONY: test
 .PHONY: ci-extras

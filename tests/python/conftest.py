@@ -11,6 +11,15 @@ from omphalos.tools.generate import generate
 
 SHARED_DATA = Path(__file__).resolve().parents[2].parent / "shared" / "data"
 
+#: The longest test modules (a Spark run each, minutes): collected first, so that `make test`'s
+#: two workers (pytest-xdist, --dist loadfile) start one each and the rest fills in around them.
+LONGEST_FIRST = ("test_spark.py", "test_engines_demo.py")
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.path.name not in LONGEST_FIRST)
+
+
 CONFIG_TEMPLATE = """\
 name: {name}
 as_of_date: "2026-10-31"
