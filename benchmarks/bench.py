@@ -797,7 +797,7 @@ def main() -> int:
         }
     out.write_text(json.dumps(doc, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     print(
-        f"{'target':<9} {'shipments':>10} {'registry':<28} {'names':>7} {'end-to-end s':>12} "
+        f"{'target':<9} {'shipments':>10} {'registry':<28} {'names':>7} {'end-to-end s':>12} {'cpu s':>7} "
         f"{'admit s':>7} {'dbt s':>7} {'verify s':>8} {'peak MB':>8} {'+server':>8} "
         f"{'limit s':>7} {'x limit':>7} {'x duckdb':>8} {'MATCH':>7}  payload root"
     )
