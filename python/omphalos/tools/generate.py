@@ -15,6 +15,7 @@ pyarrow compute, so apart from formatting the shipment ids no Python code runs p
 from __future__ import annotations
 
 import bisect
+import csv
 import datetime as dt
 import itertools
 import math
@@ -535,6 +536,9 @@ class _Name:
     tokens: tuple[str, ...]
     legal: str | None = None
     legal_front: bool = False
+    # a listed person name written surname first ("SOBOLEV, Viktor Ivanovich"): how many of the
+    # tokens are the surname (0: display order, given names first, as the generator writes them)
+    surname_tokens: int = 0
 
     def render(self) -> str:
         core = " ".join(self.tokens)
@@ -759,9 +763,15 @@ class _Entity:
     weak: str | None = None
     remarks: str | None = None
     identifiers: list[tuple[str, str, str | None]] = field(default_factory=list)
+    # an entity of an existing registry (`generate --registry`): its names as listed, and the
+    # listed spelling of each parsed name
+    listed: tuple[str, ...] = ()
+    texts: dict[_Name, str] = field(default_factory=dict)
 
     def names(self) -> list[str]:
         """The listed names, weak alias excluded."""
+        if self.listed:
+            return list(self.listed)
         names = [self.primary.render(), *(a.render() for a in self.aliases)]
         if self.cyrillic:
             names.append(self.cyrillic)
@@ -769,6 +779,10 @@ class _Entity:
 
     def norms(self) -> set[str]:
         return {_norm(n) for n in self.names()}
+
+    def text(self, name: _Name) -> str:
+        """A name as the registry writes it (an existing registry's spelling, else rendered)."""
+        return self.texts.get(name) or name.render()
 
 
 def _drop_one(key: tuple[str, ...]) -> Iterator[tuple[str, ...]]:
@@ -1126,7 +1140,10 @@ def _word_order(name: _Name, ent: _Entity, rng: Random) -> str | None:
     tokens = list(name.tokens)
     if len(tokens) < 2:
         return None
-    if ent.kind == "person":
+    if ent.kind == "person" and name.surname_tokens:  # listed surname first: given names first
+        k = name.surname_tokens
+        reordered = [*tokens[k:], *tokens[:k]]
+    elif ent.kind == "person":
         head = tokens[-1] + ("," if rng.random() < 0.5 else "")
         reordered = [head, *tokens[:-1]]
     else:
@@ -1145,6 +1162,11 @@ def _legal_form(name: _Name, ent: _Entity, rng: Random) -> str | None:
     options = [replace(name, legal=alt) for alt in LEGAL_SWAP.get(name.legal, ())]
     if name.legal in LEGAL_SPELLED:
         options.append(replace(name, legal=LEGAL_SPELLED[name.legal], legal_front=False))
+    if ent.listed:  # a listed spelled-out form (LIMITED LIABILITY COMPANY) abbreviated (LLC, OOO)
+        options.extend(
+            replace(name, legal=abbr, legal_front=abbr in FRONT_LEGAL and name.legal_front)
+            for abbr in SPELLED_ABBREVIATIONS.get(name.legal, ())
+        )
     options.append(replace(name, legal=None))
     options.append(replace(name, legal_front=not name.legal_front))
     return rng.choice(options).render()
@@ -1167,7 +1189,11 @@ def _missing_token(name: _Name, ent: _Entity, rng: Random) -> str | None:
     tokens = name.tokens
     if len(tokens) < 3:
         return None
-    if ent.kind == "person":
+    if ent.kind == "person" and name.surname_tokens:  # a second given name or patronymic
+        if len(tokens) < name.surname_tokens + 2:
+            return None
+        i = rng.randrange(name.surname_tokens + 1, len(tokens))
+    elif ent.kind == "person":
         i = rng.randrange(1, len(tokens) - 1)
     else:
         distinct = [k for k, t in enumerate(tokens) if t not in GENERIC_WORDS]
@@ -1236,7 +1262,7 @@ def _true_variant(rng: Random, ent: _Entity, reg: _Registry) -> tuple[str, str]:
             text = VARIATION_FUNCS[variation](base, ent, rng)
             if text is not None and _acceptable(text, ent, reg, variation):
                 return text, variation
-    return names[0].render(), "exact"
+    return ent.text(names[0]), "exact"
 
 
 def _acceptable(text: str, ent: _Entity, reg: _Registry, variation: str) -> bool:
@@ -1271,7 +1297,8 @@ def _lookalike(rng: Random, ent: _Entity) -> str | None:
         style = CULTURES[ent.culture].person_style
         pools = {"ru": RU_GIVEN_M, "fa": FA_GIVEN, "ar": AR_GIVEN, "cn": CN_GIVEN, "kp": KP_GIVEN}
         pools |= {"es": ES_GIVEN, "tr": TR_GIVEN, "mm": MM_NAMES}
-        i = 1 if style in ("cn", "kp") else 0  # keep the surname, change the given name
+        # keep the surname, change the (first) given name
+        i = name.surname_tokens or (1 if style in ("cn", "kp") else 0)
         tokens[i] = _pick(rng, pools[style], tokens)
         return _Name(tuple(tokens)).render()
     distinct = [k for k, t in enumerate(tokens) if t not in GENERIC_WORDS and t.isalpha()]
@@ -1456,7 +1483,10 @@ def _vessel_plants(
 ) -> list[_Plant]:
     """Shipments carried by listed vessels (true matches) and by ships that only share a listed
     vessel's name (another IMO number: look-alikes)."""
-    vessels = [e for e in reg.entities if e.kind == "vessel" and e.identifiers]
+    # a vessel of an existing registry may have no IMO number: planted by name alone, and never
+    # as a look-alike (another IMO number contradicts nothing the list says)
+    vessels = [e for e in reg.entities if e.kind == "vessel" and (e.identifiers or e.listed)]
+    numbered = [e for e in vessels if e.identifiers]
     if n == 0 or not vessels or not pool.vessel_names:
         return []
     n_true = round(n * VESSEL_MATCH_RATE)
@@ -1466,9 +1496,11 @@ def _vessel_plants(
     weights = [w for _, w in VESSEL_VARIATIONS]
     plants = []
     for i, row in enumerate(rows):
-        ent = rng.choice(vessels)
-        imo = ent.identifiers[0][1]
-        listed = rng.choice([ent.primary, *ent.aliases]).render()
+        if i >= n_true and not numbered:
+            break
+        ent = rng.choice(numbered if i >= n_true else vessels)
+        imo = ent.identifiers[0][1] if ent.identifiers else None
+        listed = ent.text(rng.choice([ent.primary, *ent.aliases]))
         if i >= n_true:
             other = _unique_value(reg, lambda: _imo(rng))
             plants.append(
@@ -1486,6 +1518,8 @@ def _vessel_plants(
             )
             continue
         variation = rng.choices(names, weights=weights)[0]
+        if imo is None:
+            variation = "vessel_name_only"
         if variation == "vessel_renamed":
             text, number = pool.vessel_names[rng.randrange(len(pool.vessel_names))], imo
         elif variation == "vessel_name_only":
@@ -1520,7 +1554,7 @@ def _hot_plants(
         return []
     spellings = []
     for ent in hot:
-        names = [(ent.primary.render(), "exact")]
+        names = [(ent.text(ent.primary), "exact")]
         names.extend(_true_variant(rng, ent, reg) for _ in range(2))
         country = ent.countries[0]
         spellings.append((ent, names, country, _plant_address(rng, country, pool)))
@@ -1796,6 +1830,249 @@ def _truth_table(plants: list[_Plant], id_width: int) -> pa.Table:
 
 
 # --------------------------------------------------------------------------------------------
+# A feed against an existing registry (`generate --registry DIR`)
+# --------------------------------------------------------------------------------------------
+
+REGISTRY_CSV = {
+    "registry_entities": ("entity_id", "entity_kind", "primary_name", "countries", "programs"),
+    "registry_names": ("entity_id", "name", "name_type", "script"),
+    "registry_identifiers": ("entity_id", "id_type", "id_value"),
+}
+PLANTED_KINDS = (*PARTY_KINDS, "vessel")
+
+
+# Russian legal forms as OFAC romanizes them, and their abbreviations.
+RU_SPELLED: dict[str, tuple[str, ...]] = {
+    "OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTYU": ("OOO", "LLC"),
+    "OBSHCHESTVO S OGRANICHENNOI OTVETSTVENNOSTIU": ("OOO", "LLC"),
+    "AKTSIONERNOE OBSHCHESTVO": ("AO", "JSC"),
+    "OTKRYTOE AKTSIONERNOE OBSHCHESTVO": ("OAO", "OJSC"),
+    "ZAKRYTOE AKTSIONERNOE OBSHCHESTVO": ("ZAO", "CJSC"),
+    "PUBLICHNOE AKTSIONERNOE OBSHCHESTVO": ("PAO", "PJSC"),
+}
+
+
+def _legal_forms() -> tuple[frozenset[str], frozenset[str]]:
+    """Every legal form the generator knows (normalized), and those also written before a name."""
+    forms: set[str] = set()
+    for culture in CULTURES.values():
+        forms.update(f for f in culture.legal_forms if f)
+    for legal in CLEAN_LEGAL.values():
+        forms.update(legal)
+    for key, alts in LEGAL_SWAP.items():
+        forms.add(key)
+        forms.update(alts)
+    forms.update(LEGAL_SPELLED.values())
+    forms.update(RU_SPELLED)
+    front = FRONT_LEGAL | frozenset(LEGAL_SPELLED.values()) | frozenset(RU_SPELLED)
+    return frozenset(_norm(f) for f in forms), frozenset(_norm(f) for f in front)
+
+
+LEGAL_FORMS, FRONT_FORMS = _legal_forms()
+MAX_LEGAL_TOKENS = max(len(f.split()) for f in LEGAL_FORMS)
+# A spelled-out legal form and the abbreviations written for it (LIMITED LIABILITY COMPANY:
+# LLC, OOO), for the legal-form variants of an existing registry's names.
+SPELLED_ABBREVIATIONS: dict[str, tuple[str, ...]] = {
+    **{
+        spelled: tuple(sorted(k for k, v in LEGAL_SPELLED.items() if v == spelled))
+        for spelled in sorted(set(LEGAL_SPELLED.values()))
+    },
+    **RU_SPELLED,
+}
+# The name style (culture) of a listed entity: from its first country the generator knows, else
+# from its first program that names a region (prefix match), else "eu" (international names).
+COUNTRY_CULTURES = {
+    "RU": "ru", "BY": "by", "IR": "ir", "CN": "cn", "HK": "hk", "KP": "kp", "SY": "sy",
+    "LB": "lb", "AE": "ae", "TR": "tr", "VE": "ve", "CU": "cu", "MM": "mm", "SG": "sea",
+    "MY": "sea",
+}  # fmt: skip
+PROGRAM_CULTURES: tuple[tuple[str, str], ...] = (
+    ("DPRK", "kp"), ("BELARUS", "by"), ("IRAN", "ir"), ("IFSR", "ir"), ("IRGC", "ir"),
+    ("IFCA", "ir"), ("HRIT-IR", "ir"), ("CAATSA - IRAN", "ir"), ("BURMA", "mm"), ("CUBA", "cu"),
+    ("VENEZUELA", "ve"), ("NICARAGUA", "ve"), ("SDNT", "ve"), ("ILLICIT-DRUGS", "ve"),
+    ("RUSSIA", "ru"), ("UKRAINE", "ru"), ("CAATSA - RUSSIA", "ru"), ("CYBER", "ru"),
+    ("ELECTION", "ru"), ("MAGNIT", "ru"), ("PEESA", "ru"), ("SYRIA", "sy"), ("HRIT-SY", "sy"),
+    ("LEBANON", "lb"), ("SDGT", "sy"), ("FTO", "sy"), ("IRAQ", "sy"), ("YEMEN", "sy"),
+    ("LIBYA", "sy"), ("SOMALIA", "sy"), ("SUDAN", "sy"), ("DARFUR", "sy"),
+)  # fmt: skip
+
+
+def _parse_org(text: str) -> _Name | None:
+    """A listed organization name as core tokens and the legal form it ends (or starts) with."""
+    tokens = _norm_tokens(text)
+    if not tokens:
+        return None
+    for k in range(min(MAX_LEGAL_TOKENS, len(tokens) - 1), 0, -1):
+        if " ".join(tokens[-k:]) in LEGAL_FORMS:
+            return _Name(tuple(tokens[:-k]), " ".join(tokens[-k:]))
+    for k in range(min(MAX_LEGAL_TOKENS, len(tokens) - 1), 0, -1):
+        if " ".join(tokens[:k]) in FRONT_FORMS:
+            return _Name(tuple(tokens[k:]), " ".join(tokens[:k]), legal_front=True)
+    return _Name(tuple(tokens))
+
+
+def _parse_person(text: str) -> _Name | None:
+    """A listed person name; OFAC writes SURNAME, Given Names (kept in that order)."""
+    surname, comma, given = text.partition(",")
+    if comma:
+        head, tail = _norm_tokens(surname), _norm_tokens(given)
+        if head and tail:
+            return _Name((*head, *tail), surname_tokens=len(head))
+    tokens = _norm_tokens(text)
+    return _Name(tuple(tokens)) if tokens else None
+
+
+def _parse_listed(text: str, kind: str) -> _Name | None:
+    if kind == "organization":
+        return _parse_org(text)
+    if kind == "person":
+        return _parse_person(text)
+    tokens = _norm_tokens(text)
+    return _Name(tuple(tokens)) if tokens else None
+
+
+def _listed_culture(kind: str, countries: list[str], programs: list[str], name: _Name) -> str:
+    if kind == "person" and name.tokens:
+        surname = name.tokens[0] if name.surname_tokens else name.tokens[-1]
+        if surname in CN_SURNAMES and len(name.tokens) <= 3:
+            return "cn"
+        if surname in KP_SURNAMES and any(p.startswith("DPRK") for p in programs):
+            return "kp"
+    for country in countries:
+        if country in COUNTRY_CULTURES:
+            return COUNTRY_CULTURES[country]
+    for program in programs:
+        for prefix, culture in PROGRAM_CULTURES:
+            if program.startswith(prefix):
+                return culture
+    return "eu"
+
+
+def _read_registry_csv(path: Path, needed: Sequence[str]) -> list[dict[str, str]]:
+    if not path.is_file():
+        raise ValueError(f"{path}: not found (a registry folder as `omphalos registry` writes it)")
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.DictReader(fh)
+        missing = [c for c in needed if c not in (reader.fieldnames or ())]
+        if missing:
+            raise ValueError(f"{path}: missing columns {', '.join(missing)}")
+        return [{c: row[c] or "" for c in needed} for row in reader]
+
+
+@dataclass
+class _Listed:
+    """An existing registry as the feed generator sees it."""
+
+    reg: _Registry  # plantable entities; owner: every strong name of every entity
+    parties: _Registry  # owner: the names of listed persons and organizations (clean parties)
+    kinds: dict[str, int]
+    shared_name: int  # entities that share a name with another entity: never planted
+    unparsed: int  # entities with no Latin-script name to vary: never planted
+
+
+def _load_registry(folder: Path) -> _Listed:
+    """Read registry_entities, registry_names and registry_identifiers (CSV) of `folder`."""
+    rows = {
+        name: _read_registry_csv(folder / f"{name}.csv", cols)
+        for name, cols in REGISTRY_CSV.items()
+    }
+    names: dict[str, list[tuple[str, str, str]]] = {}
+    owners: dict[tuple[str, ...], set[str]] = {}
+    for row in rows["registry_names"]:
+        eid, text = row["entity_id"], row["name"]
+        names.setdefault(eid, []).append((text, row["name_type"], row["script"]))
+        key = _key(text)
+        if key:
+            owners.setdefault(key, set()).add(eid)
+    imos: dict[str, list[str]] = {}
+    for row in rows["registry_identifiers"]:
+        if row["id_type"] == "IMO" and row["id_value"]:
+            imos.setdefault(row["entity_id"], []).append(row["id_value"])
+    listed = _Listed(_Registry(), _Registry(), dict.fromkeys(KINDS, 0), 0, 0)
+    for row in rows["registry_entities"]:
+        eid, kind = row["entity_id"], row["entity_kind"]
+        listed.kinds[kind] = listed.kinds.get(kind, 0) + 1
+        own = names.get(eid) or [(row["primary_name"], "primary", "latin")]
+        strong = [(t, nt, sc) for t, nt, sc in own if nt != "weak_alias"]
+        for text, _, _ in strong:
+            listed.reg.claim(text, eid)
+            if kind in PARTY_KINDS:
+                listed.parties.claim(text, eid)
+        listed.reg.id_values.update(imos.get(eid, ()))
+        if kind not in PLANTED_KINDS:
+            continue
+        if any(len(owners.get(_key(t), ())) > 1 for t, _, _ in own):
+            listed.shared_name += 1
+            continue
+        parsed = [
+            (text, name)
+            for text, name_type, script in sorted(strong, key=lambda n: n[1] != "primary")
+            if script in ("latin", "")
+            and (name := _parse_listed(text, kind)) is not None
+            and name.tokens
+        ]
+        if not parsed:
+            listed.unparsed += 1
+            continue
+        countries = [c for c in row["countries"].split(";") if c]
+        programs = [p for p in row["programs"].split(";") if p]
+        culture = _listed_culture(kind, countries, programs, parsed[0][1])
+        ent = _Entity(
+            eid,
+            kind,
+            culture,
+            parsed[0][1],
+            countries or [CULTURES[culture].home[0]],
+            programs,
+            aliases=[n for _, n in parsed[1:]],
+            identifiers=[("IMO", v, None) for v in imos.get(eid, ())] if kind == "vessel" else [],
+            listed=tuple(t for t, _, _ in strong),
+            texts={n: t for t, n in reversed(parsed)},
+        )
+        listed.reg.entities.append(ent)
+    return listed
+
+
+def _generate_for_registry(
+    out_dir: Path, registry: Path, *, shipments: int, seed: int, fmt: str, say: Progress
+) -> dict[str, object]:
+    """A feed and its truth against the entities of an existing registry (not written)."""
+    say(f"registry: reading {registry}")
+    listed = _load_registry(Path(registry))
+    reg = listed.reg
+    rng = Random(seed)
+    files: dict[str, int] = {}
+    pool_size = max(500, shipments // 20)
+    say(
+        f"feed: {len(reg.entities):,} listed entities to plant ({listed.shared_name:,} sharing a "
+        f"name with another entity left out); a pool of {pool_size:,} clean parties"
+    )
+    # clean parties avoid the listed persons' and organizations' names (a company that shares a
+    # listed vessel's name is a clean party: kinds tell them apart)
+    pool = _clean_pool(rng, pool_size, listed.parties)
+    plan = _plan_plants(rng, shipments, reg, pool)
+    vessel_rng = Random(f"{seed}:vessels")
+    _add_clean_vessels(vessel_rng, pool, reg, max(200, shipments // 100))
+    plan.plants = sorted(
+        plan.plants + _vessel_plants(vessel_rng, shipments, reg, pool, plan.plants),
+        key=lambda p: (p.row, p.role),
+    )
+    feed = _Feed.build(pool, shipments)
+    files["shipments"] = _write_shipments(rng, out_dir, fmt, shipments, feed, plan.plants, say)
+    files["truth"] = _write_table(out_dir, "truth", fmt, _truth_table(plan.plants, feed.id_width))
+    say(f"wrote shipments.{fmt} and truth.{fmt} into {out_dir} (registry not written)")
+    summary = _summary(reg, plan, files, seed=seed, fmt=fmt, out_dir=out_dir)
+    summary["registry"] = str(registry)
+    summary["entity_kinds"] = listed.kinds
+    summary["planted_from"] = {
+        "entities": len(reg.entities),
+        "shared_name_left_out": listed.shared_name,
+        "no_latin_name_left_out": listed.unparsed,
+    }
+    return summary
+
+
+# --------------------------------------------------------------------------------------------
 # Public API
 # --------------------------------------------------------------------------------------------
 
@@ -1808,10 +2085,13 @@ def generate(
     seed: int,
     fmt: str = "csv",
     progress: Callable[[str], None] | None = None,
+    registry: Path | None = None,
 ) -> dict[str, object]:
     """Write the demo feed, registry and truth into `out_dir`; return a summary.
 
-    The same `seed`, sizes and format give byte-identical files.
+    With `registry` (a folder as `omphalos registry` writes it), plant its entities instead of
+    generating a registry: `entities` is then unused and no registry file is written. The same
+    `seed`, sizes, format (and registry files) give byte-identical files.
     """
     if fmt not in FORMATS:
         raise ValueError(f"format must be one of {', '.join(FORMATS)}, not {fmt!r}")
@@ -1819,33 +2099,41 @@ def generate(
         raise ValueError("shipments and entities must not be negative")
     say: Progress = progress if progress is not None else (lambda _message: None)
     out_dir = Path(out_dir)
+    if registry is not None:
+        registry = Path(registry)
+        if not registry.is_dir():
+            raise ValueError(f"{registry}: not a registry folder")
+        out_dir.mkdir(parents=True, exist_ok=True)
+        return _generate_for_registry(
+            out_dir, registry, shipments=shipments, seed=seed, fmt=fmt, say=say
+        )
     out_dir.mkdir(parents=True, exist_ok=True)
     rng = Random(seed)
 
     say(f"registry: building {entities:,} entities (seed {seed})")
-    registry = _build_registry(rng, entities)
+    built = _build_registry(rng, entities)
     files: dict[str, int] = {}
-    for name, table in _registry_tables(registry).items():
+    for name, table in _registry_tables(built).items():
         files[name] = _write_table(out_dir, name, fmt, table)
         say(f"wrote {name}.{fmt}: {files[name]:,} rows")
 
     pool_size = max(500, shipments // 20)
     say(f"feed: building a pool of {pool_size:,} clean parties and planting listed names")
-    pool = _clean_pool(rng, pool_size, registry)
-    plan = _plan_plants(rng, shipments, registry, pool)
+    pool = _clean_pool(rng, pool_size, built)
+    plan = _plan_plants(rng, shipments, built, pool)
     # Ships come from their own random stream, so the rest of the feed is what it was before the
     # feed named vessels.
     vessel_rng = Random(f"{seed}:vessels")
-    _add_clean_vessels(vessel_rng, pool, registry, max(200, shipments // 100))
+    _add_clean_vessels(vessel_rng, pool, built, max(200, shipments // 100))
     plan.plants = sorted(
-        plan.plants + _vessel_plants(vessel_rng, shipments, registry, pool, plan.plants),
+        plan.plants + _vessel_plants(vessel_rng, shipments, built, pool, plan.plants),
         key=lambda p: (p.row, p.role),
     )
     feed = _Feed.build(pool, shipments)
     files["shipments"] = _write_shipments(rng, out_dir, fmt, shipments, feed, plan.plants, say)
     files["truth"] = _write_table(out_dir, "truth", fmt, _truth_table(plan.plants, feed.id_width))
     say(f"wrote shipments.{fmt} and truth.{fmt} into {out_dir}")
-    return _summary(registry, plan, files, seed=seed, fmt=fmt, out_dir=out_dir)
+    return _summary(built, plan, files, seed=seed, fmt=fmt, out_dir=out_dir)
 
 
 def _summary(
