@@ -4,6 +4,7 @@ run's selection (selectors.yml) the nodes the run built."""
 
 from __future__ import annotations
 
+import csv
 import json
 from pathlib import Path
 from typing import Any
@@ -61,6 +62,39 @@ def test_every_model_source_and_column_has_a_description() -> None:
                     if not str(c.get("description") or "").strip():
                         missing.append(f"{rel}: {name}.{c['name']}")
     assert not missing, "without a description:\n  " + "\n  ".join(missing)
+
+
+def test_every_seed_and_seed_column_is_described() -> None:
+    """Each seed of seeds/ is declared with a description and its columns, exactly the CSV
+    header in order, each described."""
+    root = project_root()
+    doc = yaml.safe_load((root / "seeds" / "_seeds__models.yml").read_text(encoding="utf-8"))
+    declared = {s["name"]: s for s in doc["seeds"]}
+    problems: list[str] = []
+    for path in sorted((root / "seeds").glob("*.csv")):
+        seed = declared.get(path.stem)
+        if seed is None:
+            problems.append(f"{path.name}: not declared in seeds/_seeds__models.yml")
+            continue
+        if not str(seed.get("description") or "").strip():
+            problems.append(f"{path.stem}: no description")
+        with path.open(encoding="utf-8", newline="") as fh:
+            header = next(csv.reader(fh))
+        columns = seed.get("columns") or []
+        names = [c["name"] for c in columns]
+        if names != header:
+            problems.append(f"{path.stem}: columns {names} are not the CSV header {header}")
+        problems += [
+            f"{path.stem}.{c['name']}: no description"
+            for c in columns
+            if not str(c.get("description") or "").strip()
+        ]
+    problems += [
+        f"{name}: declared, no seeds/{name}.csv"
+        for name in declared
+        if not (root / "seeds" / f"{name}.csv").is_file()
+    ]
+    assert not problems, "seed documentation:\n  " + "\n  ".join(problems)
 
 
 def _run_manifest(run: Path) -> dict[str, Any]:

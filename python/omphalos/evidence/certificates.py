@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import base64
 import binascii
-import fcntl
 import hashlib
 import os
 import re
@@ -21,7 +20,7 @@ from typing import Any
 
 from omphalos.errors import OmphalosError
 from omphalos.evidence import hashchain
-from omphalos.evidence.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
+from omphalos.evidence.canonical import CanonicalJSONError, canonical_bytes, loads_strict
 from omphalos.evidence.keys import (
     ALGORITHM,
     SigningKey,
@@ -256,27 +255,22 @@ def append_certificate(
     """Sign a certificate for ``report`` and append it (flock, fsync); return (cert, line number).
 
     Refuses to append to a log whose chain is broken or whose last line is torn."""
-    log_path.parent.mkdir(parents=True, exist_ok=True)
-    created = not os.path.lexists(log_path)
-    flags = os.O_RDWR | os.O_CREAT | os.O_APPEND | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0)
-    fd = os.open(log_path, flags, 0o644)
-    with os.fdopen(fd, "r+b") as f:
-        fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-        f.seek(0)
-        problems, count, prev = _scan(f.read(), os.fspath(log_path), None)
-        if problems:
-            raise CertificateLogError(f"refusing to append to a broken log: {problems[0]}")
-        issued_at = clock()
-        cert = build_certificate(report, key, seq=count, prev_sha256=prev, issued_at=issued_at)
-        line = canonical_bytes(cert) + b"\n"
-        f.write(line)
-        f.flush()
-        os.fsync(f.fileno())
-        f.seek(0)
-        _write_head(log_path, f.read(), key, issued_at)  # still under the lock
-    if created:
-        fsync_dir(log_path.parent)
-    return cert, count + 1
+    issued_at = clock()
+    certs: list[dict[str, Any]] = []
+
+    def make_line(seq: int, prev: str) -> bytes:
+        certs.append(build_certificate(report, key, seq=seq, prev_sha256=prev, issued_at=issued_at))
+        return canonical_bytes(certs[-1])
+
+    where = os.fspath(log_path)
+    done = hashchain.append(
+        log_path,
+        lambda raw: _scan(raw, where, None),
+        make_line,
+        refuse=lambda p: CertificateLogError(f"refusing to append to a broken log: {p}"),
+        after_write=lambda raw: _write_head(log_path, raw, key, issued_at),  # under the lock
+    )
+    return certs[-1], done.index + 1
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,18 +10,15 @@ The hash of an event is the SHA-256 of its line without the trailing newline.
 
 from __future__ import annotations
 
-import fcntl
-import hashlib
 import os
 import re
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import BinaryIO
 
 from omphalos.errors import OmphalosError
 from omphalos.evidence import hashchain
-from omphalos.evidence.canonical import CanonicalJSONError, canonical_bytes, fsync_dir, loads_strict
+from omphalos.evidence.canonical import CanonicalJSONError, canonical_bytes, loads_strict
 from omphalos.evidence.problems import Problem
 
 __all__ = [
@@ -129,24 +126,15 @@ def verify_chain(path: Path | str, display_path: str | None = None) -> list[Prob
 class LineageLog:
     """Appends events to a hash-chained JSONL file, resuming an existing chain.
 
-    Each append takes an exclusive ``flock`` on the file, so concurrent writers cannot fork the
-    chain; an existing file is verified (once, then tracked by size) before the first append.
+    Each append takes an exclusive ``flock`` on the file (``hashchain.append``), so concurrent
+    writers cannot fork the chain; an existing file is verified (once, then tracked by size)
+    before the first append.
     """
 
     def __init__(self, path: Path | str, clock: Callable[[], str] = utc_now) -> None:
         self.path = Path(path)
         self._clock = clock
         self._state: tuple[int, int, str] | None = None  # (file size, next seq, last hash)
-
-    def _resume(self, f: BinaryIO) -> tuple[int, str]:
-        size = os.fstat(f.fileno()).st_size
-        if self._state is not None and self._state[0] == size:
-            return self._state[1], self._state[2]
-        f.seek(0)
-        problems, seq, last = scan_chain(f.read(), os.fspath(self.path))
-        if problems:
-            raise LineageError(f"refusing to append to a broken lineage log: {problems[0]}")
-        return seq, last
 
     def append(self, event: str, data: Mapping[str, object]) -> str:
         """Append one event (fsynced) and return its hash (hex sha256 of the line)."""
@@ -160,12 +148,9 @@ class LineageLog:
             canonical_bytes(body)
         except CanonicalJSONError as exc:
             raise LineageError(f"lineage event {event!r}: {exc}") from exc
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        created = not self.path.exists()
-        with open(self.path, "a+b") as f:
-            fcntl.flock(f.fileno(), fcntl.LOCK_EX)
-            seq, prev = self._resume(f)
-            line = canonical_bytes(
+
+        def make_line(seq: int, prev: str) -> bytes:
+            return canonical_bytes(
                 {
                     "schema_version": SCHEMA_VERSION,
                     "seq": seq,
@@ -175,12 +160,14 @@ class LineageLog:
                     "prev_sha256": prev,
                 }
             )
-            f.write(line + b"\n")
-            f.flush()
-            os.fsync(f.fileno())
-            size = os.fstat(f.fileno()).st_size
-        if created:
-            fsync_dir(self.path.parent)
-        digest = hashlib.sha256(line).hexdigest()
-        self._state = (size, seq + 1, digest)
-        return digest
+
+        where = os.fspath(self.path)
+        done = hashchain.append(
+            self.path,
+            lambda raw: scan_chain(raw, where),
+            make_line,
+            refuse=lambda p: LineageError(f"refusing to append to a broken lineage log: {p}"),
+            known=self._state,
+        )
+        self._state = (done.size, done.index + 1, done.sha256)
+        return done.sha256
