@@ -13,6 +13,7 @@
                          away (stage 5), on either side;
         slips_only     = the tokens matched approximately (at least one) are all matched by a
                          slip (stage 5), on both sides;
+        initial_letter = a token's best counterpart is an initial (stage 5), on either side;
         derived_share_reached_b: a registry token matched only by a derived form (stage 5) holds
                          at least near_brand_share of the registry name's weight (near brand).
     Both ratios are rounded half up to a unit (round_div); the share is compared exactly. A pair
@@ -31,7 +32,8 @@
         {%- endfor %}
         coalesce(coverage_b.derived_share_reached, false) as derived_share_reached_b,
         coalesce(coverage_a.far_edit, false) or coalesce(coverage_b.far_edit, false) as far_edit,
-        coalesce(coverage_a.slips_only and coverage_b.slips_only, false) as slips_only
+        coalesce(coverage_a.slips_only and coverage_b.slips_only, false) as slips_only,
+        coalesce(coverage_a.initial_letter, false) or coalesce(coverage_b.initial_letter, false) as initial_letter
     from {{ pairs }} as pairs
     {%- for side, other in sides %}
     left join (
@@ -46,6 +48,7 @@
             ) }} as missing,
             sum(case when minor then 0 else occurrences end) as major_tokens,
             max(case when far_edit then 1 else 0 end) = 1 as far_edit,
+            max(case when initial_letter then 1 else 0 end) = 1 as initial_letter,
             max(case when best > 0 and best < {{ unit }} and not slip then 1 else 0 end) = 0
             and max(case when best > 0 and best < {{ unit }} then 1 else 0 end) = 1 as slips_only,
             {%- if side == 'b' %}
@@ -75,6 +78,7 @@
                     coalesce(best.derived_form, false) as derived_form,
                     coalesce(best.far_edit, false) as far_edit,
                     coalesce(best.slip, false) as slip,
+                    coalesce(best.initial_letter, false) as initial_letter,
                     own.is_minor as minor,
                     own.is_minor or (own.is_patronymic and other_flags.has_patronymic = 0) as optional
                 from {{ pairs }} as pairs
@@ -101,7 +105,9 @@
                         max(case when matches.sim < {{ unit }} and matches.derived_form then 1 else 0 end) = 1
                             as derived_form,
                         max(case when matches.far_edit then 0 else matches.sim end) < max(matches.sim) as far_edit,
-                        max(case when matches.slip then matches.sim else 0 end) = max(matches.sim) as slip
+                        max(case when matches.slip then matches.sim else 0 end) = max(matches.sim) as slip,
+                        max(case when matches.initial_letter then 0 else matches.sim end) < max(matches.sim)
+                            as initial_letter
                     from {{ matches }} as matches
                     inner join {{ pairs }} as scored_pairs
                         on matches.a_id = scored_pairs.a_id and matches.b_id = scored_pairs.b_id

@@ -14,7 +14,10 @@
             legal-form words and patronymics aside, that has no counterpart in the other (BAE
             SYSTEMS ~ BAE INDUSTRIES, ELECTRIC RHINE ~ RHINE SHIPPING: a sister company or another
             person of the family is for a reviewer, not an alert by itself), or when a word is
-            matched only by another word 3+ edits away (far_word: RONALDINHO ~ RONALDO).
+            matched only by another word 3+ edits away (far_word: RONALDINHO ~ RONALDO), or
+            when the listed name is not a person's and a word is matched only as a single
+            letter's initial (initial_word: THAMES RUBBER ~ T-RUBBER, ZHEN ISLAND ~ ZHEN I: in a
+            company's or a craft's name a single letter is a word of the name, not an initial).
 -#}
 {% macro scoring_pair_scores(coverage, names) %}
     {%- set unit = omphalos.score_unit() -%}
@@ -39,7 +42,7 @@
                 case when near_brand and not compact_equal then {{ u(var('near_brand_penalty')) }} else 0 end
             )
             - case when legal_form_conflict then {{ u(var('legal_form_conflict_penalty')) }} else 0 end,
-            case when word_replaced or far_word then {{ u(var('name_review_cap')) }} else {{ unit }} end
+            case when word_replaced or far_word or initial_word then {{ u(var('name_review_cap')) }} else {{ unit }} end
         )) as name_score
     from (
         select
@@ -55,6 +58,8 @@
             missing_ab > 0 and missing_ba > 0 and not compact_equal and compact_similarity < {{ u(0.90) }}
                 as word_replaced,
             far_edit and not compact_equal and compact_similarity < {{ u(0.90) }} as far_word,
+            initial_letter and not listed_person and not compact_equal and compact_similarity < {{ u(0.90) }}
+                as initial_word,
             -- one distinctive word misspelt by one edit, and nothing else differs: no single-token
             -- penalty (the edit already costs its share of the similarity)
             slips_only and missing_ab = 0 and missing_ba = 0 as slip_only
@@ -68,6 +73,8 @@
                 coverage.missing_b as missing_ba,
                 coalesce(coverage.far_edit, false) as far_edit,
                 coalesce(coverage.slips_only, false) as slips_only,
+                coalesce(coverage.initial_letter, false) as initial_letter,
+                coalesce(b_names.name_kind = 'person', false) as listed_person,
                 coalesce(a_names.name_compact <> '' and (
                     a_names.name_compact = b_names.name_compact
                     or replace(a_names.name_clean, ' ', '') = replace(b_names.name_clean, ' ', '')

@@ -10,6 +10,8 @@
     of 6+ letters that is not a derived form, or whose only difference is a doubled letter
     (HANNIBALL ~ HANNIBAL, WALLMART ~ WALMART, SCHELL ~ SHELL, GASPROM ~ GAZPROM): a misspelling
     of the same word, not another one (SAMSUN ~ SAMSUNG, ANDES ~ BANDES, SILVER ~ RIVER).
+    initial_letter: one of the two is a single letter, matched as the other's initial (V ~
+    VLADIMIR), unless both are Roman numerals (V ~ VI: a number, left to the numbers rules).
 -#}
 {%- macro _undoubled(expr) -%}
     {%- set ns = namespace(sql=expr) -%}
@@ -35,6 +37,8 @@
             and (not derived_form or {{ omphalos._undoubled('a_token') }} = {{ omphalos._undoubled('b_token') }}),
             false
         ) as slip,
+        (length(a_token) = 1 or length(b_token) = 1)
+        and not {{ omphalos.regexp_matches('concat(a_token, b_token)', '^[ivxlcdm]+$') }} as initial_letter,
         sim
     from (
         select
