@@ -1,8 +1,9 @@
 -- Each admitted shipment with the one classification of its goods the marts share:
 -- is_controlled_goods, whether its HS chapter is in the reference list of controlled (dual-use
 -- relevant) chapters (seed controlled_hs_chapters), and the control basis the list gives. The
--- marts read it here instead of joining the seed each (entity_scores: controlled share;
--- review_queue: priority and controlled_goods; rpt_alert_flows: controlled flows). A view: it is
+-- marts read it here instead of joining the seed each (entity_matches: carried to its export,
+-- which the analyst catalog queries read; entity_scores: controlled share; review_queue: priority
+-- and controlled_goods; rpt_alert_flows: controlled flows). A view: it is
 -- one lookup per shipment, cheaper to repeat inside each mart's plan than to materialize.
 
 {{ config(materialized='view') }}

@@ -22,6 +22,8 @@
 --   explained; a sibling such as KOREA KUMSAN TECHNOLOGY next to KOREA KUMSAN COMPANY is for a
 --   reviewer to confirm, not an alert of its own).
 -- status: MATCH at match_threshold or above, REVIEW at review_threshold or above, else NO_MATCH.
+-- The shipment's date, goods and value come with each row, and is_controlled_goods as
+-- int_shipments_classified computes it once for every mart (the catalog queries read it here).
 
 with
 
@@ -33,7 +35,7 @@ parties as (
 
 shipments as (
 
-    select * from {{ ref('stg_trade__shipments') }}
+    select * from {{ ref('int_shipments_classified') }}
 
 ),
 
@@ -325,6 +327,7 @@ final as (
         shipments.ship_date,
         shipments.hs_code,
         shipments.value_usd,
+        shipments.is_controlled_goods,
         best.entity_id,
         best.entity_kind,
         best.entity_primary_name,

@@ -128,6 +128,17 @@ def contracts() -> dict[str, TableContract]:
     return out
 
 
+#: Where a sealed run keeps the manifest its dbt build wrote.
+RUN_MANIFEST = "dbt/target/manifest.json"
+
+
+def run_contracts(run_dir: Path) -> dict[str, TableContract]:
+    """The exported marts of a sealed run as its own dbt build declared them (``RUN_MANIFEST``);
+    the project's properties files (``contracts()``) for a run folder without one."""
+    manifest = run_dir / RUN_MANIFEST
+    return contracts_from_manifest(manifest) if manifest.is_file() else contracts()
+
+
 def screening_exports() -> tuple[str, ...]:
     """The marts a run config may name under ``exports:`` (exported to ``exports/``)."""
     return tuple(n for n, c in contracts().items() if c.export_dir == "exports")

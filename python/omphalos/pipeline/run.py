@@ -62,6 +62,7 @@ from omphalos.pipeline.engines import (
     SparkEngine,
 )
 from omphalos.pipeline.export import (
+    RUN_MANIFEST,
     conform,
     contracts_from_manifest,
     logical_fingerprint,
@@ -535,7 +536,7 @@ def execute_run(
 
             with timer.phase("export"):
                 # the exported marts, their keys and folders as this run's dbt parsed them
-                built = contracts_from_manifest(tmp / "dbt" / "target" / "manifest.json")
+                built = contracts_from_manifest(tmp / RUN_MANIFEST)
                 marts: dict[str, pa.Table] = {}
                 for name, contract in built.items():
                     fetched = engine.fetch(contract.layer, name, contract.schema)

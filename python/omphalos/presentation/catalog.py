@@ -105,7 +105,8 @@ RELATIONS: dict[str, Relation] = {
         Relation(
             "entity_matches",
             "exports/entity_matches.parquet",
-            "one row per shipment party x listed entity candidate, MATCH / REVIEW / NO_MATCH",
+            "one row per shipment party x listed entity candidate, MATCH / REVIEW / NO_MATCH, "
+            "with the shipment's date, goods, value and is_controlled_goods",
         ),
         Relation("entity_scores", "exports/entity_scores.parquet", "exposure per listed entity"),
         Relation("review_queue", "exports/review_queue.parquet", "MATCH and REVIEW, in order"),

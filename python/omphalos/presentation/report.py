@@ -36,6 +36,7 @@ import pyarrow.parquet as pq
 
 from omphalos.evidence.canonical import loads_strict, sha256_file
 from omphalos.evidence.manifest import MANIFEST_NAME, classify
+from omphalos.pipeline.export import run_contracts
 from omphalos.pipeline.paths import SealedRunPathError, refuse_inside_sealed_run
 from omphalos.presentation.charts import (
     STATUS_CLASS,
@@ -177,9 +178,11 @@ def _gather(run_dir: Path, review_limit: int, exclude: set[str], *, hash_files: 
         config_path.read_bytes().decode("utf-8", "replace") if config_path.is_file() else ""
     )
     tables: dict[str, int] = {}
-    for name in ("entity_matches", "entity_scores", "review_queue"):
-        if files.has(f"exports/{name}.parquet"):
-            tables[name] = pq.ParquetFile(run_dir / "exports" / f"{name}.parquet").metadata.num_rows
+    # the screening marts (export_dir exports) as the run's dbt manifest names them
+    for name, contract in run_contracts(run_dir).items():
+        rel = f"{contract.export_dir}/{name}.parquet"
+        if contract.export_dir == "exports" and files.has(rel):
+            tables[name] = pq.ParquetFile(run_dir / rel).metadata.num_rows
 
     con = duckdb.connect()
     try:

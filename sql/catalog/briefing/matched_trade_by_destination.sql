@@ -1,11 +1,11 @@
 -- name: matched_trade_by_destination
 -- title: Matched trade by destination country
 -- description: For each destination country, the shipments with at least one MATCH party, their
---   value, the share in controlled chapters, and the number of distinct listed entities. Period
---   bounds default to the whole run up to its as_of_date.
+--   value, the share of controlled goods (is_controlled_goods, as the run classified the
+--   shipment), and the number of distinct listed entities. Period bounds default to the whole
+--   run up to its as_of_date.
 -- param: period_start date = null | first ship date included (null: no lower bound)
 -- param: period_end date = null | last ship date included (null: the run's as_of_date)
--- param: hs_chapters varchar = 28;29;84;85;88;89;90;93 | ;-separated controlled HS chapters
 -- reads: entity_matches, run_config, shipments
 
 with
@@ -19,17 +19,11 @@ bounds as (
 
 ),
 
-chapters as (
-
-    select trim(chapter.chapter) as hs_chapter
-    from unnest(string_split($hs_chapters, ';')) as chapter (chapter)
-
-),
-
 matched_shipments as (
 
     select
         shipment_id,
+        bool_or(is_controlled_goods) as is_controlled,
         count(distinct entity_id) as listed_entities
     from entity_matches
     where match_status = 'MATCH'
@@ -44,13 +38,11 @@ in_period as (
         shipments.destination_country,
         shipments.value_usd,
         matched_shipments.listed_entities,
-        chapters.hs_chapter is not null as is_controlled
+        matched_shipments.is_controlled
     from shipments
     inner join matched_shipments
         on shipments.shipment_id = matched_shipments.shipment_id
     cross join bounds
-    left join chapters
-        on left(shipments.hs_code, 2) = chapters.hs_chapter
     where
         (bounds.period_start is null or shipments.ship_date >= bounds.period_start)
         and shipments.ship_date <= bounds.period_end
