@@ -22,8 +22,6 @@ import json
 import os
 import re
 import shutil
-import subprocess
-import sys
 import tempfile
 import time
 from collections.abc import Iterator
@@ -34,6 +32,7 @@ from typing import Any
 import yaml
 
 from omphalos.errors import OmphalosError
+from omphalos.pipeline.dbt_invoke import dbt_build
 from omphalos.pipeline.paths import project_root
 
 REGISTRY_FILES = ("registry_entities", "registry_names", "registry_identifiers")
@@ -153,41 +152,22 @@ def _build_cache(files: dict[str, Path], final: Path) -> None:
                 con.execute("insert into raw.match_query values ('ACME', null, null, 0.9, 0.8)")
             finally:
                 con.close()
-            dbt_bin = Path(sys.executable).with_name("dbt")
-            argv = [
-                str(dbt_bin) if dbt_bin.exists() else "dbt",
-                "build",
-                "--select",
-                "+match_candidates",
-                "stg_registry__identifiers",
-                "--exclude-resource-type",
-                "unit_test",
-                # only the data tests of what is built (not a test that also reads the marts)
-                "--indirect-selection",
-                "cautious",
-                "--project-dir",
-                str(project_root()),
-                "--profiles-dir",
-                str(project_root() / "profiles"),
-                "--target",
-                "duckdb",
-                "--target-path",
-                str(work / "target"),
-                "--log-path",
-                str(work / "logs"),
-                "--vars",
-                json.dumps({"enable_match": True, **engine.dbt_vars()}),
-                "--no-partial-parse",
-                "--no-use-colors",
-            ]
-            env = dict(os.environ)
-            env.update(engine.dbt_env())
-            env.update({"OMPHALOS_THREADS": "2", "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-            proc = subprocess.run(
-                argv, env=env, cwd=project_root(), capture_output=True, text=True, check=False
+            dbt_build(
+                [
+                    "--select",
+                    "+match_candidates",
+                    "stg_registry__identifiers",
+                    "--exclude-resource-type",
+                    "unit_test",
+                    # only the data tests of what is built (not a test that also reads the marts)
+                    "--indirect-selection",
+                    "cautious",
+                ],
+                work,
+                {"enable_match": True, **engine.dbt_vars()},
+                {**engine.dbt_env(), "OMPHALOS_THREADS": "2"},
+                "match_candidates",
             )
-            if proc.returncode != 0:
-                raise RuntimeError("dbt build of match_candidates failed:\n" + proc.stdout[-3000:])
         finally:
             engine.finish()
         compiled = work / "target" / "compiled" / "omphalos" / "models" / "match"

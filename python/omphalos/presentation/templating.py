@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from importlib.resources import files
@@ -141,44 +141,42 @@ def _loader() -> jinja2.BaseLoader:
     return jinja2.PackageLoader("omphalos.presentation", "templates")
 
 
+def _env(filters: Mapping[str, Callable[..., Any]], **overrides: Any) -> jinja2.Environment:
+    """An environment of the package's templates: strict undefined, block whitespace trimmed,
+    trailing newline kept; ``overrides`` (autoescape, finalize, extensions) and ``filters`` make
+    it the HTML or the Markdown one."""
+    options: dict[str, Any] = {
+        "loader": _loader(),
+        "undefined": jinja2.StrictUndefined,
+        "trim_blocks": True,
+        "lstrip_blocks": True,
+        "keep_trailing_newline": True,
+        **overrides,
+    }
+    env = jinja2.Environment(**options)
+    env.filters.update(filters)
+    return env
+
+
 @cache
 def html_env() -> jinja2.Environment:
     """The environment of the HTML pages (autoescaped, compacted)."""
-    env = jinja2.Environment(
-        loader=_loader(),
-        autoescape=True,
-        finalize=_finalize_html,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-        extensions=[Compact],
-    )
-    env.filters.update(HTML_FILTERS)
-    return env
+    return _env(HTML_FILTERS, autoescape=True, finalize=_finalize_html, extensions=[Compact])
 
 
 @cache
 def markdown_env() -> jinja2.Environment:
     """The environment of the Markdown packets (every value inert Markdown unless marked)."""
-    env = jinja2.Environment(
-        loader=_loader(),
-        autoescape=False,
-        finalize=_finalize_md,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-        keep_trailing_newline=True,
-    )
-    env.filters.update(
+    return _env(
         {
             "code": lambda v: Markup(md_code(v)),
             "code_text": lambda v: Markup(md_code(v, table=False)),
             "money": lambda v: Markup(_md_money(v)),
             "raw": lambda v: Markup(str(v)),
-        }
+        },
+        autoescape=False,
+        finalize=_finalize_md,
     )
-    return env
 
 
 @cache

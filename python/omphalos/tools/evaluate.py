@@ -8,10 +8,6 @@ models. Python only counts: precision, recall and F1 at the threshold, per schem
 from __future__ import annotations
 
 import csv
-import json
-import os
-import subprocess
-import sys
 import tempfile
 from collections.abc import Iterable
 from decimal import Decimal
@@ -23,6 +19,7 @@ import pyarrow as pa
 import yaml
 
 from omphalos.errors import OmphalosError
+from omphalos.pipeline.dbt_invoke import dbt_build
 from omphalos.pipeline.paths import project_root
 
 REQUIRED = ("schema", "name1", "name2", "is_match")
@@ -88,36 +85,13 @@ def score_pairs(pairs: pa.Table, workdir: Path) -> pa.Table:
         con.unregister("pairs_in")
     finally:
         con.close()
-    dbt_bin = Path(sys.executable).with_name("dbt")
-    argv = [
-        str(dbt_bin) if dbt_bin.exists() else "dbt",
-        "build",
-        "--select",
-        "+eval_name_pairs_scored",
-        "--exclude",
-        "test_type:unit",
-        "--project-dir",
-        str(project_root()),
-        "--profiles-dir",
-        str(project_root() / "profiles"),
-        "--target",
-        "duckdb",
-        "--target-path",
-        str(workdir / "target"),
-        "--log-path",
-        str(workdir / "logs"),
-        "--vars",
-        json.dumps({"enable_eval": True}),
-        "--no-partial-parse",
-        "--no-use-colors",
-    ]
-    env = dict(os.environ)
-    env.update({"OMPHALOS_DUCKDB_PATH": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false"})
-    proc = subprocess.run(
-        argv, env=env, cwd=project_root(), capture_output=True, text=True, check=False
+    dbt_build(
+        ["--select", "+eval_name_pairs_scored", "--exclude", "test_type:unit"],
+        workdir,
+        {"enable_eval": True},
+        {"OMPHALOS_DUCKDB_PATH": str(warehouse)},
+        "eval_name_pairs_scored",
     )
-    if proc.returncode != 0:
-        raise RuntimeError("dbt build of eval_name_pairs_scored failed:\n" + proc.stdout[-3000:])
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
         return con.sql(
