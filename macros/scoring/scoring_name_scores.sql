@@ -29,6 +29,7 @@
         scores.word_replaced,
         scores.far_word,
         scores.slip_only,
+        scores.romanized_equal,
         {{ d('scores.name_score') }} as name_score
     from {{ scores }} as scores
     inner join {{ names }} as a_names

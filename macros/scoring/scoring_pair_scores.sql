@@ -14,9 +14,13 @@
             legal-form words and patronymics aside, that has no counterpart in the other (BAE
             SYSTEMS ~ BAE INDUSTRIES, ELECTRIC RHINE ~ RHINE SHIPPING: a sister company or another
             person of the family is for a reviewer, not an alert by itself), or when a word is
-            matched only by another word 3+ edits away (far_word: RONALDINHO ~ RONALDO).
+            matched only by another word 3+ edits away (far_word: RONALDINHO ~ RONALDO);
+        romanized_equal: the pair is one Chinese or Korean name romanized by different systems
+            (romanized: stage 2b, HSI CHIN-PING ~ XI JINPING): the name score is at least
+            romanized_name_similarity, as for a given-name variant, with no single-token or
+            near-brand penalty and no word counted as replaced.
 -#}
-{% macro scoring_pair_scores(coverage, names) %}
+{% macro scoring_pair_scores(coverage, names, romanized) %}
     {%- set unit = omphalos.score_unit() -%}
     {%- set u = omphalos.to_units -%}
     select
@@ -26,17 +30,18 @@
             greatest(
                 alignment,
                 case when compact_equal then {{ unit }} else 0 end,
-                case when compact_similarity >= {{ u(0.90) }} then compact_similarity else 0 end
+                case when compact_similarity >= {{ u(0.90) }} then compact_similarity else 0 end,
+                case when romanized_equal then {{ u(var('romanized_name_similarity')) }} else 0 end
             )
             - greatest(
                 case
                     when
                         single_token and not compact_equal and compact_similarity < {{ u(0.90) }}
-                        and not slip_only
+                        and not slip_only and not romanized_equal
                         then {{ u(var('single_token_penalty')) }}
                     else 0
                 end,
-                case when near_brand and not compact_equal then {{ u(var('near_brand_penalty')) }} else 0 end
+                case when near_brand and not compact_equal and not romanized_equal then {{ u(var('near_brand_penalty')) }} else 0 end
             )
             - case when legal_form_conflict then {{ u(var('legal_form_conflict_penalty')) }} else 0 end,
             case when word_replaced or far_word then {{ u(var('name_review_cap')) }} else {{ unit }} end
@@ -53,8 +58,9 @@
                 unit
             ) }} as alignment,
             missing_ab > 0 and missing_ba > 0 and not compact_equal and compact_similarity < {{ u(0.90) }}
-                as word_replaced,
-            far_edit and not compact_equal and compact_similarity < {{ u(0.90) }} as far_word,
+            and not romanized_equal as word_replaced,
+            far_edit and not compact_equal and compact_similarity < {{ u(0.90) }} and not romanized_equal
+                as far_word,
             -- one distinctive word misspelt by one edit, and nothing else differs: no single-token
             -- penalty (the edit already costs its share of the similarity)
             slips_only and missing_ab = 0 and missing_ba = 0 as slip_only
@@ -68,6 +74,7 @@
                 coverage.missing_b as missing_ba,
                 coalesce(coverage.far_edit, false) as far_edit,
                 coalesce(coverage.slips_only, false) as slips_only,
+                romanized.a_id is not null as romanized_equal,
                 coalesce(a_names.name_compact <> '' and (
                     a_names.name_compact = b_names.name_compact
                     or replace(a_names.name_clean, ' ', '') = replace(b_names.name_clean, ' ', '')
@@ -112,6 +119,8 @@
                 on a_names.side = 'a' and coverage.a_id = a_names.name_id
             inner join {{ names }} as b_names
                 on b_names.side = 'b' and coverage.b_id = b_names.name_id
+            left join {{ romanized }} as romanized
+                on coverage.a_id = romanized.a_id and coverage.b_id = romanized.b_id
         ) as components
     ) as aligned
 {% endmacro %}

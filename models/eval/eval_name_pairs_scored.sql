@@ -124,6 +124,7 @@ select
     name_scores.word_replaced,
     name_scores.far_word,
     name_scores.slip_only,
+    name_scores.romanized_equal,
     name_scores.name_score
 from pairs
 left join name_scores
