@@ -101,7 +101,10 @@
         ) as romanized
         inner join {{ omphalos.sql_integer_values(range(1, var('romanized_max_syllables') + 1)) }} as positions (position)
             on positions.position <= length(romanized.name_syllables) - length(replace(romanized.name_syllables, ' ', '')) + 1
-        where romanized.name_syllables is not null
+        where
+            romanized.name_syllables is not null
+            and length(romanized.name_syllables) - length(replace(romanized.name_syllables, ' ', ''))
+            < {{ var('romanized_max_syllables') }}
     ) as syllables
     inner join {{ omphalos.romanized_classes_values() }} as classes (spelling, syllable_class)
         on syllables.syllable = classes.spelling

@@ -18,7 +18,16 @@
         romanized_equal: the pair is one Chinese or Korean name romanized by different systems
             (romanized: stage 2b, HSI CHIN-PING ~ XI JINPING): the name score is at least
             romanized_name_similarity, as for a given-name variant, with no single-token or
-            near-brand penalty and no word counted as replaced.
+            near-brand penalty and no word counted as replaced;
+        relative_contained: the party name (two words or more, particles and legal-form words
+            aside) is contained in a longer name of a listed person, every party word has a
+            counterpart, and the listed name's first word has none (HASSAN AL-MAJID ~ ALI HASSAN
+            AL-MAJID, JONG UN ~ KIM JONG UN): another member of the family as likely as the listed
+            person, so at most name_review_cap (REVIEW);
+        family_name_edited: a listed person's name of two words, particles aside, against a party
+            name of two, one word equal and the other (not a given name) matched only by edits
+            (PEDRO SANCHO ~ PEDRO SANCHEZ, PENG XIAOLONG ~ DENG XIAOLONG): the same given name with
+            a family name spelt otherwise is as likely another person, so at most name_review_cap.
 -#}
 {% macro scoring_pair_scores(coverage, names, romanized) %}
     {%- set unit = omphalos.score_unit() -%}
@@ -44,7 +53,11 @@
                 case when near_brand and not compact_equal and not romanized_equal then {{ u(var('near_brand_penalty')) }} else 0 end
             )
             - case when legal_form_conflict then {{ u(var('legal_form_conflict_penalty')) }} else 0 end,
-            case when word_replaced or far_word then {{ u(var('name_review_cap')) }} else {{ unit }} end
+            case
+                when word_replaced or far_word or relative_contained or family_name_edited
+                    then {{ u(var('name_review_cap')) }}
+                else {{ unit }}
+            end
         )) as name_score
     from (
         select
@@ -61,6 +74,14 @@
             and not romanized_equal as word_replaced,
             far_edit and not compact_equal and compact_similarity < {{ u(0.90) }} and not romanized_equal
                 as far_word,
+            -- a shorter name inside a listed person's name that lacks its first word: a relative
+            coalesce(b_kind = 'person', false) and first_missing_b and missing_ab = 0 and missing_ba > 0
+            and major_tokens_a >= 2 and not compact_equal and compact_similarity < {{ u(0.90) }}
+            and not romanized_equal as relative_contained,
+            -- the same given name and a family name spelt otherwise: one edit is not evidence enough
+            coalesce(b_kind = 'person', false) and major_tokens_a = 2 and major_tokens_b = 2
+            and missing_ab = 0 and missing_ba = 0 and equal_tokens_b = 1 and edited_tokens_b = 1
+            and not compact_equal and not romanized_equal as family_name_edited,
             -- one distinctive word misspelt by one edit, and nothing else differs: no single-token
             -- penalty (the edit already costs its share of the similarity)
             slips_only and missing_ab = 0 and missing_ba = 0 as slip_only
@@ -72,6 +93,12 @@
                 coverage.coverage_b as align_ba,
                 coverage.missing_a as missing_ab,
                 coverage.missing_b as missing_ba,
+                coverage.major_tokens_a,
+                coalesce(coverage.first_missing_b, false) as first_missing_b,
+                coverage.major_tokens_b,
+                coalesce(coverage.equal_tokens_b, 0) as equal_tokens_b,
+                coalesce(coverage.edited_tokens_b, 0) as edited_tokens_b,
+                b_names.name_kind as b_kind,
                 coalesce(coverage.far_edit, false) as far_edit,
                 coalesce(coverage.slips_only, false) as slips_only,
                 romanized.a_id is not null as romanized_equal,

@@ -20,6 +20,7 @@
         false as derived_form,
         false as far_edit,
         false as slip,
+        false as edited_word,
         cast({{ omphalos.score_unit() }} as bigint) as sim,
         {{- token_columns }}
     from {{ pairs }} as pairs
@@ -40,6 +41,7 @@
         token_pairs.derived_form,
         token_pairs.far_edit,
         token_pairs.slip,
+        token_pairs.edited_word,
         cast(token_pairs.sim as bigint) as sim,
         {{- token_columns }}
     from {{ pairs }} as pairs

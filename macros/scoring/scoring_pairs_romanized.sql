@@ -30,6 +30,8 @@
             and a_names.name_syllables <> b_names.name_syllables
             and length(a_names.name_syllables) - length(replace(a_names.name_syllables, ' ', ''))
             = length(b_names.name_syllables) - length(replace(b_names.name_syllables, ' ', ''))
+            and length(a_names.name_syllables) - length(replace(a_names.name_syllables, ' ', ''))
+            < {{ var('romanized_max_syllables') }}
     ) as aligned
     left join (
         select distinct
