@@ -17,10 +17,8 @@
                          at least near_brand_share of the registry name's weight (near brand);
         first_missing_b = the registry name's first word as written, not a particle or a
                          legal-form word, has no counterpart in the party name;
-        equal_tokens_b, edited_tokens_b: the registry name's tokens, particles, legal-form words
-                         and common family names aside, matched by an equal token (a given name
-                         the names share); and those matched best by another common family name
-                         (stage 5, edited_word).
+        edited_tokens_b = the registry name's tokens, particles and legal-form words aside,
+                         matched best by another common family name (stage 5, edited_word).
     Both ratios are rounded half up to a unit (round_div); the share is compared exactly. A pair
     whose side has no tokens has coverage 0 and missing share 1 on it.
 -#}
@@ -37,7 +35,6 @@
         {%- endfor %}
         coalesce(coverage_b.derived_share_reached, false) as derived_share_reached_b,
         coalesce(coverage_b.first_missing, false) as first_missing_b,
-        coalesce(coverage_b.equal_tokens, 0) as equal_tokens_b,
         coalesce(coverage_b.edited_tokens, 0) as edited_tokens_b,
         coalesce(coverage_a.far_edit, false) or coalesce(coverage_b.far_edit, false) as far_edit,
         coalesce(coverage_a.slips_only and coverage_b.slips_only, false) as slips_only
@@ -58,7 +55,6 @@
             max(case when best > 0 and best < {{ unit }} and not slip then 1 else 0 end) = 0
             and max(case when best > 0 and best < {{ unit }} then 1 else 0 end) = 1 as slips_only,
             max(case when is_first and best = 0 and not minor then 1 else 0 end) = 1 as first_missing,
-            sum(case when best = {{ unit }} and not minor and not family_name then 1 else 0 end) as equal_tokens,
             sum(case when best > 0 and best < {{ unit }} and edited_word and not minor then 1 else 0 end)
                 as edited_tokens,
             {%- if side == 'b' %}
@@ -91,7 +87,6 @@
                     coalesce(best.edited_word, false) as edited_word,
                     own.is_minor as minor,
                     coalesce(own.is_first, false) as is_first,
-                    coalesce(own.is_family_name, false) as family_name,
                     own.is_minor or (own.is_patronymic and other_flags.has_patronymic = 0) as optional
                 from {{ pairs }} as pairs
                 inner join {{ tokens }} as own

@@ -25,9 +25,10 @@
             AL-MAJID, JONG UN ~ KIM JONG UN): another member of the family as likely as the listed
             person, so at most name_review_cap (REVIEW);
         family_name_edited: a listed person's name of two words, particles aside, against a party
-            name of two, one word equal and the other (not a given name) matched only by edits
-            (PEDRO SANCHO ~ PEDRO SANCHEZ, PENG XIAOLONG ~ DENG XIAOLONG): the same given name with
-            a family name spelt otherwise is as likely another person, so at most name_review_cap.
+            name of two, every word matched, and a word matched only by another common family name
+            (stage 8, edited_tokens_b: PENG XIAOLONG ~ DENG XIAOLONG, and ~ DENG XIAOLUNG): the
+            given name with another family name is another person as likely as a misspelling, so
+            at most name_review_cap. A third word in common is the further evidence a MATCH needs.
 -#}
 {% macro scoring_pair_scores(coverage, names, romanized) %}
     {%- set unit = omphalos.score_unit() -%}
@@ -80,7 +81,7 @@
             and not romanized_equal as relative_contained,
             -- the same given name and a family name spelt otherwise: one edit is not evidence enough
             coalesce(b_kind = 'person', false) and major_tokens_a = 2 and major_tokens_b = 2
-            and missing_ab = 0 and missing_ba = 0 and equal_tokens_b = 1 and edited_tokens_b = 1
+            and missing_ab = 0 and missing_ba = 0 and edited_tokens_b >= 1
             and not compact_equal and not romanized_equal as family_name_edited,
             -- one distinctive word misspelt by one edit, and nothing else differs: no single-token
             -- penalty (the edit already costs its share of the similarity)
@@ -96,7 +97,6 @@
                 coverage.major_tokens_a,
                 coalesce(coverage.first_missing_b, false) as first_missing_b,
                 coverage.major_tokens_b,
-                coalesce(coverage.equal_tokens_b, 0) as equal_tokens_b,
                 coalesce(coverage.edited_tokens_b, 0) as edited_tokens_b,
                 b_names.name_kind as b_kind,
                 coalesce(coverage.far_edit, false) as far_edit,

@@ -1,7 +1,7 @@
 {#-
     Stage 4 (int_name_tokens_listed): the tokens of each name of both sides, keyed by integers:
     (side, name_id, token_id) with the token's occurrences in the name and, from the vocabulary,
-    its weight (units), is_minor, is_patronymic and is_family_name, and is_first: the token is the name's first
+    its weight (units), is_minor and is_patronymic, and is_first: the token is the name's first
     word as written.
 -#}
 {% macro scoring_tokens_listed(names, vocabulary) %}
@@ -13,7 +13,6 @@
         vocabulary.weight,
         vocabulary.is_minor,
         vocabulary.is_patronymic,
-        vocabulary.is_family_name,
         counted.is_first
     from (
         select
