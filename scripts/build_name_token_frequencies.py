@@ -11,6 +11,10 @@ uk_UA, bg_BG) are transliterated with seeds/translit_chars.csv (BGN/PCGN, as the
 Chinese, Korean and Japanese locales through Faker's romanized lists where it has them. Other
 scripts are left out (written without vowels, their romanization is not what lists print).
 
+`family_count` is the part of reference_count that comes from the family-name lists: how many of
+the reference names hold the token as a family name (PENG, SANCHEZ, COOK), as opposed to a given
+name (SERENA, JENSEN is both).
+
 The reference population is REFERENCE_NAMES names: each locale contributes equally, a name being
 a given name and a family name drawn by the locale's weights (uniform where Faker gives none). A
 token's reference_count is the expected number of those names holding it, rounded; tokens with a
@@ -68,6 +72,7 @@ def main() -> int:
 
     translit = _translit_map()
     per_locale: list[dict[str, float]] = []
+    per_locale_family: list[dict[str, float]] = []
     for module in pkgutil.iter_modules(person.__path__):
         locale = module.name
         provider = importlib.import_module(f"faker.providers.person.{locale}").Provider
@@ -84,25 +89,31 @@ def main() -> int:
         if not latin and locale not in CYRILLIC:
             continue
         token_share: dict[str, float] = defaultdict(float)
+        family_share: dict[str, float] = defaultdict(float)
         for part in (first, last):
             for name, share in _shares(part).items():
                 for token in set(_fold(name, translit)):
                     token_share[token] += share
+                    if part is last:
+                        family_share[token] += share
         per_locale.append(token_share)
+        per_locale_family.append(family_share)
     counts: dict[str, float] = defaultdict(float)
-    for token_share in per_locale:
+    family: dict[str, float] = defaultdict(float)
+    for token_share, family_share in zip(per_locale, per_locale_family, strict=True):
         for token, share in token_share.items():
             counts[token] += share * REFERENCE_NAMES / len(per_locale)
+            family[token] += family_share.get(token, 0.0) * REFERENCE_NAMES / len(per_locale)
     words = Path(__file__).resolve().parents[1] / "seeds" / "organization_words.csv"
     with words.open(encoding="utf-8") as fh:
         for row in csv.DictReader(fh):
             counts[row["word"]] = max(counts[row["word"]], ORGANIZATION_WORD_COUNT)
     out = csv.writer(sys.stdout, lineterminator="\n")
-    out.writerow(["token", "reference_count"])
+    out.writerow(["token", "reference_count", "family_count"])
     for token in sorted(counts):
         count = round(counts[token])
         if count >= 1 and len(token) > 1:
-            out.writerow([token, count])
+            out.writerow([token, count, min(count, round(family[token]))])
     return 0
 
 

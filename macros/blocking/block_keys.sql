@@ -8,7 +8,10 @@
     PETROLEUM, TOILD ~ TOLID, both TOID); the 4-character prefix of each token of 5+ characters
     (p:); the consonant skeleton of the compact name (s:); and each pair of tokens of 3+
     characters, in byte order (w:): a pair of words is rare where each word alone is too common to
-    block on (ALLOYS and KVANT are in many names, ALLOYS KVANT in few), whatever the word order.
+    block on (ALLOYS and KVANT are in many names, ALLOYS KVANT in few), whatever the word order;
+    and for a name romanized from Chinese or Korean (macros/scoring/romanized_names.sql) the
+    syllable classes of its syllables (r:, seed romanized_syllables), sorted: HSI CHIN PING and XI
+    JINPING share one though they share no word.
 -#}
 {% macro block_keys(relation, key_column) %}
     select
@@ -79,4 +82,31 @@
     inner join {{ omphalos.sql_integer_values(range(1, 41)) }} as positions (position)
         on positions.position <= length(long_tokens.token)
     where length(long_tokens.token) >= 5 and {{ omphalos.regexp_matches('long_tokens.token', '^[a-z]+$') }}
+
+    union
+
+    select
+        syllables.name_key,
+        'r:' || {{ omphalos.string_agg_sorted('classes.syllable_class', ' ') }} as block_key
+    from (
+        select
+            romanized.name_key,
+            split_part(romanized.name_syllables, ' ', positions.position) as syllable
+        from (
+            select
+                {{ key_column }} as name_key,
+                {{ omphalos.romanized_syllables('name_core') }} as name_syllables
+            from {{ relation }}
+            where name_core <> ''
+        ) as romanized
+        inner join {{ omphalos.sql_integer_values(range(1, var('romanized_max_syllables') + 1)) }} as positions (position)
+            on positions.position <= length(romanized.name_syllables) - length(replace(romanized.name_syllables, ' ', '')) + 1
+        where
+            romanized.name_syllables is not null
+            and length(romanized.name_syllables) - length(replace(romanized.name_syllables, ' ', ''))
+            < {{ var('romanized_max_syllables') }}
+    ) as syllables
+    inner join {{ omphalos.romanized_classes_values() }} as classes (spelling, syllable_class)
+        on syllables.syllable = classes.spelling
+    group by 1
 {% endmacro %}

@@ -20,6 +20,10 @@
         {{ omphalos.scoring_pairs_numbered(candidates, 'int_name_keys_numbered') }}
     ),
 
+    int_name_pairs_romanized as {% if m %}{{ m }} {% endif %}(
+        {{ omphalos.scoring_pairs_romanized('int_name_pairs_numbered', 'int_name_keys_numbered') }}
+    ),
+
     int_name_vocabulary as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_vocabulary('int_name_keys_numbered', token_weights) }}
     ),
@@ -42,7 +46,8 @@
 
     int_name_pairs_bounded as {% if m %}{{ m }} {% endif %}(
         {{ omphalos.scoring_pairs_bounded(
-            'int_name_pairs_numbered', 'int_name_tokens_listed', 'int_name_pair_token_matches', min_score
+            'int_name_pairs_numbered', 'int_name_tokens_listed', 'int_name_pair_token_matches',
+            'int_name_pairs_romanized', min_score
         ) }}
     ),
 
@@ -53,7 +58,9 @@
     ),
 
     int_name_pair_scores as {% if m %}{{ m }} {% endif %}(
-        {{ omphalos.scoring_pair_scores('int_name_pair_coverage', 'int_name_keys_numbered') }}
+        {{ omphalos.scoring_pair_scores(
+            'int_name_pair_coverage', 'int_name_keys_numbered', 'int_name_pairs_romanized'
+        ) }}
     ),
 
     name_scores as {% if m %}{{ m }} {% endif %}(

@@ -29,6 +29,10 @@
         scores.word_replaced,
         scores.far_word,
         scores.slip_only,
+        scores.romanized_equal,
+        scores.relative_contained,
+        scores.family_name_edited,
+        scores.initial_word,
         {{ d('scores.name_score') }} as name_score
     from {{ scores }} as scores
     inner join {{ names }} as a_names

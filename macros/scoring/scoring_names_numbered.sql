@@ -5,9 +5,12 @@
                           kind on side b, null on side a) and the normalized columns
                           (macros/normalize.sql): name_clean, name_core, name_sorted, name_compact,
                           name_numbers, token_count, legal_form, name_own, name_father.
+    name_syllables: the syllables of a name romanized from Chinese or Korean, else null
+    (macros/scoring/romanized_names.sql).
     Side a is the screened side (party names), side b the listed side (registry names).
 -#}
 {% macro scoring_names_numbered(a_names, b_names) %}
+    {%- set syllable = omphalos.romanized_syllable_pattern() -%}
     {%- for side, names in [('a', a_names), ('b', b_names)] %}
         {%- if not loop.first %}
 
@@ -27,7 +30,8 @@
         token_count,
         legal_form,
         name_own,
-        name_father
+        name_father,
+        {{ omphalos.romanized_syllables('name_core', syllable) }} as name_syllables
     from {{ names }}
     {%- endfor %}
 {% endmacro %}

@@ -15,7 +15,11 @@
                          slip (stage 5), on both sides;
         initial_letter = a token's best counterpart is an initial (stage 5), on either side;
         derived_share_reached_b: a registry token matched only by a derived form (stage 5) holds
-                         at least near_brand_share of the registry name's weight (near brand).
+                         at least near_brand_share of the registry name's weight (near brand);
+        first_missing_b = the registry name's first word as written, not a particle or a
+                         legal-form word, has no counterpart in the party name;
+        edited_tokens_b = the registry name's tokens, particles and legal-form words aside,
+                         matched best by another common family name (stage 5, edited_word).
     Both ratios are rounded half up to a unit (round_div); the share is compared exactly. A pair
     whose side has no tokens has coverage 0 and missing share 1 on it.
 -#}
@@ -31,6 +35,8 @@
         coalesce(coverage_{{ side }}.major_tokens, 0) as major_tokens_{{ side }},
         {%- endfor %}
         coalesce(coverage_b.derived_share_reached, false) as derived_share_reached_b,
+        coalesce(coverage_b.first_missing, false) as first_missing_b,
+        coalesce(coverage_b.edited_tokens, 0) as edited_tokens_b,
         coalesce(coverage_a.far_edit, false) or coalesce(coverage_b.far_edit, false) as far_edit,
         coalesce(coverage_a.slips_only and coverage_b.slips_only, false) as slips_only,
         coalesce(coverage_a.initial_letter, false) or coalesce(coverage_b.initial_letter, false) as initial_letter
@@ -51,6 +57,9 @@
             max(case when initial_letter then 1 else 0 end) = 1 as initial_letter,
             max(case when best > 0 and best < {{ unit }} and not slip then 1 else 0 end) = 0
             and max(case when best > 0 and best < {{ unit }} then 1 else 0 end) = 1 as slips_only,
+            max(case when is_first and best = 0 and not minor then 1 else 0 end) = 1 as first_missing,
+            sum(case when best > 0 and best < {{ unit }} and edited_word and not minor then 1 else 0 end)
+                as edited_tokens,
             {%- if side == 'b' %}
             max(case when best > 0 and best < {{ unit }} and derived_form then weight * occurrences else 0 end)
             * {{ unit }} >= {{ omphalos.to_units(var('near_brand_share')) }} * sum(weight * occurrences)
@@ -79,7 +88,9 @@
                     coalesce(best.far_edit, false) as far_edit,
                     coalesce(best.slip, false) as slip,
                     coalesce(best.initial_letter, false) as initial_letter,
+                    coalesce(best.edited_word, false) as edited_word,
                     own.is_minor as minor,
+                    coalesce(own.is_first, false) as is_first,
                     own.is_minor or (own.is_patronymic and other_flags.has_patronymic = 0) as optional
                 from {{ pairs }} as pairs
                 inner join {{ tokens }} as own
@@ -107,7 +118,9 @@
                         max(case when matches.far_edit then 0 else matches.sim end) < max(matches.sim) as far_edit,
                         max(case when matches.slip then matches.sim else 0 end) = max(matches.sim) as slip,
                         max(case when matches.initial_letter then 0 else matches.sim end) < max(matches.sim)
-                            as initial_letter
+                            as initial_letter,
+                        max(case when matches.edited_word then matches.sim else 0 end) = max(matches.sim)
+                            as edited_word
                     from {{ matches }} as matches
                     inner join {{ pairs }} as scored_pairs
                         on matches.a_id = scored_pairs.a_id and matches.b_id = scored_pairs.b_id

@@ -21,6 +21,7 @@
         false as far_edit,
         false as slip,
         false as initial_letter,
+        false as edited_word,
         cast({{ omphalos.score_unit() }} as bigint) as sim,
         {{- token_columns }}
     from {{ pairs }} as pairs
@@ -42,6 +43,7 @@
         token_pairs.far_edit,
         token_pairs.slip,
         token_pairs.initial_letter,
+        token_pairs.edited_word,
         cast(token_pairs.sim as bigint) as sim,
         {{- token_columns }}
     from {{ pairs }} as pairs

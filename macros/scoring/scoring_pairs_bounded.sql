@@ -5,9 +5,10 @@
     most 1, and a matched token's weight is at most its own; a token with several counterparts is
     counted once for each, which only loosens the bound), and the name score is at most the better
     coverage unless a compact-name rule applies; a pair below that bound (less 0.001) and outside
-    those rules cannot be kept. The bound is compared exactly, in integers.
+    those rules cannot be kept, nor can a pair of one romanized name (romanized: stage 2b), whatever
+    its tokens. The bound is compared exactly, in integers.
 -#}
-{% macro scoring_pairs_bounded(pairs, tokens, matches, min_score=none) %}
+{% macro scoring_pairs_bounded(pairs, tokens, matches, romanized, min_score=none) %}
     {%- if min_score is none %}
     select
         a_id,
@@ -51,5 +52,12 @@
         b_id
     from {{ pairs }}
     where compact_rules_apply
+
+    union
+
+    select
+        a_id,
+        b_id
+    from {{ romanized }}
     {%- endif %}
 {% endmacro %}

@@ -12,6 +12,10 @@
     of the same word, not another one (SAMSUN ~ SAMSUNG, ANDES ~ BANDES, SILVER ~ RIVER).
     initial_letter: one of the two is a single letter, matched as the other's initial (V ~
     VLADIMIR), unless both are Roman numerals (V ~ VI: a number, left to the numbers rules).
+    edited_word: the similarity comes from an edit distance, neither word is a given name of seed
+    given_name_variants, and both are common family names (the vocabulary's is_family_name: PENG ~
+    DENG; not PUDIN ~ PUTIN, a spelling no one has, nor SELENA ~ SERENA, given names): in a
+    person's name, another family name rather than a misspelt one.
 -#}
 {%- macro _undoubled(expr) -%}
     {%- set ns = namespace(sql=expr) -%}
@@ -31,6 +35,11 @@
         derived_form,
         coalesce(distance >= 3, false) as far_edit,
         coalesce(
+            distance >= 1 and a_group is null and b_group is null
+            and a_family and b_family,
+            false
+        ) as edited_word,
+        coalesce(
             distance = 1
             and greatest(length(a_token), length(b_token)) >= 6
             and substr(a_token, 1, 1) = substr(b_token, 1, 1)
@@ -48,6 +57,10 @@
             distance,
             a_token,
             b_token,
+            a_group,
+            b_group,
+            a_family,
+            b_family,
             {{ omphalos.token_similarity(
                 'a_token', 'b_token', 'a_class', 'b_class', 'a_group', 'b_group', 'distance'
             ) }} as sim
@@ -61,6 +74,8 @@
                 {{ classes[1] }} as b_class,
                 {{ groups[0] }} as a_group,
                 {{ groups[1] }} as b_group,
+                a_vocabulary.is_family_name as a_family,
+                b_vocabulary.is_family_name as b_family,
                 (
                     (
                         substr({{ a }}, length({{ a }}), 1) <> substr({{ b }}, length({{ b }}), 1)

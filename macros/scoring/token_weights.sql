@@ -23,6 +23,8 @@
                     (0.05) whatever their frequency: they never make two names the same party
                     (nor different ones);
         is_patronymic a word ending like a patronymic (-OVICH, -EVNA, -OGLY, -KYZY);
+        reference_count the token's count in `reference` (0 when not given or not listed), and
+                    family_count the part of it held as a family name (`reference` needs both);
         variant_group the group of the token in seed given_name_variants (JOHN, JUAN, IVAN, JEAN
                     are john; TED, THEODORE, FYODOR are theodore), null if none.
 -#}
@@ -47,7 +49,9 @@
         counted.token_class = 'word'
         and {{ omphalos.regexp_matches('counted.token', '(ovich|evich|ovitch|evitch|ovna|evna|ichna|ogly|oglu|kyzy|qizi)$') }}
             as is_patronymic,
-        variants.variant_group
+        variants.variant_group,
+        {{ 'coalesce(reference_counts.reference_count, 0)' if reference is not none else '0' }} as reference_count,
+        {{ 'coalesce(reference_counts.family_count, 0)' if reference is not none else '0' }} as family_count
     from (
         select
             token,

@@ -39,6 +39,26 @@
             then '; legal forms of different kinds (-{{ var('legal_form_conflict_penalty') }})'
         else ''
     end
+    || case
+        when {{ c }}rule_romanized_equal
+            then '; one Chinese or Korean name romanized otherwise, syllable by syllable (at least {{ var('romanized_name_similarity') }})'
+        else ''
+    end
+    || case
+        when {{ c }}rule_relative_contained_cap
+            then '; party name inside the listed person''s longer name without its first given name: a relative as likely (at most REVIEW)'
+        else ''
+    end
+    || case
+        when {{ c }}rule_family_name_edited_cap
+            then '; same given name, family name edited into another common family name (at most REVIEW)'
+        else ''
+    end
+    || case
+        when {{ c }}rule_initial_word_cap
+            then '; a word matched only as a single letter''s initial, outside a person''s name (at most REVIEW)'
+        else ''
+    end
     || '; country ' || {{ c }}country_evidence
     || case
         when {{ c }}rule_country_effect > 0 then ' (+{{ var('country_listed_bonus') }})'

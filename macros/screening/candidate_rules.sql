@@ -121,6 +121,10 @@
         when coalesce(legal_form_conflict, false) then -{{ var('legal_form_conflict_penalty') }}
         else 0
     end as decimal(9, 4)) as rule_legal_form_conflict_effect,
+    coalesce(romanized_equal, false) as rule_romanized_equal,
+    coalesce(relative_contained, false) as rule_relative_contained_cap,
+    coalesce(family_name_edited, false) as rule_family_name_edited_cap,
+    coalesce(initial_word, false) as rule_initial_word_cap,
     cast(case
         when imo_evidence = 'equal' then 0
         when country_evidence = 'listed' then {{ var('country_listed_bonus') }}

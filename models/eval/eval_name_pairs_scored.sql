@@ -34,7 +34,8 @@ reference as (
 
     select
         token,
-        reference_count
+        reference_count,
+        family_count
     from {{ ref('name_token_frequencies') }}
 
 ),
@@ -124,6 +125,10 @@ select
     name_scores.word_replaced,
     name_scores.far_word,
     name_scores.slip_only,
+    name_scores.romanized_equal,
+    name_scores.relative_contained,
+    name_scores.family_name_edited,
+    name_scores.initial_word,
     name_scores.name_score
 from pairs
 left join name_scores

@@ -26,7 +26,8 @@ reference as (
 
     select
         token,
-        reference_count
+        reference_count,
+        family_count
     from {{ ref('name_token_frequencies') }}
 
 ),

@@ -181,6 +181,10 @@ joined as (
         name_scores.single_token,
         name_scores.near_brand,
         name_scores.legal_form_conflict,
+        name_scores.romanized_equal,
+        name_scores.relative_contained,
+        name_scores.family_name_edited,
+        name_scores.initial_word,
         name_scores.name_score,
         query.query_country as party_country,
         coalesce(query.query_kind, case when name_scores.a_legal_form is not null then 'organization' end)

@@ -42,6 +42,10 @@ select
     name_scores.single_token,
     name_scores.near_brand,
     name_scores.legal_form_conflict,
+    name_scores.romanized_equal,
+    name_scores.relative_contained,
+    name_scores.family_name_edited,
+    name_scores.initial_word,
     name_scores.name_score
 from name_scores
 inner join candidates

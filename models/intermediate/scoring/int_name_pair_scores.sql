@@ -6,7 +6,9 @@ with
 
 scores as (
 
-    {{ omphalos.scoring_pair_scores(ref('int_name_pair_coverage'), ref('int_name_keys_numbered')) }}
+    {{ omphalos.scoring_pair_scores(
+        ref('int_name_pair_coverage'), ref('int_name_keys_numbered'), ref('int_name_pairs_romanized')
+    ) }}
 
 )
 

@@ -8,6 +8,7 @@ bounded as (
 
     {{ omphalos.scoring_pairs_bounded(
         ref('int_name_pairs_numbered'), ref('int_name_tokens_listed'), ref('int_name_pair_token_matches'),
+        ref('int_name_pairs_romanized'),
         min_score=var('candidate_floor') - 0.10
     ) }}
 

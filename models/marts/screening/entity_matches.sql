@@ -187,6 +187,10 @@ joined as (
         scored.single_token,
         scored.near_brand,
         scored.legal_form_conflict,
+        scored.romanized_equal,
+        scored.relative_contained,
+        scored.family_name_edited,
+        scored.initial_word,
         coalesce(scored.name_score, cast(0 as decimal(9, 4))) as name_score,
         {{ omphalos.candidate_country_evidence('parties.party_country', 'entities.countries') }} as country_evidence
     from candidates
@@ -357,6 +361,10 @@ final as (
         best.rule_single_token_effect,
         best.rule_near_brand_effect,
         best.rule_legal_form_conflict_effect,
+        best.rule_romanized_equal,
+        best.rule_relative_contained_cap,
+        best.rule_family_name_edited_cap,
+        best.rule_initial_word_cap,
         best.rule_country_effect,
         best.rule_kind_mismatch_effect,
         best.rule_kind_conflict_cap,

@@ -261,6 +261,10 @@ RULE_COLUMNS: tuple[str, ...] = (
     "rule_single_token_effect",
     "rule_near_brand_effect",
     "rule_legal_form_conflict_effect",
+    "rule_romanized_equal",
+    "rule_relative_contained_cap",
+    "rule_family_name_edited_cap",
+    "rule_initial_word_cap",
     "rule_country_effect",
     "rule_kind_mismatch_effect",
     "rule_kind_conflict_cap",
@@ -309,6 +313,22 @@ def evidence_from_columns(r: Mapping[str, Any]) -> Evidence:
         supporting.append("names equal after normalization")
     if r["rule_compact_similarity"] is not None:
         supporting.append(f"names alike without spaces ({r['rule_compact_similarity']})")
+    if r.get("rule_romanized_equal"):
+        supporting.append("one Chinese or Korean name romanized otherwise, syllable by syllable")
+    if r.get("rule_relative_contained_cap"):
+        against.append(
+            "party name inside the listed person's longer name without its first given name: "
+            "a relative as likely (at most REVIEW)"
+        )
+    if r.get("rule_family_name_edited_cap"):
+        against.append(
+            "same given name, family name edited into another common family name (at most REVIEW)"
+        )
+    if r.get("rule_initial_word_cap"):
+        against.append(
+            "a word matched only as a single letter's initial, outside a person's name "
+            "(at most REVIEW)"
+        )
     if r["rule_numbers_veto"]:
         against.append("numbers in names disagree (veto: at most 0.60)")
     if r["rule_father_swapped_veto"]:
