@@ -20,7 +20,9 @@ INPUTS = sorted(SPECS)
 
 @pytest.mark.parametrize("name", INPUTS)
 def test_generator_schema_is_the_spec(name: str) -> None:
+    """The generator writes each input with the columns and types admission declares."""
     assert GENERATOR_SCHEMAS[name].names == SPECS[name].column_names
+    assert [f.type for f in GENERATOR_SCHEMAS[name]] == [f.type for f in SPECS[name].arrow_schema]
 
 
 def test_registry_writer_columns_are_the_spec() -> None:

@@ -34,6 +34,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
+from omphalos.pipeline.admit import SPECS
 from omphalos.tools.words import WordLists
 
 Progress = Callable[[str], None]
@@ -72,61 +73,17 @@ VARIATIONS = (
     ("punctuation_case", 16),
 )
 
-SHIPMENTS_SCHEMA = pa.schema(
-    [
-        ("shipment_id", pa.string()),
-        ("ship_date", pa.date32()),
-        ("shipper_name", pa.string()),
-        ("shipper_address", pa.string()),
-        ("shipper_country", pa.string()),
-        ("consignee_name", pa.string()),
-        ("consignee_address", pa.string()),
-        ("consignee_country", pa.string()),
-        ("notify_party_name", pa.string()),
-        ("notify_party_country", pa.string()),
-        ("origin_country", pa.string()),
-        ("transit_country", pa.string()),
-        ("destination_country", pa.string()),
-        ("hs_code", pa.string()),
-        ("goods_description", pa.string()),
-        ("value_usd", pa.decimal128(18, 2)),
-        ("shipper_kind", pa.string()),
-        ("consignee_kind", pa.string()),
-        ("notify_party_kind", pa.string()),
-        ("vessel_name", pa.string()),
-        ("vessel_imo", pa.string()),
-    ]
-)
-ENTITIES_SCHEMA = pa.schema(
-    [
-        ("entity_id", pa.string()),
-        ("source_list", pa.string()),
-        ("list_date", pa.date32()),
-        ("entity_kind", pa.string()),
-        ("primary_name", pa.string()),
-        ("countries", pa.string()),
-        ("programs", pa.string()),
-        ("remarks", pa.string()),
-    ]
-)
-NAMES_SCHEMA = pa.schema(
-    [
-        ("name_id", pa.string()),
-        ("entity_id", pa.string()),
-        ("name", pa.string()),
-        ("name_type", pa.string()),
-        ("script", pa.string()),
-    ]
-)
-IDENTIFIERS_SCHEMA = pa.schema(
-    [
-        ("identifier_id", pa.string()),
-        ("entity_id", pa.string()),
-        ("id_type", pa.string()),
-        ("id_value", pa.string()),
-        ("id_country", pa.string()),
-    ]
-)
+
+def _input_schema(name: str) -> pa.Schema:
+    """An input's columns and types as admission declares them (omphalos.pipeline.admit.SPECS, the
+    one declaration of the inputs' contracts), every field nullable as the writers write them."""
+    return pa.schema([pa.field(f.name, f.type) for f in SPECS[name].arrow_schema])
+
+
+SHIPMENTS_SCHEMA = _input_schema("shipments")
+ENTITIES_SCHEMA = _input_schema("registry_entities")
+NAMES_SCHEMA = _input_schema("registry_names")
+IDENTIFIERS_SCHEMA = _input_schema("registry_identifiers")
 TRUTH_SCHEMA = pa.schema(
     [
         ("shipment_id", pa.string()),
