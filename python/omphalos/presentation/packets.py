@@ -117,6 +117,13 @@ def rule_lines() -> tuple[str, ...]:
         f"against a listed organization, or an organization against a listed person, loses "
         f"{n('kind_mismatch_penalty')} (the party's kind is the one the feed declares, else the "
         "one its name shows).",
+        f"At most REVIEW (name score at most {v['name_review_cap']}): a word replaced by another, "
+        "a word matched only by one 3+ edits away, the party name inside a longer listed "
+        "person's name without its first given name (a relative), the same given name with a "
+        "family name edited into another common family name, and, outside a listed person's "
+        "name, a word matched only as a single letter's initial. A Chinese or Korean name "
+        "romanized by another system is compared syllable by syllable (at least "
+        f"{n('romanized_name_similarity')}).",
         "Vessels: the shipment's IMO number equal to the listed vessel's is decisive (score 1); "
         "another valid IMO number is another ship (capped at the candidate floor).",
         "A weak alias never alerts alone: at most just below MATCH when the country corroborates, "
