@@ -50,6 +50,24 @@ def test_key_changes_with_vars_env_and_target(
     assert base not in others and len(others) == 3
 
 
+def test_key_changes_with_the_project_folder(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """dbt's saved parse holds absolute paths: a clone elsewhere with the same files (a CI
+    checkout beside a deleted one) gets a key of its own, never the other folder's parse."""
+    monkeypatch.setenv("OMPHALOS_CACHE_DIR", str(tmp_path / "cache"))
+    here = parse_cache.cache_file("duckdb", {}, {})
+    clone = _copy_project(tmp_path / "clone")
+    digest = parse_cache.project_digest(clone)
+    monkeypatch.setattr(parse_cache, "project_root", lambda: clone)
+    monkeypatch.setattr(parse_cache, "project_digest", lambda root=None: digest)
+    elsewhere = parse_cache.cache_file("duckdb", {}, {})
+    assert elsewhere != here
+    monkeypatch.setattr(parse_cache, "project_root", project_root)
+    monkeypatch.setattr(parse_cache, "project_digest", lambda root=None: digest)
+    assert parse_cache.cache_file("duckdb", {}, {}) != elsewhere
+
+
 def test_save_is_atomic_and_pruned(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parse_cache, "KEEP", 2)
     written = tmp_path / "partial_parse.msgpack"

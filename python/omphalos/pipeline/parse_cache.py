@@ -85,6 +85,9 @@ def cache_file(target: str, dbt_vars: dict[str, Any], env: dict[str, str]) -> Pa
             {
                 "format": CACHE_FORMAT,
                 "project": project_digest(),
+                # dbt's saved parse holds absolute paths (seed files, macro paths): a copy of the
+                # project elsewhere (another clone) must not reuse it, even with the same files.
+                "root": str(project_root().resolve()),
                 "dbt": [_version("dbt-core"), _version(f"dbt-{target}")],
                 "target": target,
                 "vars": dbt_vars,
