@@ -1750,6 +1750,33 @@ def _sink(out_dir: Path, name: str, fmt: str) -> Iterator[_Sink]:
     sink.commit()
 
 
+def _plant_and_write_feed(
+    rng: Random,
+    seed: int,
+    shipments: int,
+    reg: _Registry,
+    pool: _Pool,
+    out_dir: Path,
+    fmt: str,
+    files: dict[str, Any],
+    say: Callable[[str], None],
+) -> _Plan:
+    """Plant listed names and vessels into the feed and write shipments and truth (both the demo
+    registry and an existing one). Ships come from their own random stream, so the rest of the
+    feed is what it was before the feed named vessels."""
+    plan = _plan_plants(rng, shipments, reg, pool)
+    vessel_rng = Random(f"{seed}:vessels")
+    _add_clean_vessels(vessel_rng, pool, reg, max(200, shipments // 100))
+    plan.plants = sorted(
+        plan.plants + _vessel_plants(vessel_rng, shipments, reg, pool, plan.plants),
+        key=lambda p: (p.row, p.role),
+    )
+    feed = _Feed.build(pool, shipments)
+    files["shipments"] = _write_shipments(rng, out_dir, fmt, shipments, feed, plan.plants, say)
+    files["truth"] = _write_table(out_dir, "truth", fmt, _truth_table(plan.plants, feed.id_width))
+    return plan
+
+
 def _write_table(out_dir: Path, name: str, fmt: str, table: pa.Table) -> int:
     with _sink(out_dir, name, fmt) as sink:
         sink.write(table)
@@ -2007,16 +2034,7 @@ def _generate_for_registry(
     # clean parties avoid the listed persons' and organizations' names (a company that shares a
     # listed vessel's name is a clean party: kinds tell them apart)
     pool = _clean_pool(rng, pool_size, listed.parties)
-    plan = _plan_plants(rng, shipments, reg, pool)
-    vessel_rng = Random(f"{seed}:vessels")
-    _add_clean_vessels(vessel_rng, pool, reg, max(200, shipments // 100))
-    plan.plants = sorted(
-        plan.plants + _vessel_plants(vessel_rng, shipments, reg, pool, plan.plants),
-        key=lambda p: (p.row, p.role),
-    )
-    feed = _Feed.build(pool, shipments)
-    files["shipments"] = _write_shipments(rng, out_dir, fmt, shipments, feed, plan.plants, say)
-    files["truth"] = _write_table(out_dir, "truth", fmt, _truth_table(plan.plants, feed.id_width))
+    plan = _plant_and_write_feed(rng, seed, shipments, reg, pool, out_dir, fmt, files, say)
     say(f"wrote shipments.{fmt} and truth.{fmt} into {out_dir} (registry not written)")
     summary = _summary(reg, plan, files, seed=seed, fmt=fmt, out_dir=out_dir)
     summary["registry"] = str(registry)
@@ -2077,18 +2095,7 @@ def generate(
     pool_size = max(500, shipments // 20)
     say(f"feed: building a pool of {pool_size:,} clean parties and planting listed names")
     pool = _clean_pool(rng, pool_size, built)
-    plan = _plan_plants(rng, shipments, built, pool)
-    # Ships come from their own random stream, so the rest of the feed is what it was before the
-    # feed named vessels.
-    vessel_rng = Random(f"{seed}:vessels")
-    _add_clean_vessels(vessel_rng, pool, built, max(200, shipments // 100))
-    plan.plants = sorted(
-        plan.plants + _vessel_plants(vessel_rng, shipments, built, pool, plan.plants),
-        key=lambda p: (p.row, p.role),
-    )
-    feed = _Feed.build(pool, shipments)
-    files["shipments"] = _write_shipments(rng, out_dir, fmt, shipments, feed, plan.plants, say)
-    files["truth"] = _write_table(out_dir, "truth", fmt, _truth_table(plan.plants, feed.id_width))
+    plan = _plant_and_write_feed(rng, seed, shipments, built, pool, out_dir, fmt, files, say)
     say(f"wrote shipments.{fmt} and truth.{fmt} into {out_dir}")
     return _summary(built, plan, files, seed=seed, fmt=fmt, out_dir=out_dir)
 
