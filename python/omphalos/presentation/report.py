@@ -63,7 +63,6 @@ from omphalos.presentation.packets import (
     input_digests,
     load_rules,
     packet_stem,
-    rule_lines,
     select_packet_entities,
 )
 from omphalos.presentation.templating import asset, decimal_or_zero, html_env, money, money_short
@@ -690,7 +689,7 @@ def render_report(
             by_status={r["status"]: r for r in d.status},
             admitted=sum(int(i.get("rows_admitted") or 0) for i in d.inputs),
             rejected=sum(int(i.get("rows_rejected") or 0) for i in d.inputs),
-            rule_lines=rule_lines(),
+            rule_lines=d.rules.lines,
             stated_in=STATED_IN,
             config_lines="\n".join(d.config_text.splitlines()[:200]),
             exposure_chart=_exposure_chart(d),
