@@ -26,7 +26,7 @@ import pyarrow.csv as pacsv
 import pytest
 
 from omphalos.cli import app as cli
-from omphalos.pipeline.export import SPREADSHEET_DIR, write_table
+from omphalos.pipeline.export import SPREADSHEET_DIR, spreadsheet_table, write_table
 from omphalos.pipeline.paths import (
     SealedRunPathError,
     refuse_inside_sealed_run,
@@ -35,7 +35,7 @@ from omphalos.pipeline.paths import (
 from omphalos.presentation import catalog
 from omphalos.presentation.packets import render_markdown
 from omphalos.presentation.show import render_summary
-from omphalos.textsafe import md_code, md_text, spreadsheet_cell, terminal_safe
+from omphalos.textsafe import FORMULA_TRIGGERS, md_code, md_text, spreadsheet_cell, terminal_safe
 
 # --------------------------------------------------------------------------------------------
 # a sealed run directory (a manifest is all the guard looks for)
@@ -410,6 +410,32 @@ def test_spreadsheet_cell_follows_owasp() -> None:
         assert spreadsheet_cell(value) == "'" + value
     for value in ("ACME", "1-2", "a=b", "", "'quoted"):
         assert spreadsheet_cell(value) == value
+
+
+def test_spreadsheet_table_equals_spreadsheet_cell_on_every_value() -> None:
+    """The column-wise (Arrow) neutralization gives what ``spreadsheet_cell`` gives, cell by
+    cell: every trigger at the start, inside or alone, other first characters, nulls, both
+    string types."""
+    values: list[str | None] = [
+        None,
+        "",
+        "'",
+        "a",
+        "1-2",
+        "a=b",
+        " =x",
+        "\u00e9=",
+        "]x",
+        "^x",
+        "\\x",
+    ]
+    for trigger in FORMULA_TRIGGERS:
+        values += [trigger, trigger + "x", "x" + trigger, trigger * 2]
+    for kind in (pa.string(), pa.large_string()):
+        out = spreadsheet_table(pa.table({"v": pa.array(values, kind)}))
+        assert out.column(0).to_pylist() == [
+            None if v is None else spreadsheet_cell(v) for v in values
+        ]
 
 
 def test_exports_keep_exact_csv_and_add_a_spreadsheet_copy(tmp_path: Path) -> None:

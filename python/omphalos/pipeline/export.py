@@ -18,12 +18,13 @@ from typing import Any
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 import yaml
 
 from omphalos.pipeline.paths import project_root
-from omphalos.textsafe import spreadsheet_cell
+from omphalos.textsafe import FORMULA_TRIGGERS, spreadsheet_cell
 
 # Fixed Parquet writer settings: part of the payload's definition. Change only with a new version.
 
@@ -174,16 +175,23 @@ def write_table(table: pa.Table, out_dir: Path, name: str) -> list[Path]:
 SPREADSHEET_DIR = "spreadsheet"
 
 
+#: ``FORMULA_TRIGGERS`` as one anchored RE2 class, for the vectorized test below.
+_FORMULA_START = "^[" + "".join("\\" + c if c in "\\]^-[" else c for c in FORMULA_TRIGGERS) + "]"
+
+
 def spreadsheet_table(table: pa.Table) -> pa.Table:
     """The rows with every text cell (and header) that a spreadsheet would run as a formula
     prefixed with ``'`` (OWASP CSV injection: first character ``=``, ``+``, ``-``, ``@``, tab,
     CR, LF or a full-width form). Numbers, dates and booleans are left as they are: they cannot
-    be formulas. The exact text is in the evidence CSV and Parquet beside it."""
+    be formulas. The exact text is in the evidence CSV and Parquet beside it. Column by column
+    in Arrow (the same result as ``spreadsheet_cell`` on every value, without a Python call per
+    cell: half a million candidates took seconds that way)."""
     columns = []
     for column in table.columns:
         if pa.types.is_string(column.type) or pa.types.is_large_string(column.type):
-            values = [None if v is None else spreadsheet_cell(v) for v in column.to_pylist()]
-            columns.append(pa.array(values, pa.string()))
+            text = column.cast(pa.string())
+            starts = pc.fill_null(pc.match_substring_regex(text, _FORMULA_START), False)
+            columns.append(pc.if_else(starts, pc.binary_join_element_wise("'", text, ""), text))
         else:
             columns.append(column)
     names = [spreadsheet_cell(n) for n in table.column_names]
@@ -192,15 +200,15 @@ def spreadsheet_table(table: pa.Table) -> pa.Table:
 
 def write_spreadsheet_csv(table: pa.Table, path: Path) -> None:
     """``spreadsheet_table(table)`` as CSV for spreadsheets: UTF-8 with a byte-order mark (so
-    that Excel reads non-Latin names right), every value quoted."""
+    that Excel reads non-Latin names right), every value quoted; streamed to the file."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    sink = pa.BufferOutputStream()
-    pacsv.write_csv(
-        spreadsheet_table(table),
-        sink,
-        write_options=pacsv.WriteOptions(include_header=True, quoting_style="all_valid"),
-    )
-    path.write_bytes(b"\xef\xbb\xbf" + sink.getvalue().to_pybytes())
+    with pa.OSFile(str(path), "wb") as sink:
+        sink.write(b"\xef\xbb\xbf")
+        pacsv.write_csv(
+            spreadsheet_table(table),
+            sink,
+            write_options=pacsv.WriteOptions(include_header=True, quoting_style="all_valid"),
+        )
 
 
 def logical_fingerprint(table: pa.Table, key: tuple[str, ...] | list[str]) -> str:
