@@ -92,15 +92,31 @@ primary_names as (
 
 ),
 
+profiles as (
+
+    -- the distinct party profiles: a candidate's score depends on the party's name, country,
+    -- IMO number and declared kind only, so candidates are scored once per profile and joined
+    -- back to every shipment party of that profile at the end (final)
+    select distinct
+        party_name,
+        party_country,
+        party_imo,
+        party_kind_declared
+    from parties
+
+),
+
 name_candidates as (
 
     select
-        parties.shipment_id,
-        parties.party_role,
+        profiles.party_name,
+        profiles.party_country,
+        profiles.party_imo,
+        profiles.party_kind_declared,
         scored.name_id
-    from parties
+    from profiles
     inner join scored
-        on parties.party_name = scored.party_name
+        on profiles.party_name = scored.party_name
 
 ),
 
@@ -109,22 +125,23 @@ identifier_candidates as (
     -- a named vessel whose IMO number is a listed vessel's, when no name of that vessel is a
     -- candidate already: compared under the listed vessel's primary name
     select
-        parties.shipment_id,
-        parties.party_role,
+        profiles.party_name,
+        profiles.party_country,
+        profiles.party_imo,
+        profiles.party_kind_declared,
         primary_names.name_id
-    from parties
+    from profiles
     inner join vessel_imos
-        on parties.party_imo = vessel_imos.imo
+        on profiles.party_imo = vessel_imos.imo
     inner join primary_names
         on vessel_imos.entity_id = primary_names.entity_id
     where not exists (
-        select name_candidates.name_id
-        from name_candidates
+        select scored.name_id
+        from scored
         inner join registry_names
-            on name_candidates.name_id = registry_names.name_id
+            on scored.name_id = registry_names.name_id
         where
-            name_candidates.shipment_id = parties.shipment_id
-            and name_candidates.party_role = parties.party_role
+            scored.party_name = profiles.party_name
             and registry_names.entity_id = vessel_imos.entity_id
     )
 
@@ -132,33 +149,24 @@ identifier_candidates as (
 
 candidates as (
 
-    select
-        shipment_id,
-        party_role,
-        name_id
-    from name_candidates
+    select * from name_candidates
 
     union all
 
-    select
-        shipment_id,
-        party_role,
-        name_id
-    from identifier_candidates
+    select * from identifier_candidates
 
 ),
 
 joined as (
 
     select
-        parties.shipment_id,
-        parties.party_role,
-        parties.party_name,
-        parties.party_country,
-        parties.party_imo,
-        coalesce(parties.party_kind_declared, party_kinds.inferred_kind) as party_kind,
+        candidates.party_name,
+        candidates.party_country,
+        candidates.party_imo,
+        candidates.party_kind_declared,
+        coalesce(candidates.party_kind_declared, party_kinds.inferred_kind) as party_kind,
         case
-            when parties.party_kind_declared is not null then 'declared'
+            when candidates.party_kind_declared is not null then 'declared'
             when party_kinds.inferred_kind is not null
                 then {{ dbt.concat(["'inferred: '", 'party_kinds.inferred_kind_reason']) }}
             else 'unknown'
@@ -192,18 +200,16 @@ joined as (
         scored.family_name_edited,
         scored.initial_word,
         coalesce(scored.name_score, cast(0 as decimal(9, 4))) as name_score,
-        {{ omphalos.candidate_country_evidence('parties.party_country', 'entities.countries') }} as country_evidence
+        {{ omphalos.candidate_country_evidence('candidates.party_country', 'entities.countries') }} as country_evidence
     from candidates
-    inner join parties
-        on candidates.shipment_id = parties.shipment_id and candidates.party_role = parties.party_role
     left join scored
-        on parties.party_name = scored.party_name and candidates.name_id = scored.name_id
+        on candidates.party_name = scored.party_name and candidates.name_id = scored.name_id
     left join keyed
         on scored.party_name = keyed.party_name and scored.name_id = keyed.name_id
     left join party_kinds
-        on parties.party_name = party_kinds.name_key
+        on candidates.party_name = party_kinds.name_key
     left join party_names
-        on parties.party_name = party_names.name_key
+        on candidates.party_name = party_names.name_key
     inner join registry_names
         on candidates.name_id = registry_names.name_id
     inner join entities
@@ -213,19 +219,23 @@ joined as (
 
 imo_agreement as (
 
-    -- per candidate vessel: is the shipment's IMO number one of the listed vessel's, or does the
+    -- per IMO number and candidate vessel: is it one of the listed vessel's numbers, or does the
     -- listed vessel have numbers and none is it
     select
-        joined.shipment_id,
-        joined.party_role,
-        joined.entity_id,
-        max(case when vessel_imos.imo = joined.party_imo then 1 else 0 end) as imo_equal,
+        candidate_imos.party_imo,
+        candidate_imos.entity_id,
+        max(case when vessel_imos.imo = candidate_imos.party_imo then 1 else 0 end) as imo_equal,
         count(vessel_imos.imo) as listed_imos
-    from joined
+    from (
+        select distinct
+            party_imo,
+            entity_id
+        from joined
+        where party_imo is not null
+    ) as candidate_imos
     inner join vessel_imos
-        on joined.entity_id = vessel_imos.entity_id
-    where joined.party_imo is not null
-    group by 1, 2, 3
+        on candidate_imos.entity_id = vessel_imos.entity_id
+    group by 1, 2
 
 ),
 
@@ -243,8 +253,7 @@ with_kinds as (
     from joined
     left join imo_agreement
         on
-            joined.shipment_id = imo_agreement.shipment_id
-            and joined.party_role = imo_agreement.party_role
+            joined.party_imo = imo_agreement.party_imo
             and joined.entity_id = imo_agreement.entity_id
 
 ),
@@ -273,7 +282,7 @@ best_name_per_entity as (
     select
         *,
         row_number() over (
-            partition by shipment_id, party_role, entity_id
+            partition by party_name, party_country, party_imo, party_kind_declared, entity_id
             order by score desc, name_score desc, matched_name_id asc
         ) as name_rank
     from capped
@@ -284,7 +293,9 @@ best_names as (
 
     select
         *,
-        max(name_score) over (partition by shipment_id, party_role) as party_best_name_score
+        max(name_score) over (
+            partition by party_name, party_country, party_imo, party_kind_declared
+        ) as party_best_name_score
     from best_name_per_entity
     where name_rank = 1
 
@@ -320,9 +331,9 @@ rules as (
 final as (
 
     select
-        {{ dbt.concat(['best.shipment_id', "':'", 'best.party_role', "':'", 'best.entity_id']) }} as match_id,
-        best.shipment_id,
-        best.party_role,
+        {{ dbt.concat(['parties.shipment_id', "':'", 'parties.party_role', "':'", 'best.entity_id']) }} as match_id,
+        parties.shipment_id,
+        parties.party_role,
         best.party_name,
         best.party_country,
         best.party_kind,
@@ -382,8 +393,16 @@ final as (
         {{ omphalos.candidate_evidence('best.') }}
             as evidence
     from rules as best
+    -- every shipment party of the profile (countries, IMO numbers and kinds are never empty
+    -- text once admitted, so the empty text stands for null in the join)
+    inner join parties
+        on
+            best.party_name = parties.party_name
+            and coalesce(best.party_country, '') = coalesce(parties.party_country, '')
+            and coalesce(best.party_imo, '') = coalesce(parties.party_imo, '')
+            and coalesce(best.party_kind_declared, '') = coalesce(parties.party_kind_declared, '')
     inner join shipments
-        on best.shipment_id = shipments.shipment_id
+        on parties.shipment_id = shipments.shipment_id
     where best.final_score >= {{ var('candidate_floor') }}
 
 ),
