@@ -26,24 +26,17 @@
 {% macro scoring_pair_coverage(pairs, tokens, matches) %}
     {%- set unit = omphalos.score_unit() -%}
     {%- set sides = [('a', 'b'), ('b', 'a')] -%}
-    select
-        pairs.a_id,
-        pairs.b_id,
-        {%- for side, other in sides %}
-        coalesce(coverage_{{ side }}.coverage, 0) as coverage_{{ side }},
-        coalesce(coverage_{{ side }}.missing, {{ unit }}) as missing_{{ side }},
-        coalesce(coverage_{{ side }}.major_tokens, 0) as major_tokens_{{ side }},
-        {%- endfor %}
-        coalesce(coverage_b.derived_share_reached, false) as derived_share_reached_b,
-        coalesce(coverage_b.first_missing, false) as first_missing_b,
-        coalesce(coverage_b.edited_tokens, 0) as edited_tokens_b,
-        coalesce(coverage_a.far_edit, false) or coalesce(coverage_b.far_edit, false) as far_edit,
-        coalesce(coverage_a.slips_only and coverage_b.slips_only, false) as slips_only,
-        coalesce(coverage_a.initial_letter, false) or coalesce(coverage_b.initial_letter, false) as initial_letter
-    from {{ pairs }} as pairs
+    -- each side's aggregation on its own (in one statement, union all), then both joined to the
+    -- pairs: two aggregations joined at once did not spill within DuckDB's memory limit at 10M
+    -- shipments
+    with coverage_sides as {{ omphalos.materialized_cte_always() }} (
     {%- for side, other in sides %}
-    left join (
+        {%- if not loop.first %}
+
+        union all
+        {% endif %}
         select
+            '{{ side }}' as side,
             a_id,
             b_id,
             {{ omphalos.round_div('sum(weight * best * matched_occurrences)', 'sum(weight * occurrences)') }}
@@ -132,8 +125,30 @@
                         and own.token_id = best.token_id
             ) as best_tokens
         ) as matched_tokens
-        group by 1, 2
-    ) as coverage_{{ side }}
-        on pairs.a_id = coverage_{{ side }}.a_id and pairs.b_id = coverage_{{ side }}.b_id
+        group by a_id, b_id
+    {%- endfor %}
+    )
+
+    select
+        pairs.a_id,
+        pairs.b_id,
+        {%- for side, other in sides %}
+        coalesce(coverage_{{ side }}.coverage, 0) as coverage_{{ side }},
+        coalesce(coverage_{{ side }}.missing, {{ unit }}) as missing_{{ side }},
+        coalesce(coverage_{{ side }}.major_tokens, 0) as major_tokens_{{ side }},
+        {%- endfor %}
+        coalesce(coverage_b.derived_share_reached, false) as derived_share_reached_b,
+        coalesce(coverage_b.first_missing, false) as first_missing_b,
+        coalesce(coverage_b.edited_tokens, 0) as edited_tokens_b,
+        coalesce(coverage_a.far_edit, false) or coalesce(coverage_b.far_edit, false) as far_edit,
+        coalesce(coverage_a.slips_only and coverage_b.slips_only, false) as slips_only,
+        coalesce(coverage_a.initial_letter, false) or coalesce(coverage_b.initial_letter, false) as initial_letter
+    from {{ pairs }} as pairs
+    {%- for side, other in sides %}
+    left join coverage_sides as coverage_{{ side }}
+        on
+            coverage_{{ side }}.side = '{{ side }}'
+            and pairs.a_id = coverage_{{ side }}.a_id
+            and pairs.b_id = coverage_{{ side }}.b_id
     {%- endfor %}
 {% endmacro %}
