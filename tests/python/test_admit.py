@@ -330,6 +330,24 @@ def test_names_are_bounded_in_length_and_words(tmp_path: Path) -> None:
     assert record.read().column("shipment_id").to_pylist() == ["S0001", "S0005"]  # type: ignore[attr-defined]
 
 
+def test_word_limit_at_its_shortest_names(tmp_path: Path) -> None:
+    """The shortest names over the word limit (one-letter words, one separator each, non-Latin
+    letters too) are rejected; one word fewer is admitted (the check skips names too short to
+    hold that many words)."""
+    body = "\n".join(
+        [
+            HEADER,
+            _ship(1, shipper_name=" ".join(["a"] * MAX_NAME_TOKENS)),
+            _ship(2, shipper_name=" ".join(["a"] * (MAX_NAME_TOKENS + 1))),
+            _ship(3, consignee_name="-".join(["\u0416"] * (MAX_NAME_TOKENS + 1))),
+        ]
+    )
+    record, rejects = _admit_shipments(tmp_path, (body + "\n").encode())
+    words = f"name of more than {MAX_NAME_TOKENS} words"
+    assert _rows(rejects) == [(3, "shipper_name", words), (4, "consignee_name", words)]
+    assert record.read().column("shipment_id").to_pylist() == ["S0001"]  # type: ignore[attr-defined]
+
+
 @pytest.mark.parametrize("name", ["   ", "---", "\u00a0", '"..."', "&;/"])
 def test_blank_or_punctuation_only_names_are_rejected(tmp_path: Path, name: str) -> None:
     quoted = '"' + name.replace('"', '""') + '"'

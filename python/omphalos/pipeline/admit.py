@@ -751,9 +751,12 @@ def _check_sql(col: Column) -> list[tuple[str, str]]:
                 f"name longer than {MAX_NAME_CHARS} characters",
             )
         )
+        # more than MAX_NAME_TOKENS words need at least 2 x MAX_NAME_TOKENS + 1 characters (a
+        # word and a separator each): shorter names, nearly all, skip the regular expression
         checks.append(
             (
                 f"{{v}} is not null and length({{v}}) <= {MAX_NAME_CHARS} and "
+                f"length({{v}}) > {2 * MAX_NAME_TOKENS} and "
                 "len(regexp_extract_all({v}, '[\\p{{L}}\\p{{N}}]+')) > " + str(MAX_NAME_TOKENS),
                 f"name of more than {MAX_NAME_TOKENS} words",
             )
