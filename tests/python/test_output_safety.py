@@ -336,6 +336,22 @@ def test_packet_markdown_tables_hold_and_no_markup_leaks(name: str) -> None:
     assert "<script" not in rendered and "<img" not in rendered
 
 
+def test_packet_markdown_memo_is_md_text_by_value_and_type() -> None:
+    """The packet template memoizes the Markdown of plain values: every lookup is exactly
+    md_text / md_code of the value, and 1, True and "1" stay three values."""
+    from omphalos.presentation.templating import markdown_env
+
+    env = markdown_env()
+    assert env.finalize is not None
+    values: list[object] = [1, True, "1", 0, False, "0", None, "", "—", *HOSTILE]
+    for _ in range(2):  # the second pass reads the memo
+        for v in values:
+            assert str(env.finalize(v)) == md_text(v), v
+            assert str(env.filters["code"](v)) == md_code(v), v
+            assert str(env.filters["code_text"](v)) == md_code(v, table=False), v
+    assert env.finalize(True) == "True" and env.finalize(1) == "1"
+
+
 # --------------------------------------------------------------------------------------------
 # terminals
 

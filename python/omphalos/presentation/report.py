@@ -151,7 +151,7 @@ def _payload_files(run_dir: Path, exclude: set[str]) -> list[dict[str, Any]]:
                 continue
             if rel.startswith(PACKETS_DIR + "/"):
                 packets += 1
-                packets_bytes += (run_dir / rel).stat().st_size
+                packets_bytes += os.stat(os.path.join(dirpath, name)).st_size
                 continue
             digest, size = sha256_file(run_dir / rel)
             out.append({"path": rel, "size": size, "sha256": digest, "kind": kind})
@@ -166,6 +166,16 @@ def _payload_files(run_dir: Path, exclude: set[str]) -> list[dict[str, Any]]:
             }
         )
     return out
+
+
+def _packet_files(run_dir: Path) -> set[str]:
+    """Names of the files (``is_file``) in the packets folder: one directory read, not a stat
+    per packet."""
+    try:
+        with os.scandir(run_dir / PACKETS_DIR) as entries:
+            return {e.name for e in entries if e.is_file()}
+    except (FileNotFoundError, NotADirectoryError):
+        return set()
 
 
 def _gather(run_dir: Path, review_limit: int, exclude: set[str], *, hash_files: bool) -> RunData:
@@ -259,9 +269,10 @@ def _gather(run_dir: Path, review_limit: int, exclude: set[str], *, hash_files: 
                     "where match_status in ('MATCH', 'REVIEW') group by 1"
                 ).fetchall()
             )
+            written = _packet_files(run_dir)
             for eid in ids:
                 stem = packet_stem(eid)
-                if not (run_dir / PACKETS_DIR / f"{stem}.json").is_file():
+                if f"{stem}.json" not in written:
                     continue
                 m, r, p = counts.get(eid, (0, 0, None))
                 packets.append(

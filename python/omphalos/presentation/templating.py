@@ -20,7 +20,7 @@ import html
 import re
 from collections.abc import Callable, Mapping
 from decimal import Decimal, InvalidOperation
-from functools import cache
+from functools import cache, lru_cache
 from importlib.resources import files
 from typing import Any
 
@@ -70,10 +70,38 @@ def _finalize_html(value: object) -> object:
     return Markup(html.escape(str(value), quote=True))
 
 
+# A packet repeats most of its values (statuses, countries, dates, the rule lines, the digests of
+# the run's files) and 5,000 packets repeat them again: the Markdown of a plain value (text, an
+# integer, a boolean, null) is computed once and looked up after. The key is the value with its
+# type (``typed``: ``1``, ``True`` and ``"1"`` are three keys); anything else is escaped each time.
+_PLAIN = (str, int, bool, type(None))
+_MEMO = 1 << 16
+
+
+@lru_cache(maxsize=_MEMO, typed=True)
+def _md_text_memo(value: object) -> str:
+    return md_text(value)
+
+
+@lru_cache(maxsize=_MEMO, typed=True)
+def _md_code_memo(value: object, table: bool) -> Markup:
+    return Markup(md_code(value, table=table))
+
+
 def _finalize_md(value: object) -> object:
+    """``md_text`` of every value written by a ``{{ }}`` that is not already Markdown (Markup).
+    The result is plain text: with autoescape off Jinja writes ``str()`` of it either way."""
     if isinstance(value, Markup):
         return value
-    return Markup(md_text(value))
+    if type(value) in _PLAIN:
+        return _md_text_memo(value)
+    return md_text(value)
+
+
+def _md_code_filter(value: object, table: bool = True) -> Markup:
+    if type(value) in _PLAIN:
+        return _md_code_memo(value, table)
+    return Markup(md_code(value, table=table))
 
 
 def _num(value: object) -> str:
@@ -169,8 +197,8 @@ def markdown_env() -> jinja2.Environment:
     """The environment of the Markdown packets (every value inert Markdown unless marked)."""
     return _env(
         {
-            "code": lambda v: Markup(md_code(v)),
-            "code_text": lambda v: Markup(md_code(v, table=False)),
+            "code": _md_code_filter,
+            "code_text": lambda v: _md_code_filter(v, table=False),
             "money": lambda v: Markup(_md_money(v)),
             "raw": lambda v: Markup(str(v)),
         },
