@@ -664,8 +664,8 @@ def _load_decoded(
 ) -> int:
     """Create table `decoded` from the batches in one streaming statement (DuckDB pulls the
     batches; Python holds one at a time): per column the text value (null when empty or not
-    UTF-8), a flag for bytes that are not UTF-8 and the bytes themselves; and per row `_malformed`
-    and `_line` for a line that is no record. Returns its rows."""
+    UTF-8), a flag for bytes that are not UTF-8 and, for those only, the bytes themselves; and
+    per row `_malformed` and `_line` for a line that is no record. Returns its rows."""
     failure: list[BaseException] = []
 
     def guarded() -> Iterator[pa.RecordBatch]:
@@ -679,7 +679,9 @@ def _load_decoded(
     decoded = ",\n".join(
         f"case when octet_length({c.name}) = 0 then null else try(decode({c.name})) end as {c.name},\n"
         f"octet_length({c.name}) > 0 and try(decode({c.name})) is null as {c.name}__bad_utf8,\n"
-        f"{c.name} as {c.name}__bytes"
+        # the bytes are kept only where they are not UTF-8 (the reject shows them in hex)
+        f"case when octet_length({c.name}) > 0 and try(decode({c.name})) is null then {c.name} end "
+        f"as {c.name}__bytes"
         for c in spec.columns
     )
     con.register("raw_input", reader)
