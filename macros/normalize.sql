@@ -7,8 +7,11 @@
     score_name_pairs).
 -#}
 {% macro clean_name(expr) %}
+    {#- a plain ASCII name is transliterated by lower() alone (the seed maps no other ASCII
+        character), so it skips the seed's replace() and translate() calls -#}
+    {%- set latin = "case when " ~ omphalos.regexp_matches(expr, '[^ -~]') ~ " then " ~ omphalos.transliterate(expr) ~ " else " ~ expr ~ " end" -%}
     trim({{ omphalos.regexp_replace_all(
-        "replace(" ~ omphalos.regexp_replace_all("lower(" ~ omphalos.transliterate(expr) ~ ")", "[''`.’‘´ʻʼ]", "") ~ ", '&', ' and ')",
+        "replace(" ~ omphalos.regexp_replace_all("lower(" ~ latin ~ ")", "[''`.’‘´ʻʼ]", "") ~ ", '&', ' and ')",
         omphalos.non_name_chars_pattern(), " ") }})
 {% endmacro %}
 
