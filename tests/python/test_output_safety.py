@@ -479,3 +479,29 @@ def test_exports_keep_exact_csv_and_add_a_spreadsheet_copy(tmp_path: Path) -> No
     assert rows[-2][0] == "plain" and rows[-1][0] == ""
     for r in rows[1:]:
         assert not r[0].startswith(("=", "+", "-", "@", "\t", "\r"))
+
+
+# --------------------------------------------------------------------------------------------
+# export order
+
+
+def test_conform_sorts_unless_the_engine_sorted_by_the_key() -> None:
+    """conform keeps an engine's order only when it is strictly ascending in the one key column
+    (as sort_by orders it); a repeat, a null, a key of several columns or any other order is
+    sorted."""
+    from omphalos.pipeline.export import TableContract, conform
+
+    schema = pa.schema([("k", pa.string()), ("v", pa.int64())])
+
+    def contract(key: tuple[str, ...]) -> TableContract:
+        return TableContract(name="t", layer="marts", key=key, schema=schema, export_dir="exports")
+
+    def rows(keys: list[str | None], key: tuple[str, ...] = ("k",)) -> list[object]:
+        table = pa.table({"v": list(range(len(keys))), "k": keys})
+        return conform(table, contract(key)).column("k").to_pylist()
+
+    assert rows(["a", "b", "c"]) == ["a", "b", "c"]
+    assert rows(["b", "a", "c"]) == ["a", "b", "c"]
+    assert rows(["B", "a", "C"]) == ["B", "C", "a"]  # byte order, as sort_by
+    assert rows(["a", None, "b"]) == ["a", "b", None]
+    assert rows(["b", "a"], key=("k", "v")) == ["a", "b"]

@@ -15,6 +15,7 @@ import re
 import shutil
 import sys
 import tempfile
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -51,7 +52,12 @@ class Engine(Protocol):
 
     def dbt_workdir(self) -> tuple[Path, dict[str, str]]: ...
 
-    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table: ...
+    def fetch(
+        self, layer: str, name: str, schema: pa.Schema | None = None, key: Sequence[str] = ()
+    ) -> pa.Table:
+        """The rows of ``layer.name``; in ``key`` order when the engine can sort them (the
+        caller sorts again when they are not)."""
+        ...
 
     def count(self, layer: str, name: str) -> int | None: ...
 
@@ -152,9 +158,12 @@ class DuckDBEngine:
     def _relation(self, layer: str, name: str) -> str:
         return f"main_{layer}.{name}" if layer else f"main.{name}"
 
-    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
+    def fetch(
+        self, layer: str, name: str, schema: pa.Schema | None = None, key: Sequence[str] = ()
+    ) -> pa.Table:
         con = self._reader()
-        return con.sql(f"select * from {self._relation(layer, name)}").to_arrow_table()
+        order = " order by " + ", ".join(f'"{k}"' for k in key) if key else ""
+        return con.sql(f"select * from {self._relation(layer, name)}{order}").to_arrow_table()
 
     def count(self, layer: str, name: str) -> int | None:
         con = self._reader()
@@ -317,8 +326,11 @@ class PostgresEngine:
     def dbt_argv(self, argv: list[str]) -> list[str]:
         return argv
 
-    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
-        """Rows through COPY ... TO STDOUT (CSV), parsed with the declared Arrow schema."""
+    def fetch(
+        self, layer: str, name: str, schema: pa.Schema | None = None, key: Sequence[str] = ()
+    ) -> pa.Table:
+        """Rows through COPY ... TO STDOUT (CSV), parsed with the declared Arrow schema (in the
+        server's order: its collation need not be byte order, the caller sorts)."""
         relation = f'"{self.schema}_{layer}"."{name}"'
         buf = io.BytesIO()
         with self.conn.cursor().copy(
@@ -486,7 +498,9 @@ class SparkEngine:
             *argv[1:],
         ]
 
-    def fetch(self, layer: str, name: str, schema: pa.Schema | None = None) -> pa.Table:
+    def fetch(
+        self, layer: str, name: str, schema: pa.Schema | None = None, key: Sequence[str] = ()
+    ) -> pa.Table:
         path = self.root / "results" / f"{layer}.{name}.parquet"
         if not path.exists():
             raise EngineError(f"the Spark run did not return {layer}.{name}")

@@ -152,7 +152,19 @@ def conform(table: pa.Table, contract: TableContract) -> pa.Table:
         raise ValueError(f"{contract.name}: result lacks declared column(s) {', '.join(missing)}")
     ordered = table.select([f.name for f in contract.schema])
     cast = ordered.cast(contract.schema)
+    if _strictly_ascending(cast, contract.key):  # the engine sorted it (fetch's key): as is
+        return cast
     return cast.sort_by([(k, "ascending") for k in contract.key])
+
+
+def _strictly_ascending(table: pa.Table, key: tuple[str, ...] | list[str]) -> bool:
+    """True when ``table`` is in strictly ascending order of its one key column, as ``sort_by``
+    would order it (no null, no repeat); False for a key of several columns or when not."""
+    if len(key) != 1 or table.num_rows < 2:
+        return bool(table.num_rows < 2)
+    column = table.column(key[0])
+    ascending = pc.less(column.slice(0, table.num_rows - 1), column.slice(1))
+    return pc.all(ascending, skip_nulls=False).as_py() is True
 
 
 def write_table(table: pa.Table, out_dir: Path, name: str) -> list[Path]:

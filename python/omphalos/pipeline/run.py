@@ -539,7 +539,7 @@ def execute_run(
                 built = contracts_from_manifest(tmp / RUN_MANIFEST)
                 marts: dict[str, pa.Table] = {}
                 for name, contract in built.items():
-                    fetched = engine.fetch(contract.layer, name, contract.schema)
+                    fetched = engine.fetch(contract.layer, name, contract.schema, contract.key)
                     marts[name] = conform(fetched, contract)
                 tables = []
                 for name in cfg.exports:
