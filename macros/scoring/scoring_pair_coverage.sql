@@ -36,9 +36,9 @@
         union all
         {% endif %}
         select
-            '{{ side }}' as side,
             a_id,
             b_id,
+            '{{ side }}' as side,
             {{ omphalos.round_div('sum(weight * best * matched_occurrences)', 'sum(weight * occurrences)') }}
                 as coverage,
             {{ omphalos.round_div(
@@ -125,7 +125,7 @@
                         and own.token_id = best.token_id
             ) as best_tokens
         ) as matched_tokens
-        group by a_id, b_id
+        group by 1, 2
     {%- endfor %}
     )
 
