@@ -146,14 +146,17 @@ def screening_exports() -> tuple[str, ...]:
 
 
 def conform(table: pa.Table, contract: TableContract) -> pa.Table:
-    """Cast to the declared schema (column order included) and sort by the declared key."""
+    """Cast to the declared schema (column order included) and sort by the declared key, in one
+    chunk per column: Parquet's pages follow the Arrow chunks, so the same rows fetched in
+    different batches (DuckDB's vectors, PostgreSQL's CSV blocks, Spark's files) must be laid out
+    alike to give the same file bytes on every engine."""
     missing = [f.name for f in contract.schema if f.name not in table.column_names]
     if missing:
         raise ValueError(f"{contract.name}: result lacks declared column(s) {', '.join(missing)}")
     ordered = table.select([f.name for f in contract.schema])
     cast = ordered.cast(contract.schema)
     if _strictly_ascending(cast, contract.key):  # the engine sorted it (fetch's key): as is
-        return cast
+        return cast.combine_chunks()
     return cast.sort_by([(k, "ascending") for k in contract.key])
 
 
