@@ -510,8 +510,9 @@ def test_conform_sorts_unless_the_engine_sorted_by_the_key() -> None:
 def test_export_bytes_do_not_depend_on_how_the_engine_batched_the_rows(tmp_path: Path) -> None:
     """The same rows fetched in several Arrow chunks (DuckDB returns a large mart in vectors,
     already in key order) and in one chunk (sorted) write the same Parquet and CSV bytes: Parquet
-    pages follow the chunks, and the packets cite the Parquet file's sha256. Found at 1M
-    shipments, where entity_matches came back in 5 chunks and every packet changed."""
+    pages follow the chunks, and the packets cite the Parquet file's sha256 (write_parquet writes
+    one row group at a time, each in one chunk). Found at 1M shipments, where entity_matches came
+    back in 5 chunks and every packet changed."""
     import hashlib
 
     from omphalos.pipeline.export import TableContract, conform, write_table

@@ -146,17 +146,15 @@ def screening_exports() -> tuple[str, ...]:
 
 
 def conform(table: pa.Table, contract: TableContract) -> pa.Table:
-    """Cast to the declared schema (column order included) and sort by the declared key, in one
-    chunk per column: Parquet's pages follow the Arrow chunks, so the same rows fetched in
-    different batches (DuckDB's vectors, PostgreSQL's CSV blocks, Spark's files) must be laid out
-    alike to give the same file bytes on every engine."""
+    """Cast to the declared schema (column order included) and sort by the declared key. The
+    result may hold several chunks (an engine's batches): ``write_parquet`` lays them out alike."""
     missing = [f.name for f in contract.schema if f.name not in table.column_names]
     if missing:
         raise ValueError(f"{contract.name}: result lacks declared column(s) {', '.join(missing)}")
     ordered = table.select([f.name for f in contract.schema])
     cast = ordered.cast(contract.schema)
     if _strictly_ascending(cast, contract.key):  # the engine sorted it (fetch's key): as is
-        return cast.combine_chunks()
+        return cast
     return cast.sort_by([(k, "ascending") for k in contract.key])
 
 
@@ -176,7 +174,7 @@ def write_table(table: pa.Table, out_dir: Path, name: str) -> list[Path]:
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet_path = out_dir / f"{name}.parquet"
     csv_path = out_dir / f"{name}.csv"
-    pq.write_table(table, parquet_path, **PARQUET_SETTINGS)
+    write_parquet(table, parquet_path)
     pacsv.write_csv(
         table,
         csv_path,
@@ -185,6 +183,24 @@ def write_table(table: pa.Table, out_dir: Path, name: str) -> list[Path]:
     sheet_path = out_dir / SPREADSHEET_DIR / f"{name}.csv"
     write_spreadsheet_csv(table, sheet_path)
     return [parquet_path, csv_path, sheet_path]
+
+
+def write_parquet(table: pa.Table, path: Path) -> None:
+    """``table`` as Parquet with PARQUET_SETTINGS, the same bytes however its rows are chunked.
+
+    Parquet's pages follow the Arrow chunks where a chunk crosses a row group's end, so the same
+    rows fetched in other batches (DuckDB returns a large mart in several, already in key order;
+    PostgreSQL and Spark rows are sorted into one) would give other bytes, and the packets cite
+    the file's sha256. Written one row group at a time, each slice in one chunk: the bytes of the
+    whole table in one chunk, with one row group's copy in memory instead of the table's."""
+    if table.num_rows == 0:
+        pq.write_table(table, path, **PARQUET_SETTINGS)
+        return
+    settings = dict(PARQUET_SETTINGS)
+    group = int(settings.pop("row_group_size"))
+    with pq.ParquetWriter(path, table.schema, **settings) as writer:
+        for offset in range(0, table.num_rows, group):
+            writer.write_table(table.slice(offset, group).combine_chunks(), row_group_size=group)
 
 
 SPREADSHEET_DIR = "spreadsheet"
@@ -229,15 +245,17 @@ def write_spreadsheet_csv(table: pa.Table, path: Path) -> None:
 def logical_fingerprint(table: pa.Table, key: tuple[str, ...] | list[str]) -> str:
     """sha256 over canonical rows in key order (docs/formats.md, "Logical fingerprint")."""
     con = duckdb.connect()
+    h = hashlib.sha256()
     try:
         con.register("t", table)
         cols = ", ".join(f'cast("{c}" as varchar)' for c in table.column_names)
         order = ", ".join(f'"{k}" asc nulls last' for k in key)
-        rows = con.execute(f"select sha256(to_json([{cols}])) from t order by {order}").fetchall()
+        cur = con.execute(f"select sha256(to_json([{cols}])) from t order by {order}")
+        # streamed: the digests of a 10M-shipment mart are millions of Python strings at once
+        while rows := cur.fetchmany(65_536):
+            for (digest,) in rows:
+                h.update(digest.encode("ascii"))
+                h.update(b"\n")
     finally:
         con.close()
-    h = hashlib.sha256()
-    for (digest,) in rows:
-        h.update(digest.encode("ascii"))
-        h.update(b"\n")
     return h.hexdigest()
