@@ -9,7 +9,6 @@ files with DuckDB, streaming, so it scales to millions of rows.
 from __future__ import annotations
 
 import difflib
-import hashlib
 import os
 import tempfile
 from collections.abc import Mapping, Sequence
@@ -22,6 +21,7 @@ import duckdb
 from omphalos.evidence.canonical import loads_strict
 from omphalos.evidence.manifest import classify
 from omphalos.pipeline.admit import SPECS
+from omphalos.pipeline.export import logical_fingerprint_of
 
 __all__ = [
     "REPORT_SCHEMA",
@@ -38,7 +38,6 @@ PAYLOAD = "payload"
 CONTEXT_FIELDS = ("tool", "dependencies", "engine", "config", "inputs", "dbt")
 REJECTS_PATH = "inputs/rejects.csv"
 REJECTS_KEY = ("input", "file", "row", "column", "reason", "value")
-_FETCH = 65_536
 
 
 def _q(identifier: str) -> str:
@@ -85,21 +84,6 @@ def _scalar(con: duckdb.DuckDBPyConnection, sql: str) -> int:
 def _text(value: object) -> str | None:
     """Values are reported as text (evidence records carry no floats)."""
     return None if value is None else str(value)
-
-
-def logical_fingerprint_of(
-    con: duckdb.DuckDBPyConnection, view: str, columns: Sequence[str], key: Sequence[str]
-) -> str:
-    """docs/formats.md "Logical fingerprint", computed by DuckDB over a file, streamed."""
-    cols = ", ".join(f"cast({_q(c)} as varchar)" for c in columns)
-    order = ", ".join(f"{_q(k)} asc nulls last" for k in key)
-    cur = con.execute(f"select sha256(to_json([{cols}])) from {view} order by {order}")
-    h = hashlib.sha256()
-    while rows := cur.fetchmany(_FETCH):
-        for (digest,) in rows:
-            h.update(str(digest).encode("ascii"))
-            h.update(b"\n")
-    return h.hexdigest()
 
 
 def diff_table(

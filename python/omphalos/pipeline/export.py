@@ -12,7 +12,7 @@ import functools
 import hashlib
 import json
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -245,17 +245,30 @@ def write_spreadsheet_csv(table: pa.Table, path: Path) -> None:
 def logical_fingerprint(table: pa.Table, key: tuple[str, ...] | list[str]) -> str:
     """sha256 over canonical rows in key order (docs/formats.md, "Logical fingerprint")."""
     con = duckdb.connect()
-    h = hashlib.sha256()
     try:
         con.register("t", table)
-        cols = ", ".join(f'cast("{c}" as varchar)' for c in table.column_names)
-        order = ", ".join(f'"{k}" asc nulls last' for k in key)
-        cur = con.execute(f"select sha256(to_json([{cols}])) from t order by {order}")
-        # streamed: the digests of a 10M-shipment mart are millions of Python strings at once
-        while rows := cur.fetchmany(65_536):
-            for (digest,) in rows:
-                h.update(digest.encode("ascii"))
-                h.update(b"\n")
+        return logical_fingerprint_of(con, "t", table.column_names, key)
     finally:
         con.close()
+
+
+def logical_fingerprint_of(
+    con: duckdb.DuckDBPyConnection, view: str, columns: Sequence[str], key: Sequence[str]
+) -> str:
+    """docs/formats.md "Logical fingerprint" of a table or view ``view`` of ``con`` (a file that
+    certify reads, a registered Arrow table), computed by DuckDB and streamed: the row digests of
+    a large mart are millions of strings."""
+    cols = ", ".join(f"cast({_quoted(c)} as varchar)" for c in columns)
+    order = ", ".join(f"{_quoted(k)} asc nulls last" for k in key)
+    cur = con.execute(f"select sha256(to_json([{cols}])) from {view} order by {order}")
+    h = hashlib.sha256()
+    while rows := cur.fetchmany(65_536):
+        for (digest,) in rows:
+            h.update(str(digest).encode("ascii"))
+            h.update(b"\n")
     return h.hexdigest()
+
+
+def _quoted(identifier: str) -> str:
+    """A double-quoted SQL identifier."""
+    return '"' + identifier.replace('"', '""') + '"'
