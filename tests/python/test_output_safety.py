@@ -14,6 +14,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import hashlib
 import io
 import json
@@ -23,6 +24,7 @@ from typing import Any
 
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 import pytest
 
 from omphalos.cli import app as cli
@@ -510,7 +512,7 @@ def test_conform_sorts_unless_the_engine_sorted_by_the_key() -> None:
 def test_export_bytes_do_not_depend_on_how_the_engine_batched_the_rows(tmp_path: Path) -> None:
     """The same rows fetched in several Arrow chunks (DuckDB returns a large mart in vectors,
     already in key order) and in one chunk (sorted) write the same Parquet and CSV bytes: Parquet
-    pages follow the chunks, and the packets cite the Parquet file's sha256 (write_parquet writes
+    pages follow the chunks, and the packets cite the Parquet file's sha256 (write_batches writes
     one row group at a time, each in one chunk). Found at 1M shipments, where entity_matches came
     back in 5 chunks and every packet changed."""
     import hashlib
@@ -535,3 +537,69 @@ def test_export_bytes_do_not_depend_on_how_the_engine_batched_the_rows(tmp_path:
         return [hashlib.sha256(p.read_bytes()).hexdigest() for p in paths]
 
     assert digests(chunked, tmp_path / "a") == digests(shuffled, tmp_path / "b")
+
+    # streamed from the engine in key order, batch by batch (the DuckDB export path): the same
+    # bytes again, with the order checked across the batches
+    from omphalos.pipeline.export import conformed_batches, write_batches
+
+    streamed, n_rows = write_batches(
+        conformed_batches(in_order.to_batches(max_chunksize=65_536), contract),
+        schema,
+        tmp_path / "c",
+        "t",
+    )
+    assert n_rows == n
+    assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in streamed] == digests(
+        chunked, tmp_path / "d"
+    )
+
+
+def test_a_stream_out_of_key_order_is_refused_and_the_mart_sorted_whole(tmp_path: Path) -> None:
+    """An engine's stream is trusted only while its one key column ascends strictly across
+    the batches; a repeat, a null or a step back stops it (KeyOrderError), and the run's
+    exporter then fetches the mart whole and sorts it: the files are those of the sorted rows."""
+    import hashlib
+
+    from omphalos.pipeline.export import (
+        KeyOrderError,
+        TableContract,
+        conform,
+        conformed_batches,
+        write_table,
+    )
+    from omphalos.pipeline.run import _export_mart
+
+    schema = pa.schema([("k", pa.string()), ("v", pa.int64())])
+    contract = TableContract(name="t", layer="marts", key=("k",), schema=schema)
+
+    def batches(*keys: list[str | None]) -> list[pa.RecordBatch]:
+        return [pa.record_batch({"v": list(range(len(k))), "k": k}) for k in keys]
+
+    assert [b.num_rows for b in conformed_batches(batches(["a", "b"], ["c"]), contract)] == [2, 1]
+    for bad in (
+        batches(["a", "c"], ["b"]),  # a step back between batches
+        batches(["a", "b"], ["b"]),  # a repeat across batches
+        batches(["b", "a"]),  # within a batch
+        batches(["a", None]),  # a null key
+    ):
+        with pytest.raises(KeyOrderError):
+            list(conformed_batches(bad, contract))
+    with pytest.raises(KeyOrderError):  # a key of several columns: sorted whole
+        list(conformed_batches(batches(["a"]), dataclasses.replace(contract, key=("k", "v"))))
+
+    rows = pa.Table.from_batches(batches(["c", "a"], ["b"]))
+
+    class Streaming:
+        def stream(self, layer: str, name: str, key: object) -> pa.RecordBatchReader:
+            return pa.RecordBatchReader.from_batches(rows.schema, rows.to_batches())
+
+        def fetch(self, layer: str, name: str, schema: object, key: object) -> pa.Table:
+            return rows
+
+    parquet, n = _export_mart(Streaming(), contract, tmp_path / "streamed")  # type: ignore[arg-type]
+    assert n == 3
+    assert pq.read_table(parquet).column("k").to_pylist() == ["a", "b", "c"]
+    expected = write_table(conform(rows, contract), tmp_path / "sorted", "t")
+    assert sorted(
+        hashlib.sha256(p.read_bytes()).hexdigest() for p in (tmp_path / "streamed").rglob("*.*")
+    ) == sorted(hashlib.sha256(p.read_bytes()).hexdigest() for p in expected)

@@ -31,6 +31,8 @@ from omphalos.pipeline.limits import duckdb_memory_limit
 from omphalos.pipeline.paths import project_root
 
 ENGINES = ("duckdb", "postgres", "spark")
+#: Rows per batch when an engine streams a mart to the exporter (``Engine.stream``).
+STREAM_BATCH_ROWS = 65_536
 
 
 class EngineError(OmphalosError, RuntimeError):
@@ -57,6 +59,12 @@ class Engine(Protocol):
     ) -> pa.Table:
         """The rows of ``layer.name``; in ``key`` order when the engine can sort them (the
         caller sorts again when they are not)."""
+        ...
+
+    def stream(self, layer: str, name: str, key: Sequence[str]) -> pa.RecordBatchReader | None:
+        """The rows of ``layer.name`` in ``key`` order as a stream of batches, so that a mart
+        larger than memory is exported without being held; None when the engine cannot stream
+        them in that order (the caller fetches the table and sorts it)."""
         ...
 
     def count(self, layer: str, name: str) -> int | None: ...
@@ -164,6 +172,11 @@ class DuckDBEngine:
         con = self._reader()
         order = " order by " + ", ".join(f'"{k}"' for k in key) if key else ""
         return con.sql(f"select * from {self._relation(layer, name)}{order}").to_arrow_table()
+
+    def stream(self, layer: str, name: str, key: Sequence[str]) -> pa.RecordBatchReader | None:
+        order = ", ".join(f'"{k}"' for k in key)
+        query = f"select * from {self._relation(layer, name)} order by {order}"
+        return self._reader().sql(query).to_arrow_reader(STREAM_BATCH_ROWS)
 
     def count(self, layer: str, name: str) -> int | None:
         con = self._reader()
@@ -355,6 +368,9 @@ class PostgresEngine:
             convert_options=convert,
         )
 
+    def stream(self, layer: str, name: str, key: Sequence[str]) -> pa.RecordBatchReader | None:
+        return None  # rows come back in the server's order: fetched whole and sorted
+
     def count(self, layer: str, name: str) -> int | None:
         exists = self.conn.execute(
             "select count(*) from information_schema.tables where table_schema = %s and table_name = %s",
@@ -508,6 +524,9 @@ class SparkEngine:
         if schema is not None:
             table = table.select(schema.names).cast(schema)
         return table
+
+    def stream(self, layer: str, name: str, key: Sequence[str]) -> pa.RecordBatchReader | None:
+        return None  # rows come back in the server's order: fetched whole and sorted
 
     def count(self, layer: str, name: str) -> int | None:
         if self._counts is None:

@@ -7,12 +7,13 @@ as Parquet with fixed writer settings and as CSV. The same rows give the same by
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import functools
 import hashlib
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -147,7 +148,7 @@ def screening_exports() -> tuple[str, ...]:
 
 def conform(table: pa.Table, contract: TableContract) -> pa.Table:
     """Cast to the declared schema (column order included) and sort by the declared key. The
-    result may hold several chunks (an engine's batches): ``write_parquet`` lays them out alike."""
+    result may hold several chunks (an engine's batches): ``write_batches`` lays them out alike."""
     missing = [f.name for f in contract.schema if f.name not in table.column_names]
     if missing:
         raise ValueError(f"{contract.name}: result lacks declared column(s) {', '.join(missing)}")
@@ -168,39 +169,113 @@ def _strictly_ascending(table: pa.Table, key: tuple[str, ...] | list[str]) -> bo
     return pc.all(ascending, skip_nulls=False).as_py() is True
 
 
+class KeyOrderError(ValueError):
+    """Rows an engine streamed were not in strictly ascending order of the export key."""
+
+
+def conformed_batches(
+    batches: Iterable[pa.RecordBatch], contract: TableContract
+) -> Iterator[pa.RecordBatch]:
+    """An engine's batches, already sorted by the export key (``ORDER BY``), cast to the declared
+    schema one batch at a time: ``conform`` without holding the mart. Checks as it goes that the
+    one key column ascends strictly across the batches, as ``sort_by`` would order it (no null, no
+    repeat); raises ``KeyOrderError`` when not (and for a key of several columns), and the caller
+    sorts the whole table instead."""
+    if len(contract.key) != 1:
+        raise KeyOrderError(f"{contract.name}: a key of {len(contract.key)} columns")
+    names = [f.name for f in contract.schema]
+    key = contract.key[0]
+    last: pa.Scalar | None = None
+    for batch in batches:
+        missing = [n for n in names if n not in batch.schema.names]
+        if missing:
+            raise ValueError(
+                f"{contract.name}: result lacks declared column(s) {', '.join(missing)}"
+            )
+        if batch.num_rows == 0:
+            continue
+        table = pa.Table.from_batches([batch]).select(names).cast(contract.schema)
+        column = table.column(key)
+        if column.null_count or not _strictly_ascending(table, contract.key):
+            raise KeyOrderError(f"{contract.name}: rows not in ascending order of {key}")
+        if last is not None and not pc.greater(column[0], last).as_py():
+            raise KeyOrderError(f"{contract.name}: batches not in ascending order of {key}")
+        last = column[table.num_rows - 1]
+        yield from table.to_batches()
+
+
 def write_table(table: pa.Table, out_dir: Path, name: str) -> list[Path]:
     """Write <name>.parquet, <name>.csv (the exact text) and spreadsheet/<name>.csv (the same
     rows neutralized for spreadsheets, see ``spreadsheet_table``); returns the paths written."""
+    paths, _ = write_batches(table.to_batches(), table.schema, out_dir, name)
+    return paths
+
+
+def write_batches(
+    batches: Iterable[pa.RecordBatch], schema: pa.Schema, out_dir: Path, name: str
+) -> tuple[list[Path], int]:
+    """``write_table`` of rows that arrive in batches, in the order given, with one Parquet row
+    group (and one batch) in memory at a time. The bytes do not depend on the batches: Parquet's
+    pages follow the Arrow chunks where a chunk crosses a row group's end, so the same rows in
+    other batches (DuckDB streams a large mart in vectors; PostgreSQL and Spark rows are sorted
+    into one chunk) would give other bytes, and the packets cite the file's sha256. Each row group
+    is therefore written as one chunk: the bytes of the whole table in one chunk. Returns the
+    paths written and the number of rows."""
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet_path = out_dir / f"{name}.parquet"
     csv_path = out_dir / f"{name}.csv"
-    write_parquet(table, parquet_path)
-    pacsv.write_csv(
-        table,
-        csv_path,
-        write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed"),
-    )
     sheet_path = out_dir / SPREADSHEET_DIR / f"{name}.csv"
-    write_spreadsheet_csv(table, sheet_path)
-    return [parquet_path, csv_path, sheet_path]
-
-
-def write_parquet(table: pa.Table, path: Path) -> None:
-    """``table`` as Parquet with PARQUET_SETTINGS, the same bytes however its rows are chunked.
-
-    Parquet's pages follow the Arrow chunks where a chunk crosses a row group's end, so the same
-    rows fetched in other batches (DuckDB returns a large mart in several, already in key order;
-    PostgreSQL and Spark rows are sorted into one) would give other bytes, and the packets cite
-    the file's sha256. Written one row group at a time, each slice in one chunk: the bytes of the
-    whole table in one chunk, with one row group's copy in memory instead of the table's."""
-    if table.num_rows == 0:
-        pq.write_table(table, path, **PARQUET_SETTINGS)
-        return
+    sheet_path.parent.mkdir(parents=True, exist_ok=True)
     settings = dict(PARQUET_SETTINGS)
     group = int(settings.pop("row_group_size"))
-    with pq.ParquetWriter(path, table.schema, **settings) as writer:
-        for offset in range(0, table.num_rows, group):
-            writer.write_table(table.slice(offset, group).combine_chunks(), row_group_size=group)
+    sheet_schema = pa.schema(
+        [pa.field(spreadsheet_cell(f.name), f.type, nullable=f.nullable) for f in schema]
+    )
+    rows = 0
+    with contextlib.ExitStack() as stack:
+        parquet = stack.enter_context(pq.ParquetWriter(parquet_path, schema, **settings))
+        text = stack.enter_context(
+            pacsv.CSVWriter(
+                str(csv_path),
+                schema,
+                write_options=pacsv.WriteOptions(include_header=True, quoting_style="needed"),
+            )
+        )
+        sink = stack.enter_context(pa.OSFile(str(sheet_path), "wb"))
+        sink.write(b"\xef\xbb\xbf")
+        sheet = stack.enter_context(
+            pacsv.CSVWriter(
+                sink,
+                sheet_schema,
+                write_options=pacsv.WriteOptions(include_header=True, quoting_style="all_valid"),
+            )
+        )
+        pending: list[pa.RecordBatch] = []
+        buffered = 0
+        for batch in batches:
+            if batch.num_rows == 0:
+                continue
+            if batch.schema != schema:
+                raise ValueError(f"{name}: a batch does not have the table's schema")
+            rows += batch.num_rows
+            text.write_batch(batch)
+            sheet.write_table(spreadsheet_table(pa.Table.from_batches([batch])))
+            pending.append(batch)
+            buffered += batch.num_rows
+            while buffered >= group:  # Parquet pages follow the chunks: one per row group
+                held = pa.Table.from_batches(pending, schema)
+                parquet.write_table(held.slice(0, group).combine_chunks(), row_group_size=group)
+                pending = held.slice(group).combine_chunks().to_batches()
+                buffered -= group
+        if buffered:
+            parquet.write_table(
+                pa.Table.from_batches(pending, schema).combine_chunks(), row_group_size=group
+            )
+    if rows == 0:  # an empty table: the files pyarrow writes for one, as before
+        empty = schema.empty_table()
+        pq.write_table(empty, parquet_path, **PARQUET_SETTINGS)
+        write_spreadsheet_csv(empty, sheet_path)
+    return [parquet_path, csv_path, sheet_path], rows
 
 
 SPREADSHEET_DIR = "spreadsheet"
@@ -250,6 +325,22 @@ def logical_fingerprint(table: pa.Table, key: tuple[str, ...] | list[str]) -> st
         return logical_fingerprint_of(con, "t", table.column_names, key)
     finally:
         con.close()
+
+
+def parquet_fingerprint(path: Path, contract: TableContract) -> str:
+    """``logical_fingerprint`` of an exported mart's Parquet file, read back by DuckDB (the rows
+    as written, without holding them)."""
+    con = duckdb.connect()
+    try:
+        view = f"read_parquet({_literal(str(path))})"
+        return logical_fingerprint_of(con, view, [f.name for f in contract.schema], contract.key)
+    finally:
+        con.close()
+
+
+def _literal(text: str) -> str:
+    """A single-quoted SQL string literal."""
+    return "'" + text.replace("'", "''") + "'"
 
 
 def logical_fingerprint_of(

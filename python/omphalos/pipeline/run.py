@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
-import pyarrow as pa
 import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
 from omphalos import __version__
 from omphalos.errors import EXIT_FAILED, InputError, OmphalosError
@@ -63,9 +63,14 @@ from omphalos.pipeline.engines import (
 )
 from omphalos.pipeline.export import (
     RUN_MANIFEST,
+    KeyOrderError,
+    TableContract,
     conform,
+    conformed_batches,
     contracts_from_manifest,
     logical_fingerprint,
+    parquet_fingerprint,
+    write_batches,
     write_table,
 )
 from omphalos.pipeline.limits import duckdb_memory_limit
@@ -333,7 +338,30 @@ def stop_child(proc: subprocess.Popen[str], grace: float = 5.0) -> None:
         proc.stdout.close()
 
 
-def _summary(engine: Engine, marts: dict[str, pa.Table], top: int = 10) -> dict[str, Any]:
+def _export_mart(engine: Engine, contract: TableContract, out_dir: Path) -> tuple[Path, int]:
+    """Write one mart's files (``write_batches``) in ``out_dir``; returns its Parquet file and its
+    rows. Streamed in key order where the engine can (DuckDB), else fetched whole and sorted."""
+    reader = engine.stream(contract.layer, contract.name, contract.key)
+    if reader is not None:
+        try:
+            paths, n = write_batches(
+                conformed_batches(reader, contract), contract.schema, out_dir, contract.name
+            )
+            return paths[0], n
+        except KeyOrderError:
+            pass  # not strictly ascending in one key column: sorted whole below, files rewritten
+        finally:
+            reader.close()
+    table = conform(
+        engine.fetch(contract.layer, contract.name, contract.schema, contract.key), contract
+    )
+    paths, n = write_batches(table.to_batches(), contract.schema, out_dir, contract.name)
+    return paths[0], n
+
+
+def _summary(
+    engine: Engine, marts: dict[str, Path], rows: dict[str, int], top: int = 10
+) -> dict[str, Any]:
     """The run's headline numbers, from the exported tables and engine row counts (the same on
     every engine)."""
 
@@ -342,15 +370,15 @@ def _summary(engine: Engine, marts: dict[str, pa.Table], top: int = 10) -> dict[
 
     con = duckdb.connect()
     try:
-        con.register("entity_matches", marts["entity_matches"])
-        con.register("entity_scores", marts["entity_scores"])
         by_status = con.execute(
-            "select match_status, count(*) from entity_matches group by 1 order by 1"
+            "select match_status, count(*) from read_parquet(?) group by 1 order by 1",
+            [str(marts["entity_matches"])],
         ).fetchall()
         top_rows = con.execute(
             "select exposure_rank, entity_id, primary_name, match_shipments, "
             "cast(matched_value_usd as varchar), cast(exposure_score as varchar) "
-            f"from entity_scores order by exposure_rank limit {int(top)}"
+            f"from read_parquet(?) order by exposure_rank limit {int(top)}",
+            [str(marts["entity_scores"])],
         ).fetchall()
     finally:
         con.close()
@@ -362,7 +390,7 @@ def _summary(engine: Engine, marts: dict[str, pa.Table], top: int = 10) -> dict[
         "registry_names": count("staging", "stg_registry__names"),
         "candidate_pairs": count("intermediate", "int_name_candidates_blocked"),
         "matches_by_status": {str(k): int(v) for k, v in by_status},
-        "review_queue": marts["review_queue"].num_rows,
+        "review_queue": rows["review_queue"],
         "top_exposed_entities": [
             {
                 "rank": int(r[0]),
@@ -514,6 +542,7 @@ def execute_run(
             digests = registry_entry_digests(tmp / "inputs" / "admitted")
         engine = make_engine(target, tmp, run_id, threads, keep_warehouse, shipments)
         engine_closed = False
+        scratch = Path(tempfile.mkdtemp(prefix="omphalos-export-"))  # never part of the run
         try:
             with timer.phase("load"):
                 say(f"loading admitted inputs into {target}")
@@ -535,39 +564,40 @@ def execute_run(
                 lineage.append(event, data)
 
             with timer.phase("export"):
-                # the exported marts, their keys and folders as this run's dbt parsed them
+                # the exported marts, their keys and folders as this run's dbt parsed them,
+                # each streamed from the engine to its files (a mart is never whole in memory
+                # on DuckDB); a mart no config export names is written only for the summary,
+                # to a scratch folder outside the run
                 built = contracts_from_manifest(tmp / RUN_MANIFEST)
-                marts: dict[str, pa.Table] = {}
-                for name, contract in built.items():
-                    fetched = engine.fetch(contract.layer, name, contract.schema, contract.key)
-                    marts[name] = conform(fetched, contract)
+                marts: dict[str, Path] = {}
+                rows: dict[str, int] = {}
                 tables = []
+                for name, contract in built.items():
+                    exported = name in cfg.exports or contract.export_dir != "exports"
+                    if exported:
+                        say(f"exporting {name}")
+                    out_dir = (tmp if exported else scratch) / contract.export_dir
+                    marts[name], rows[name] = _export_mart(engine, contract, out_dir)
                 for name in cfg.exports:
-                    say(f"exporting {name}")
                     contract = built[name]
-                    table = marts[name]
-                    write_table(table, tmp / contract.export_dir, name)
                     with timer.phase("fingerprint"):  # part of export, timed on its own too
-                        logical = logical_fingerprint(table, contract.key)
+                        logical = parquet_fingerprint(marts[name], contract)
                     tables.append(
                         {
                             "name": name,
                             "key": list(contract.key),
-                            "rows": table.num_rows,
+                            "rows": rows[name],
                             "columns": [f.name for f in contract.schema],
                             "logical_sha256": logical,
                         }
                     )
                     lineage.append("table_exported", tables[-1])
-                for name, contract in built.items():  # the report's aggregates
-                    if contract.export_dir != "exports":
-                        write_table(marts[name], tmp / contract.export_dir, name)
                 changes: dict[str, Any] | None = None
                 if previous is not None:
                     say(f"comparing with the previous run {previous.run_id}")
                     change_table, changes = compare(
                         previous,
-                        marts["entity_matches"],
+                        pq.read_table(marts["entity_matches"]),
                         tmp / "inputs" / "admitted",
                         _str_vars(cfg, engine),
                         project_sha256(),
@@ -584,7 +614,7 @@ def execute_run(
                         }
                     )
                     lineage.append("table_exported", tables[-1])
-            summary = _summary(engine, marts)
+            summary = _summary(engine, marts, rows)
             if decisions_log is not None:
                 summary["prior_decisions"] = _prior_decisions_summary(
                     decisions_log, marts["entity_matches"]
@@ -595,6 +625,7 @@ def execute_run(
             engine_closed = True
             engine.finish()
         finally:
+            shutil.rmtree(scratch, ignore_errors=True)
             if not engine_closed:
                 engine.finish()
         write_canonical_json(
@@ -691,14 +722,15 @@ def _load_review_tables(
             engine.load_table(name, path)
 
 
-def _prior_decisions_summary(log: DecisionsLog, matches: pa.Table) -> dict[str, Any]:
-    """How the admitted decisions bore on this run's candidates."""
+def _prior_decisions_summary(log: DecisionsLog, matches: Path) -> dict[str, Any]:
+    """How the admitted decisions bore on this run's candidates (``matches``: the run's
+    entity_matches Parquet file)."""
     con = duckdb.connect()
     try:
-        con.register("m", matches)
         rows = con.execute(
-            "select prior_decision, prior_decision_status, count(*) from m "
-            "where prior_decision is not null group by all order by 1, 2"
+            "select prior_decision, prior_decision_status, count(*) from read_parquet(?) "
+            "where prior_decision is not null group by all order by 1, 2",
+            [str(matches)],
         ).fetchall()
     finally:
         con.close()
