@@ -540,15 +540,23 @@ def test_export_bytes_do_not_depend_on_how_the_engine_batched_the_rows(tmp_path:
 
     # streamed from the engine in key order, batch by batch (the DuckDB export path): the same
     # bytes again, with the order checked across the batches
-    from omphalos.pipeline.export import conformed_batches, write_batches
+    from omphalos.pipeline.export import (
+        RowDigest,
+        conformed_batches,
+        logical_fingerprint,
+        write_batches,
+    )
 
+    digest = RowDigest(schema.names)
     streamed, n_rows = write_batches(
         conformed_batches(in_order.to_batches(max_chunksize=65_536), contract),
         schema,
         tmp_path / "c",
         "t",
+        digest,
     )
     assert n_rows == n
+    assert digest.hexdigest() == logical_fingerprint(shuffled, ["k"])
     assert [hashlib.sha256(p.read_bytes()).hexdigest() for p in streamed] == digests(
         chunked, tmp_path / "d"
     )
@@ -565,6 +573,7 @@ def test_a_stream_out_of_key_order_is_refused_and_the_mart_sorted_whole(tmp_path
         TableContract,
         conform,
         conformed_batches,
+        logical_fingerprint,
         write_table,
     )
     from omphalos.pipeline.run import _export_mart
@@ -596,8 +605,9 @@ def test_a_stream_out_of_key_order_is_refused_and_the_mart_sorted_whole(tmp_path
         def fetch(self, layer: str, name: str, schema: object, key: object) -> pa.Table:
             return rows
 
-    parquet, n = _export_mart(Streaming(), contract, tmp_path / "streamed")  # type: ignore[arg-type]
+    parquet, n, logical = _export_mart(Streaming(), contract, tmp_path / "streamed")  # type: ignore[arg-type]
     assert n == 3
+    assert logical == logical_fingerprint(conform(rows, contract), ["k"])  # as sorted first
     assert pq.read_table(parquet).column("k").to_pylist() == ["a", "b", "c"]
     expected = write_table(conform(rows, contract), tmp_path / "sorted", "t")
     assert sorted(

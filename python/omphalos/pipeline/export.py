@@ -212,15 +212,20 @@ def write_table(table: pa.Table, out_dir: Path, name: str) -> list[Path]:
 
 
 def write_batches(
-    batches: Iterable[pa.RecordBatch], schema: pa.Schema, out_dir: Path, name: str
+    batches: Iterable[pa.RecordBatch],
+    schema: pa.Schema,
+    out_dir: Path,
+    name: str,
+    digest: RowDigest | None = None,
 ) -> tuple[list[Path], int]:
     """``write_table`` of rows that arrive in batches, in the order given, with one Parquet row
     group (and one batch) in memory at a time. The bytes do not depend on the batches: Parquet's
     pages follow the Arrow chunks where a chunk crosses a row group's end, so the same rows in
     other batches (DuckDB streams a large mart in vectors; PostgreSQL and Spark rows are sorted
     into one chunk) would give other bytes, and the packets cite the file's sha256. Each row group
-    is therefore written as one chunk: the bytes of the whole table in one chunk. Returns the
-    paths written and the number of rows."""
+    is therefore written as one chunk: the bytes of the whole table in one chunk. ``digest``, when
+    given, takes every batch too (the logical fingerprint of rows that arrive in key order).
+    Returns the paths written and the number of rows."""
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet_path = out_dir / f"{name}.parquet"
     csv_path = out_dir / f"{name}.csv"
@@ -258,6 +263,8 @@ def write_batches(
             if batch.schema != schema:
                 raise ValueError(f"{name}: a batch does not have the table's schema")
             rows += batch.num_rows
+            if digest is not None:
+                digest.update(batch)
             text.write_batch(batch)
             sheet.write_table(spreadsheet_table(pa.Table.from_batches([batch])))
             pending.append(batch)
@@ -327,20 +334,35 @@ def logical_fingerprint(table: pa.Table, key: tuple[str, ...] | list[str]) -> st
         con.close()
 
 
-def parquet_fingerprint(path: Path, contract: TableContract) -> str:
-    """``logical_fingerprint`` of an exported mart's Parquet file, read back by DuckDB (the rows
-    as written, without holding them)."""
-    con = duckdb.connect()
-    try:
-        view = f"read_parquet({_literal(str(path))})"
-        return logical_fingerprint_of(con, view, [f.name for f in contract.schema], contract.key)
-    finally:
-        con.close()
+class RowDigest:
+    """``logical_fingerprint`` of rows that arrive in batches already in key order (an export's
+    stream): the same row digests, by the same DuckDB expression, hashed in arrival order, so
+    the mart is neither held nor sorted again. ``hexdigest()`` when every batch has been given."""
+
+    def __init__(self, columns: Sequence[str]) -> None:
+        # one thread, insertion order kept: the digests come back in the batch's row order
+        self._con = duckdb.connect(config={"threads": 1, "preserve_insertion_order": True})
+        self._query = f"select {_row_digest(columns)} from batch"
+        self._hash = hashlib.sha256()
+
+    def update(self, batch: pa.RecordBatch) -> None:
+        self._con.register("batch", batch)
+        try:
+            for (digest,) in self._con.execute(self._query).fetchall():
+                self._hash.update(str(digest).encode("ascii"))
+                self._hash.update(b"\n")
+        finally:
+            self._con.unregister("batch")
+
+    def hexdigest(self) -> str:
+        self._con.close()
+        return self._hash.hexdigest()
 
 
-def _literal(text: str) -> str:
-    """A single-quoted SQL string literal."""
-    return "'" + text.replace("'", "''") + "'"
+def _row_digest(columns: Sequence[str]) -> str:
+    """The SQL of one row's digest (docs/formats.md, "Logical fingerprint")."""
+    cols = ", ".join(f"cast({_quoted(c)} as varchar)" for c in columns)
+    return f"sha256(to_json([{cols}]))"
 
 
 def logical_fingerprint_of(
@@ -349,9 +371,8 @@ def logical_fingerprint_of(
     """docs/formats.md "Logical fingerprint" of a table or view ``view`` of ``con`` (a file that
     certify reads, a registered Arrow table), computed by DuckDB and streamed: the row digests of
     a large mart are millions of strings."""
-    cols = ", ".join(f"cast({_quoted(c)} as varchar)" for c in columns)
     order = ", ".join(f"{_quoted(k)} asc nulls last" for k in key)
-    cur = con.execute(f"select sha256(to_json([{cols}])) from {view} order by {order}")
+    cur = con.execute(f"select {_row_digest(columns)} from {view} order by {order}")
     h = hashlib.sha256()
     while rows := cur.fetchmany(65_536):
         for (digest,) in rows:

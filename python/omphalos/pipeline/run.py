@@ -64,12 +64,12 @@ from omphalos.pipeline.engines import (
 from omphalos.pipeline.export import (
     RUN_MANIFEST,
     KeyOrderError,
+    RowDigest,
     TableContract,
     conform,
     conformed_batches,
     contracts_from_manifest,
     logical_fingerprint,
-    parquet_fingerprint,
     write_batches,
     write_table,
 )
@@ -338,16 +338,19 @@ def stop_child(proc: subprocess.Popen[str], grace: float = 5.0) -> None:
         proc.stdout.close()
 
 
-def _export_mart(engine: Engine, contract: TableContract, out_dir: Path) -> tuple[Path, int]:
-    """Write one mart's files (``write_batches``) in ``out_dir``; returns its Parquet file and its
-    rows. Streamed in key order where the engine can (DuckDB), else fetched whole and sorted."""
+def _export_mart(engine: Engine, contract: TableContract, out_dir: Path) -> tuple[Path, int, str]:
+    """Write one mart's files (``write_batches``) in ``out_dir``; returns its Parquet file, its
+    rows and its logical fingerprint. Streamed in key order where the engine can (DuckDB), else
+    fetched whole and sorted."""
+    columns = contract.schema.names
     reader = engine.stream(contract.layer, contract.name, contract.key)
     if reader is not None:
         try:
+            digest = RowDigest(columns)
             paths, n = write_batches(
-                conformed_batches(reader, contract), contract.schema, out_dir, contract.name
+                conformed_batches(reader, contract), contract.schema, out_dir, contract.name, digest
             )
-            return paths[0], n
+            return paths[0], n, digest.hexdigest()
         except KeyOrderError:
             pass  # not strictly ascending in one key column: sorted whole below, files rewritten
         finally:
@@ -355,8 +358,9 @@ def _export_mart(engine: Engine, contract: TableContract, out_dir: Path) -> tupl
     table = conform(
         engine.fetch(contract.layer, contract.name, contract.schema, contract.key), contract
     )
-    paths, n = write_batches(table.to_batches(), contract.schema, out_dir, contract.name)
-    return paths[0], n
+    digest = RowDigest(columns)
+    paths, n = write_batches(table.to_batches(), contract.schema, out_dir, contract.name, digest)
+    return paths[0], n, digest.hexdigest()
 
 
 def _summary(
@@ -571,24 +575,23 @@ def execute_run(
                 built = contracts_from_manifest(tmp / RUN_MANIFEST)
                 marts: dict[str, Path] = {}
                 rows: dict[str, int] = {}
+                logical: dict[str, str] = {}
                 tables = []
                 for name, contract in built.items():
                     exported = name in cfg.exports or contract.export_dir != "exports"
                     if exported:
                         say(f"exporting {name}")
                     out_dir = (tmp if exported else scratch) / contract.export_dir
-                    marts[name], rows[name] = _export_mart(engine, contract, out_dir)
+                    marts[name], rows[name], logical[name] = _export_mart(engine, contract, out_dir)
                 for name in cfg.exports:
                     contract = built[name]
-                    with timer.phase("fingerprint"):  # part of export, timed on its own too
-                        logical = parquet_fingerprint(marts[name], contract)
                     tables.append(
                         {
                             "name": name,
                             "key": list(contract.key),
                             "rows": rows[name],
                             "columns": [f.name for f in contract.schema],
-                            "logical_sha256": logical,
+                            "logical_sha256": logical[name],
                         }
                     )
                     lineage.append("table_exported", tables[-1])
