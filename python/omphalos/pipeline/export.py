@@ -14,6 +14,7 @@ import hashlib
 import json
 import re
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -225,6 +226,8 @@ def write_batches(
     into one chunk) would give other bytes, and the packets cite the file's sha256. Each row group
     is therefore written as one chunk: the bytes of the whole table in one chunk. ``digest``, when
     given, takes every batch too (the logical fingerprint of rows that arrive in key order).
+    The two CSV files are written by a thread each (Arrow releases the GIL), batch by batch in
+    order, while this thread writes the Parquet file and the digest: one batch ahead at most.
     Returns the paths written and the number of rows."""
     out_dir.mkdir(parents=True, exist_ok=True)
     parquet_path = out_dir / f"{name}.parquet"
@@ -255,6 +258,10 @@ def write_batches(
                 write_options=pacsv.WriteOptions(include_header=True, quoting_style="all_valid"),
             )
         )
+        # one worker each: a writer's batches in order; shut down (joined) before the files close
+        text_worker = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="csv"))
+        sheet_worker = stack.enter_context(ThreadPoolExecutor(1, thread_name_prefix="sheet"))
+        writing: list[Future[None]] = []
         pending: list[pa.RecordBatch] = []
         buffered = 0
         for batch in batches:
@@ -263,10 +270,14 @@ def write_batches(
             if batch.schema != schema:
                 raise ValueError(f"{name}: a batch does not have the table's schema")
             rows += batch.num_rows
+            for done in writing:  # the previous batch's CSV rows written (or their error raised)
+                done.result()
+            writing = [
+                text_worker.submit(text.write_batch, batch),
+                sheet_worker.submit(_write_sheet_batch, sheet, batch),
+            ]
             if digest is not None:
                 digest.update(batch)
-            text.write_batch(batch)
-            sheet.write_table(spreadsheet_table(pa.Table.from_batches([batch])))
             pending.append(batch)
             buffered += batch.num_rows
             while buffered >= group:  # Parquet pages follow the chunks: one per row group
@@ -278,11 +289,18 @@ def write_batches(
             parquet.write_table(
                 pa.Table.from_batches(pending, schema).combine_chunks(), row_group_size=group
             )
+        for done in writing:
+            done.result()
     if rows == 0:  # an empty table: the files pyarrow writes for one, as before
         empty = schema.empty_table()
         pq.write_table(empty, parquet_path, **PARQUET_SETTINGS)
         write_spreadsheet_csv(empty, sheet_path)
     return [parquet_path, csv_path, sheet_path], rows
+
+
+def _write_sheet_batch(writer: pacsv.CSVWriter, batch: pa.RecordBatch) -> None:
+    """One batch of the spreadsheet copy (``spreadsheet_table``) to its writer."""
+    writer.write_table(spreadsheet_table(pa.Table.from_batches([batch])))
 
 
 SPREADSHEET_DIR = "spreadsheet"
@@ -339,20 +357,28 @@ class RowDigest:
     stream): the same row digests, by the same DuckDB expression, hashed in arrival order, so
     the mart is neither held nor sorted again. ``hexdigest()`` when every batch has been given."""
 
-    def __init__(self, columns: Sequence[str]) -> None:
-        # one thread, insertion order kept: the digests come back in the batch's row order
-        self._con = duckdb.connect(config={"threads": 1, "preserve_insertion_order": True})
-        self._query = f"select {_row_digest(columns)} from batch"
+    def __init__(self, columns: Sequence[str], threads: int = 2) -> None:
+        # insertion order kept (DuckDB's guarantee for a query without ORDER BY): the digests
+        # come back in the batch's row order, on any number of threads
+        self._con = duckdb.connect(config={"threads": threads, "preserve_insertion_order": True})
+        self._query = f"select {_row_digest(columns)} || chr(10) as d from batch"
         self._hash = hashlib.sha256()
 
     def update(self, batch: pa.RecordBatch) -> None:
         self._con.register("batch", batch)
         try:
-            for (digest,) in self._con.execute(self._query).fetchall():
-                self._hash.update(str(digest).encode("ascii"))
-                self._hash.update(b"\n")
+            digests = self._con.sql(self._query).to_arrow_table().column(0).combine_chunks()
         finally:
             self._con.unregister("batch")
+        if len(digests) != batch.num_rows or digests.null_count:
+            raise RuntimeError("row digests do not match the batch")  # pragma: no cover
+        # every digest and its newline, as one run of bytes of the array's values buffer
+        width = pa.int64() if pa.types.is_large_string(digests.type) else pa.int32()
+        offsets = pa.Array.from_buffers(
+            width, len(digests) + 1, [None, digests.buffers()[1]], offset=digests.offset
+        )
+        start, end = offsets[0].as_py(), offsets[len(digests)].as_py()
+        self._hash.update(memoryview(digests.buffers()[2])[start:end])
 
     def hexdigest(self) -> str:
         self._con.close()
