@@ -344,6 +344,29 @@ def test_packets_are_bounded(reported_run: Path, tmp_path: Path) -> None:
     assert {p.stem for p in written} == {packet_stem(e) for e in firsts[:3]}
 
 
+def test_packets_written_by_forked_workers_are_the_bytes_of_one_process(
+    reported_run: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A run with many packets renders them in forked workers, tasks of PACKETS_PER_TASK each:
+    the files are those one process writes, byte for byte (the packets are cited by the seal)."""
+    from omphalos.presentation import packets
+
+    def written(folder: str, workers: int) -> dict[str, bytes]:
+        run = tmp_path / folder
+        shutil.copytree(reported_run, run)
+        shutil.rmtree(run / PACKETS_DIR)
+        monkeypatch.setattr(packets, "PACKETS_PER_TASK", 2)
+        monkeypatch.setattr(packets, "_packet_workers", lambda n: workers)
+        done: list[tuple[int, int]] = []
+        paths = write_packets(run, progress=lambda i, n: done.append((i, n)))
+        assert done[-1][0] == done[-1][1] == len(paths) // 2
+        return {p.name: p.read_bytes() for p in paths}
+
+    one = written("one", 1)
+    assert len(one) > 8  # several tasks of two packets
+    assert written("forked", 2) == one
+
+
 def test_packet_stem_is_safe_and_injective() -> None:
     assert packet_stem("DEMO-000001") == "DEMO-000001"
     odd = ["OFAC:123", "OFAC/123", "../etc", ".hidden", "a b", "ÄÖ", ""]

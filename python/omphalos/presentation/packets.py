@@ -18,9 +18,11 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import json
+import multiprocessing
 import os
 import re
 from collections.abc import Callable, Mapping, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from decimal import Decimal, InvalidOperation
 from functools import cache
 from pathlib import Path
@@ -883,30 +885,93 @@ def write_packets(
     sources = _sources(files)
     out_dir = run_dir / PACKETS_DIR
     out_dir.mkdir(parents=True, exist_ok=True)
-    written: list[Path] = []
-    stems: set[str] = set()
-    for i, eid in enumerate(ids, 1):
+    stems: dict[str, str] = {}
+    taken: set[str] = set()
+    for eid in ids:
         stem = packet_stem(eid)
-        if stem in stems:  # pragma: no cover - packet_stem hashes anything it rewrites
+        if stem in taken:  # pragma: no cover - packet_stem hashes anything it rewrites
             stem = f"{stem}-{hashlib.sha256(eid.encode('utf-8')).hexdigest()[:8]}"
-        stems.add(stem)
-        packet = build_packet(
-            entities[eid],
-            candidates.get(eid, []),
-            counts.get(eid, {}),
-            rules,
-            inputs,
-            sources,
-            stem,
-        )
-        json_path = out_dir / f"{stem}.json"
-        md_path = out_dir / f"{stem}.md"
-        _write_new(json_path, _canonical(packet))
-        _write_new(md_path, render_markdown(packet).encode("utf-8"))
-        written += [json_path, md_path]
-        if progress is not None:
-            progress(i, len(ids))
+        taken.add(stem)
+        stems[eid] = stem
+    job = _PacketJob(out_dir, entities, candidates, counts, rules, inputs, sources)
+    chunks = [ids[i : i + PACKETS_PER_TASK] for i in range(0, len(ids), PACKETS_PER_TASK)]
+    tasks = [[(eid, stems[eid]) for eid in chunk] for chunk in chunks]
+    written: list[Path] = []
+    workers = _packet_workers(len(ids))
+    if workers < 2:
+        for task in tasks:
+            written += job.write(task)
+            if progress is not None:
+                progress(len(written) // 2, len(ids))
+        return sorted(written)
+    # each packet is a function of the rows loaded above: rendered by forked workers (the
+    # Markdown template is most of the time), which inherit those rows and write their files
+    global _JOB
+    _JOB = job
+    try:
+        context = multiprocessing.get_context("fork")
+        with ProcessPoolExecutor(workers, mp_context=context) as pool:
+            for paths in pool.map(_write_task, tasks):
+                written += paths
+                if progress is not None:
+                    progress(len(written) // 2, len(ids))
+    finally:
+        _JOB = None
     return sorted(written)
+
+
+#: Packets per task of the forked workers; below PACKETS_PER_TASK * 2 packets, one process.
+PACKETS_PER_TASK = 250
+
+
+def _packet_workers(packets: int) -> int:
+    """Worker processes for ``packets`` packets: the machine's cores (at most 4) when fork is
+    available and there are enough packets to share, else 1 (the calling process)."""
+    if packets < 2 * PACKETS_PER_TASK or "fork" not in multiprocessing.get_all_start_methods():
+        return 1
+    return max(1, min(4, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1))
+
+
+@dataclasses.dataclass(frozen=True)
+class _PacketJob:
+    """What every packet is built from (loaded once, before any worker starts)."""
+
+    out_dir: Path
+    entities: Mapping[str, Any]
+    candidates: Mapping[str, list[dict[str, Any]]]
+    counts: Mapping[str, Mapping[str, int]]
+    rules: Rules
+    inputs: Sequence[Mapping[str, Any]]
+    sources: Sequence[Mapping[str, Any]]
+
+    def write(self, task: Sequence[tuple[str, str]]) -> list[Path]:
+        """Build and write the packets of ``task`` ((entity_id, stem) pairs); their files."""
+        written: list[Path] = []
+        for eid, stem in task:
+            packet = build_packet(
+                self.entities[eid],
+                self.candidates.get(eid, []),
+                self.counts.get(eid, {}),
+                self.rules,
+                self.inputs,
+                self.sources,
+                stem,
+            )
+            json_path = self.out_dir / f"{stem}.json"
+            md_path = self.out_dir / f"{stem}.md"
+            _write_new(json_path, _canonical(packet))
+            _write_new(md_path, render_markdown(packet).encode("utf-8"))
+            written += [json_path, md_path]
+        return written
+
+
+_JOB: _PacketJob | None = None  # the job of the forked workers (set only while they run)
+
+
+def _write_task(task: Sequence[tuple[str, str]]) -> list[Path]:
+    """A forked worker's task: the packets of ``task`` from the inherited job."""
+    assert _JOB is not None, "packet workers are forked from write_packets"
+    return _JOB.write(task)
 
 
 # ---------------------------------------------------------------------------------------------
