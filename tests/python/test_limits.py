@@ -21,7 +21,9 @@ def test_default_follows_the_feed_and_the_machine(monkeypatch: pytest.MonkeyPatc
     monkeypatch.setattr(limits, "_machine_mb", lambda: 24 * 1024)
     assert limits.duckdb_memory_limit() == "2048MB"
     assert limits.duckdb_memory_limit(1_000_000) == "2048MB"
-    assert limits.duckdb_memory_limit(10_000_000) == "6000MB"
+    assert limits.duckdb_memory_limit(3_300_000) == "2048MB"
+    assert limits.duckdb_memory_limit(10_000_000) == "2560MB"  # a 10M run's tree under 4 GB
+    assert limits.duckdb_memory_limit(20_000_000) == f"{2560 + 2560}MB"
     assert limits.duckdb_memory_limit(100_000_000) == f"{12 * 1024}MB"  # half the machine
     monkeypatch.setattr(limits, "_machine_mb", lambda: 2048)
     assert limits.duckdb_memory_limit(10_000_000) == "1024MB"  # a small machine: half of it

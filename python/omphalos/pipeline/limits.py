@@ -4,9 +4,11 @@ Admission and the DuckDB warehouse both run with a DuckDB memory limit; a query 
 to a temporary directory that is never inside a run directory and is removed afterwards.
 
 The limit is OMPHALOS_DUCKDB_MEMORY_LIMIT when set (DuckDB's notation: "2GB", "512MB"). Otherwise
-it follows the size of the feed: 2 GB up to 3.3M shipments, then 0.6 GB per million shipments
-(6 GB at 10M: name scoring at that size does not fit in 2 GB), never more than half of the
-machine's memory. A run records the limit it used in its manifest (engine.memory_limit).
+it follows the size of the feed: 2 GB up to 3.3M shipments, 2.5 GB up to 10M (measured
+2026-12-03: every model of a 10M x full SDN run fits, spilling, and the whole run's process tree
+stays under 4 GB; it had been 6 GB, which took the tree to 6.8 GB), then 0.25 GB more per million
+shipments, never more than half of the machine's memory. A run records the limit it used in its
+manifest (engine.memory_limit).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ import re
 from omphalos.errors import InputError
 
 BASE_LIMIT_MB = 2048
-MB_PER_MILLION_SHIPMENTS = 600
+LARGE_FEED_SHIPMENTS = 3_300_000  # above it, LARGE_LIMIT_MB
+LARGE_LIMIT_MB = 2560
+MB_PER_MILLION_BEYOND_10M = 256
 _SIZE_RE = re.compile(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
 
 
@@ -31,8 +35,9 @@ def _machine_mb() -> int | None:
 def default_memory_limit(shipments: int | None) -> str:
     """The limit for a feed of `shipments` rows (None: not known yet, the base limit)."""
     mb = BASE_LIMIT_MB
-    if shipments is not None:
-        mb = max(mb, shipments * MB_PER_MILLION_SHIPMENTS // 1_000_000)
+    if shipments is not None and shipments > LARGE_FEED_SHIPMENTS:
+        beyond = max(0, shipments - 10_000_000)
+        mb = LARGE_LIMIT_MB + beyond * MB_PER_MILLION_BEYOND_10M // 1_000_000
     machine = _machine_mb()
     if machine is not None:
         mb = min(mb, machine // 2)
