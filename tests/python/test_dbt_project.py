@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -194,3 +195,35 @@ def test_the_sealed_run_selector_is_every_enabled_node_but_unit_tests(sealed_run
     assert not any(uid.startswith("unit_test.") for uid in ran)
     assert results["args"].get("selector") == "sealed_run"
     assert manifest["unit_tests"], "the project has unit tests, left out of the sealed run"
+
+
+def test_romanized_literals_are_built_from_the_seed(tmp_path: Path) -> None:
+    """macros/scoring/romanized_literals.sql is what scripts/build_romanized_literals.py builds
+    from seeds/romanized_syllables.csv (an edited seed needs the file rebuilt), and the literals
+    follow the seed: a spelling added to the seed is in the pattern and both VALUES lists."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "build_romanized_literals", project_root() / "scripts" / "build_romanized_literals.py"
+    )
+    assert spec is not None and spec.loader is not None
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    built = (project_root() / "macros" / "scoring" / "romanized_literals.sql").read_text("utf-8")
+    assert built == script.build(), "seed changed: run scripts/build_romanized_literals.py"
+
+    seed = tmp_path / "romanized_syllables.csv"
+    seed.write_text(
+        "spelling,reading,language,system,syllable_class\n"
+        "chang,zh:zhang,zh,wade_giles,chang\n"
+        "zhang,zh:zhang,zh,pinyin,chang\n"
+        "cha,zh:cha,zh,pinyin,cha\n",
+        encoding="utf-8",
+    )
+    text = script.build(seed)
+    pattern = "(?:c(?:h(?:a(?:n(?:g))?))|z(?:h(?:a(?:n(?:g)))))"
+    assert f'return("{pattern}")' in text
+    matched = [w for w in ("cha", "chang", "zhang", "chan", "zha") if re.fullmatch(pattern, w)]
+    assert matched == ["cha", "chang", "zhang"]
+    assert "(values ('cha', 'zh:cha'), ('chang', 'zh:zhang'), ('zhang', 'zh:zhang'))" in text
+    assert "(values ('cha', 'cha'), ('chang', 'chang'), ('zhang', 'chang'))" in text

@@ -27,3 +27,12 @@ def test_default_follows_the_feed_and_the_machine(monkeypatch: pytest.MonkeyPatc
     assert limits.duckdb_memory_limit(100_000_000) == f"{12 * 1024}MB"  # half the machine
     monkeypatch.setattr(limits, "_machine_mb", lambda: 2048)
     assert limits.duckdb_memory_limit(10_000_000) == "1024MB"  # a small machine: half of it
+
+
+def test_fraction_of_a_limit() -> None:
+    assert limits.fraction_of("2560MB", 0.5) == "1280MB"
+    assert limits.fraction_of("2GB", 0.5) == "1000MB"
+    assert limits.fraction_of("2GiB", 0.5) == "1073MB"
+    assert limits.fraction_of("300MB", 0.5) == "256MB"  # never below 256MB
+    with pytest.raises(InputError, match="expected a size"):
+        limits.fraction_of("2 parsecs", 0.5)

@@ -55,3 +55,19 @@ def duckdb_memory_limit(shipments: int | None = None) -> str:
             f"OMPHALOS_DUCKDB_MEMORY_LIMIT={value!r}: expected a size such as 2GB or 512MB"
         )
     return value
+
+
+_UNIT_MB = {"kb": 1 / 1000, "mb": 1, "gb": 1000, "tb": 1_000_000}
+_UNIT_MIB = {"kib": 1 / 1024, "mib": 1, "gib": 1024, "tib": 1024 * 1024}
+
+
+def fraction_of(limit: str, fraction: float) -> str:
+    """``fraction`` of a memory limit in DuckDB's notation ("2560MB", "2GB", "2GiB": DuckDB reads
+    KB/MB/GB as powers of 1000 and KiB/MiB/GiB as powers of 1024), in MB, at least 256MB."""
+    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*", limit)
+    unit = m.group(2).lower() if m else ""
+    if m is None or unit not in {**_UNIT_MB, **_UNIT_MIB}:
+        raise InputError(f"memory limit {limit!r}: expected a size such as 2GB or 512MB")
+    value = float(m.group(1))
+    mb = value * _UNIT_MB[unit] if unit in _UNIT_MB else value * _UNIT_MIB[unit] * 1.048576
+    return f"{max(256, int(mb * fraction))}MB"
