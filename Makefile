@@ -96,6 +96,11 @@ certify: $(STAMP) ## compare two sealed runs: make certify A=artifacts/runs/<a> 
 bench: $(STAMP) ## benchmarks: 100k and 1M shipments x full SDN, per phase, JSON in benchmarks/results/ (BENCH_ARGS=--big for 10M)
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
+.PHONY: profile
+profile: $(STAMP) ## DuckDB's JSON profile of the slowest dbt models of a run: make profile RUN=artifacts/runs/<run_id>
+	@test -n "$(RUN)" || { echo "usage: make profile RUN=artifacts/runs/<run_id>" >&2; exit 2; }
+	$(PY) benchmarks/profile_models.py $(RUN) $(PROFILE_ARGS)
+
 .PHONY: publishability
 publishability: $(STAMP) ## scan the repository (and RUN=...) for material that must not leave
 	$(BIN)/omphalos publishability scan --path . --git-files --suppressions contracts/publishability_suppressions.yml --out artifacts/publishability/repo.json --sarif artifacts/publishability/repo.sarif
