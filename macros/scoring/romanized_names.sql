@@ -16,11 +16,10 @@
 {#-
     The syllables of a name (expression `expr`, a name_core), space-separated, or null when the
     name is not romanized: a-z words, each cut into spellings, two spellings at least. The cut
-    takes the longest spelling first, left to right. `syllable`: romanized_syllable_pattern(), when
-    the caller has it already.
+    takes the longest spelling first, left to right (romanized_syllable_pattern()).
 -#}
-{% macro romanized_syllables(expr, syllable=none) %}
-    {%- set syllable = syllable or omphalos.romanized_syllable_pattern() -%}
+{% macro romanized_syllables(expr) %}
+    {%- set syllable = omphalos.romanized_syllable_pattern() -%}
     case
         when {{ omphalos.regexp_matches(expr, '^' ~ syllable ~ '(?: ?' ~ syllable ~ ')+$') }}
             then trim({{ omphalos.regexp_replace_all(

@@ -10,7 +10,6 @@
     Side a is the screened side (party names), side b the listed side (registry names).
 -#}
 {% macro scoring_names_numbered(a_names, b_names) %}
-    {%- set syllable = omphalos.romanized_syllable_pattern() -%}
     {%- for side, names in [('a', a_names), ('b', b_names)] %}
         {%- if not loop.first %}
 
@@ -31,7 +30,7 @@
         legal_form,
         name_own,
         name_father,
-        {{ omphalos.romanized_syllables('name_core', syllable) }} as name_syllables
+        {{ omphalos.romanized_syllables('name_core') }} as name_syllables
     from {{ names }}
     {%- endfor %}
 {% endmacro %}

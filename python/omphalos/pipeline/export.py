@@ -150,14 +150,19 @@ def screening_exports() -> tuple[str, ...]:
 def conform(table: pa.Table, contract: TableContract) -> pa.Table:
     """Cast to the declared schema (column order included) and sort by the declared key. The
     result may hold several chunks (an engine's batches): ``write_batches`` lays them out alike."""
-    missing = [f.name for f in contract.schema if f.name not in table.column_names]
-    if missing:
-        raise ValueError(f"{contract.name}: result lacks declared column(s) {', '.join(missing)}")
+    _check_columns(contract, table.column_names)
     ordered = table.select([f.name for f in contract.schema])
     cast = ordered.cast(contract.schema)
     if _strictly_ascending(cast, contract.key):  # the engine sorted it (fetch's key): as is
         return cast
     return cast.sort_by([(k, "ascending") for k in contract.key])
+
+
+def _check_columns(contract: TableContract, names: Sequence[str]) -> None:
+    """ValueError naming the declared columns an engine's result lacks."""
+    missing = [f.name for f in contract.schema if f.name not in names]
+    if missing:
+        raise ValueError(f"{contract.name}: result lacks declared column(s) {', '.join(missing)}")
 
 
 def _strictly_ascending(table: pa.Table, key: tuple[str, ...] | list[str]) -> bool:
@@ -188,11 +193,7 @@ def conformed_batches(
     key = contract.key[0]
     last: pa.Scalar | None = None
     for batch in batches:
-        missing = [n for n in names if n not in batch.schema.names]
-        if missing:
-            raise ValueError(
-                f"{contract.name}: result lacks declared column(s) {', '.join(missing)}"
-            )
+        _check_columns(contract, batch.schema.names)
         if batch.num_rows == 0:
             continue
         table = pa.Table.from_batches([batch]).select(names).cast(contract.schema)
@@ -355,7 +356,8 @@ def logical_fingerprint(table: pa.Table, key: tuple[str, ...] | list[str]) -> st
 class RowDigest:
     """``logical_fingerprint`` of rows that arrive in batches already in key order (an export's
     stream): the same row digests, by the same DuckDB expression, hashed in arrival order, so
-    the mart is neither held nor sorted again. ``hexdigest()`` when every batch has been given."""
+    the mart is neither held nor sorted again. ``hexdigest()`` when every batch has been given;
+    a context manager (its DuckDB connection closed on exit)."""
 
     def __init__(self, columns: Sequence[str], threads: int = 2) -> None:
         # insertion order kept (DuckDB's guarantee for a query without ORDER BY): the digests
@@ -381,8 +383,16 @@ class RowDigest:
         self._hash.update(memoryview(digests.buffers()[2])[start:end])
 
     def hexdigest(self) -> str:
-        self._con.close()
         return self._hash.hexdigest()
+
+    def close(self) -> None:
+        self._con.close()
+
+    def __enter__(self) -> RowDigest:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
 
 
 def _row_digest(columns: Sequence[str]) -> str:

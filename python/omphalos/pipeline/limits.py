@@ -21,8 +21,14 @@ from omphalos.errors import InputError
 BASE_LIMIT_MB = 2048
 LARGE_FEED_SHIPMENTS = 3_300_000  # above it, LARGE_LIMIT_MB
 LARGE_LIMIT_MB = 2560
-MB_PER_MILLION_BEYOND_10M = 256
-_SIZE_RE = re.compile(r"[0-9]+(\.[0-9]+)?\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)", re.IGNORECASE)
+LARGE_LIMIT_UP_TO_SHIPMENTS = 10_000_000  # beyond it, MB_PER_MILLION_BEYOND more per million
+MB_PER_MILLION_BEYOND = 256
+_SIZE_RE = re.compile(r"\s*([0-9]+(?:\.[0-9]+)?)\s*(KB|MB|GB|TB|KiB|MiB|GiB|TiB)\s*", re.IGNORECASE)
+#: Bytes per unit as DuckDB reads a size: KB, MB, GB, TB powers of 1000; KiB ... TiB of 1024.
+_UNIT_BYTES = {
+    **{u: 1000 ** (i + 1) for i, u in enumerate(("kb", "mb", "gb", "tb"))},
+    **{u: 1024 ** (i + 1) for i, u in enumerate(("kib", "mib", "gib", "tib"))},
+}
 
 
 def _machine_mb() -> int | None:
@@ -36,8 +42,8 @@ def default_memory_limit(shipments: int | None) -> str:
     """The limit for a feed of `shipments` rows (None: not known yet, the base limit)."""
     mb = BASE_LIMIT_MB
     if shipments is not None and shipments > LARGE_FEED_SHIPMENTS:
-        beyond = max(0, shipments - 10_000_000)
-        mb = LARGE_LIMIT_MB + beyond * MB_PER_MILLION_BEYOND_10M // 1_000_000
+        beyond = max(0, shipments - LARGE_LIMIT_UP_TO_SHIPMENTS)
+        mb = LARGE_LIMIT_MB + beyond * MB_PER_MILLION_BEYOND // 1_000_000
     machine = _machine_mb()
     if machine is not None:
         mb = min(mb, machine // 2)
@@ -57,17 +63,11 @@ def duckdb_memory_limit(shipments: int | None = None) -> str:
     return value
 
 
-_UNIT_MB = {"kb": 1 / 1000, "mb": 1, "gb": 1000, "tb": 1_000_000}
-_UNIT_MIB = {"kib": 1 / 1024, "mib": 1, "gib": 1024, "tib": 1024 * 1024}
-
-
 def fraction_of(limit: str, fraction: float) -> str:
-    """``fraction`` of a memory limit in DuckDB's notation ("2560MB", "2GB", "2GiB": DuckDB reads
-    KB/MB/GB as powers of 1000 and KiB/MiB/GiB as powers of 1024), in MB, at least 256MB."""
-    m = re.fullmatch(r"\s*([0-9]+(?:\.[0-9]+)?)\s*([A-Za-z]+)\s*", limit)
-    unit = m.group(2).lower() if m else ""
-    if m is None or unit not in {**_UNIT_MB, **_UNIT_MIB}:
+    """``fraction`` of a memory limit in DuckDB's notation ("2560MB", "2GB", "2GiB"), in MB
+    (10^6 bytes), at least 256MB."""
+    m = _SIZE_RE.fullmatch(limit)
+    if m is None:
         raise InputError(f"memory limit {limit!r}: expected a size such as 2GB or 512MB")
-    value = float(m.group(1))
-    mb = value * _UNIT_MB[unit] if unit in _UNIT_MB else value * _UNIT_MIB[unit] * 1.048576
+    mb = float(m.group(1)) * _UNIT_BYTES[m.group(2).lower()] / 1_000_000
     return f"{max(256, int(mb * fraction))}MB"

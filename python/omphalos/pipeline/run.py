@@ -25,13 +25,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager, suppress
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 import duckdb
+import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -131,7 +132,7 @@ class _Timer:
         try:
             yield
         finally:
-            # a phase entered more than once (fingerprint, once per table) adds up
+            # a phase entered more than once adds up
             self.phases[name] = self.phases.get(name, 0) + int((time.perf_counter() - start) * 1000)
             self.cpu[name] = self.cpu.get(name, 0) + int((_cpu_seconds() - cpu_start) * 1000)
 
@@ -342,25 +343,22 @@ def _export_mart(engine: Engine, contract: TableContract, out_dir: Path) -> tupl
     """Write one mart's files (``write_batches``) in ``out_dir``; returns its Parquet file, its
     rows and its logical fingerprint. Streamed in key order where the engine can (DuckDB), else
     fetched whole and sorted."""
-    columns = contract.schema.names
+
+    def write(batches: Iterable[pa.RecordBatch]) -> tuple[Path, int, str]:
+        with RowDigest(contract.schema.names) as digest:
+            paths, n = write_batches(batches, contract.schema, out_dir, contract.name, digest)
+            return paths[0], n, digest.hexdigest()
+
     reader = engine.stream(contract.layer, contract.name, contract.key)
     if reader is not None:
         try:
-            digest = RowDigest(columns)
-            paths, n = write_batches(
-                conformed_batches(reader, contract), contract.schema, out_dir, contract.name, digest
-            )
-            return paths[0], n, digest.hexdigest()
+            return write(conformed_batches(reader, contract))
         except KeyOrderError:
             pass  # not strictly ascending in one key column: sorted whole below, files rewritten
         finally:
             reader.close()
-    table = conform(
-        engine.fetch(contract.layer, contract.name, contract.schema, contract.key), contract
-    )
-    digest = RowDigest(columns)
-    paths, n = write_batches(table.to_batches(), contract.schema, out_dir, contract.name, digest)
-    return paths[0], n, digest.hexdigest()
+    fetched = engine.fetch(contract.layer, contract.name, contract.schema, contract.key)
+    return write(conform(fetched, contract).to_batches())
 
 
 def _summary(
