@@ -97,9 +97,10 @@ bench: $(STAMP) ## benchmarks: 100k and 1M shipments x full SDN, per phase, JSON
 	$(PY) benchmarks/bench.py $(BENCH_ARGS)
 
 .PHONY: profile
-profile: $(STAMP) ## DuckDB's JSON profile of the slowest dbt models of a run: make profile RUN=artifacts/runs/<run_id>
+profile: $(STAMP) ## DuckDB's JSON profile of the slowest dbt models of a run, and its SQL replayed without dbt: make profile RUN=artifacts/runs/<run_id>
 	@test -n "$(RUN)" || { echo "usage: make profile RUN=artifacts/runs/<run_id>" >&2; exit 2; }
 	$(PY) benchmarks/profile_models.py $(RUN) $(PROFILE_ARGS)
+	$(PY) benchmarks/dbt_overhead.py $(RUN)
 
 .PHONY: publishability
 publishability: $(STAMP) ## scan the repository (and RUN=...) for material that must not leave
