@@ -296,6 +296,16 @@ RUN_MANIFEST_SHAPE: dict[str, Any] = {
             "additionalProperties": False,
             "properties": {
                 "command": {"items": {"type": "string"}, "type": "array"},
+                "plan": {
+                    "additionalProperties": False,
+                    "properties": {
+                        "built_by_run": {"type": "string"},
+                        "key": {"pattern": "^[0-9a-f]{64}$", "type": "string"},
+                        "sha256": {"pattern": "^[0-9a-f]{64}$", "type": "string"},
+                    },
+                    "required": ["key", "sha256", "built_by_run"],
+                    "type": "object",
+                },
                 "project_sha256": {"pattern": "^[0-9a-f]{64}$", "type": "string"},
                 "vars": {"additionalProperties": {"type": "string"}, "type": "object"},
             },

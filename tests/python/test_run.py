@@ -88,6 +88,7 @@ def test_failed_run_is_marked_failed_and_never_looks_sealed(
         raise RunError("dbt build failed (simulated)")
 
     monkeypatch.setattr(run_module, "_run_dbt", boom)
+    monkeypatch.setenv("OMPHALOS_DBT_PLAN", "0")  # dbt itself, not a replay of a saved plan
     with pytest.raises(RunError):
         execute_run(small_inputs / "test.yaml", runs_root=tmp_path)
     entries = list(tmp_path.iterdir())

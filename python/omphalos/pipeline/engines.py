@@ -110,6 +110,11 @@ class DuckDBEngine:
             },
         )
 
+    def connect(self) -> duckdb.DuckDBPyConnection:
+        """A read-write connection to the warehouse under the run's settings (those of dbt's
+        profile): for a replayed dbt plan (omphalos.pipeline.plan). Close it before reading."""
+        return self._connect()
+
     def _reader(self) -> duckdb.DuckDBPyConnection:
         """One read-only connection for every fetch and count after dbt (opening a connection
         per call cost about 1 s in a run of 55 counts); closed by finish()."""

@@ -44,7 +44,7 @@ from omphalos.evidence.lineage import LineageLog, utc_now
 from omphalos.evidence.manifest import build_manifest, write_manifest
 from omphalos.evidence.review import registry_entry_digests
 from omphalos.evidence.sign import SignatureError, write_run_signature
-from omphalos.pipeline import parse_cache
+from omphalos.pipeline import parse_cache, plan
 from omphalos.pipeline.admit import (
     AdmittedInput,
     admit_all,
@@ -283,6 +283,35 @@ def _run_dbt(
             "dbt build failed (exit " + str(code) + "):\n  " + "\n  ".join(failed or tail)
         )
     return results
+
+
+def _replay_plan(
+    saved: plan.Plan, engine: DuckDBEngine, tmp: Path, progress: Progress | None
+) -> dict[str, Any]:
+    """``plan.replay`` on the run's warehouse, its lines in dbt_stdout.log and as progress; a
+    failing node fails the run as a failing ``dbt build`` does."""
+    log_path = tmp / "dbt" / "dbt_stdout.log"
+    log_path.parent.mkdir(parents=True, exist_ok=True)
+    plan.touch(saved)
+    models = DbtModelCounter()
+    models.total = sum(1 for n in saved.doc["nodes"] if n["kind"] == "model")
+    with log_path.open("w", encoding="utf-8") as log:
+
+        def line(text: str) -> None:
+            log.write(text + "\n")
+            shown = models.line(text)
+            if progress and shown:
+                progress(shown)
+
+        con = engine.connect()
+        try:
+            return plan.replay(saved, con, tmp / "dbt" / "target", line)
+        except plan.PlanError as exc:
+            raise RunError(
+                f"dbt build failed (replaying the saved plan {saved.key[:16]}):\n  {exc}"
+            ) from exc
+        finally:
+            con.close()
 
 
 _PR_SET_PDEATHSIG = 1
@@ -551,12 +580,36 @@ def execute_run(
                 engine.load_raw(records)
                 _load_review_tables(engine, decisions_log, tmp / "inputs" / "admitted", digests)
             argv, env, dbt_cwd, cached_parse = _dbt_command(cfg, tmp, threads, engine)
-            lineage.append(
-                "dbt_invoked", {"argv": _portable_argv(argv, tmp), "vars": _str_vars(cfg, engine)}
-            )
-            say("dbt build")
-            with timer.phase("dbt_build"):
-                results = _run_dbt(argv, env, tmp, progress, dbt_cwd, cached_parse)
+            command = _portable_argv(argv, tmp)
+            plan_folder = None
+            if isinstance(engine, DuckDBEngine) and cached_parse is not None and plan.enabled():
+                plan_folder = plan.plan_dir(cached_parse)
+            saved_plan = plan.load(plan_folder) if plan_folder is not None else None
+            if saved_plan is not None:
+                assert isinstance(engine, DuckDBEngine)
+                replayed = {
+                    "key": saved_plan.key,
+                    "sha256": saved_plan.sha256,
+                    "built_by_run": str(saved_plan.doc["built_by_run"]),
+                }
+                command = [str(a) for a in saved_plan.doc["command"]]
+                lineage.append(
+                    "dbt_plan_replayed",
+                    {"plan": replayed, "argv": command, "vars": _str_vars(cfg, engine)},
+                )
+                say("dbt build: replaying the saved plan of an identical build")
+                with timer.phase("dbt_build"):
+                    results = _replay_plan(saved_plan, engine, tmp, progress)
+            else:
+                replayed = None
+                lineage.append("dbt_invoked", {"argv": command, "vars": _str_vars(cfg, engine)})
+                say("dbt build")
+                with timer.phase("dbt_build"):
+                    results = _run_dbt(argv, env, tmp, progress, dbt_cwd, cached_parse)
+                    if plan_folder is not None and isinstance(engine, DuckDBEngine):
+                        plan.save(  # for the next run of the same build
+                            tmp / "dbt" / "target", engine.warehouse, plan_folder, run_id, command
+                        )
             for r in sorted(results.get("results", []), key=lambda r: r.get("unique_id", "")):
                 uid = r.get("unique_id", "")
                 event = "model_built" if uid.startswith(("model.", "seed.")) else "test_run"
@@ -682,9 +735,10 @@ def execute_run(
             "inputs": _input_summaries(cfg, records)
             + ([decisions_log.summary()] if decisions_log is not None else []),
             "dbt": {
-                "command": _portable_argv(argv, tmp),
+                "command": command,
                 "vars": _str_vars(cfg, engine),
                 "project_sha256": project_sha256(),
+                **({"plan": replayed} if replayed is not None else {}),
             },
             "tables": tables,
         }

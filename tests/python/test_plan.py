@@ -1,0 +1,119 @@
+"""A saved dbt build plan (omphalos.pipeline.plan): saved after a successful dbt build, replayed by
+the next run of the same build without dbt, with the payload the build gives."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from omphalos.evidence.verify import verify_run
+from omphalos.pipeline import plan
+from omphalos.pipeline.run import RunError, execute_run
+
+
+def _manifest(run: Path) -> dict:  # type: ignore[type-arg]
+    return json.loads((run / "run_manifest.json").read_text(encoding="utf-8"))
+
+
+def _events(run: Path) -> list[str]:
+    lines = (run / "lineage" / "events.jsonl").read_text(encoding="utf-8").splitlines()
+    return [json.loads(line)["event"] for line in lines]
+
+
+@pytest.fixture()
+def cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("OMPHALOS_CACHE_DIR", str(folder))
+    monkeypatch.delenv("OMPHALOS_DBT_PLAN", raising=False)
+    monkeypatch.delenv("OMPHALOS_PARSE_CACHE", raising=False)
+    return folder
+
+
+def _plans(cache: Path) -> list[Path]:
+    root = cache / "dbt-plan"
+    return sorted(p for p in root.iterdir() if not p.name.startswith(".")) if root.is_dir() else []
+
+
+def test_the_next_run_replays_the_plan_with_the_same_payload(
+    small_inputs: Path, tmp_path: Path, cache: Path
+) -> None:
+    built = execute_run(small_inputs / "test.yaml", runs_root=tmp_path / "runs", threads=2)
+    assert "plan" not in _manifest(built)["dbt"]  # no plan yet: dbt build, which saves one
+    assert "dbt_invoked" in _events(built)
+    (saved,) = _plans(cache)
+    doc = json.loads((saved / plan.PLAN_FILE).read_text(encoding="utf-8"))
+    assert doc["built_by_run"] == built.name
+    kinds = {n["kind"] for n in doc["nodes"]}
+    assert kinds == {"operation", "seed", "model", "test", "exposure"}
+
+    replayed = execute_run(small_inputs / "test.yaml", runs_root=tmp_path / "runs", threads=2)
+    m = _manifest(replayed)
+    assert m["dbt"]["plan"]["key"] == saved.name
+    assert m["dbt"]["plan"]["built_by_run"] == built.name
+    assert m["dbt"]["command"] == _manifest(built)["dbt"]["command"]
+    events = _events(replayed)
+    assert "dbt_plan_replayed" in events and "dbt_invoked" not in events
+    assert events.count("test_run") == _events(built).count("test_run") > 0
+    assert m["merkle"]["payload_root"] == _manifest(built)["merkle"]["payload_root"]
+    for rel in ("reports/data_tests.json", "exports/entity_matches.parquet"):
+        assert (replayed / rel).read_bytes() == (built / rel).read_bytes(), rel
+    # the replayed run carries the SQL it executed and dbt's manifest of the build
+    assert (replayed / "dbt/target/manifest.json").read_bytes() == (
+        built / "dbt/target/manifest.json"
+    ).read_bytes()
+
+    def tree(run: Path) -> dict[str, bytes]:
+        base = run / "dbt/target/run"
+        return {p.relative_to(base).as_posix(): p.read_bytes() for p in base.rglob("*.sql")}
+
+    assert tree(replayed) == tree(built)  # the SQL dbt ran is the SQL replayed
+    results = json.loads((replayed / "dbt/target/run_results.json").read_text(encoding="utf-8"))
+    assert results["metadata"]["omphalos_plan"]["key"] == saved.name
+    assert verify_run(replayed).ok
+
+
+def test_a_failing_data_test_in_a_plan_fails_the_run(
+    small_inputs: Path, tmp_path: Path, cache: Path
+) -> None:
+    execute_run(small_inputs / "test.yaml", runs_root=tmp_path / "runs", threads=2)
+    (saved,) = _plans(cache)
+    path = saved / plan.PLAN_FILE
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    test = next(n for n in doc["nodes"] if n["kind"] == "test")
+    test["sql"] = "select 3 as failures, true as should_warn, true as should_error"
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    with pytest.raises(RunError, match=rf"{test['unique_id']}: fail: Got 3 results"):
+        execute_run(small_inputs / "test.yaml", runs_root=tmp_path / "runs", threads=2)
+    (failed,) = sorted((tmp_path / "runs").glob("*.FAILED"))  # never a sealed-looking run
+    assert not (failed / "run_manifest.json").exists()
+    # the failed run keeps the SQL it executed: the plan's, as changed
+    executed = (failed / "dbt/target" / test["run_file"]).read_text(encoding="utf-8")
+    assert executed == test["sql"]
+
+
+def test_replays_can_be_turned_off(
+    small_inputs: Path, tmp_path: Path, cache: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    execute_run(small_inputs / "test.yaml", runs_root=tmp_path / "runs", threads=2)
+    assert len(_plans(cache)) == 1
+    monkeypatch.setenv("OMPHALOS_DBT_PLAN", "0")
+    again = execute_run(small_inputs / "test.yaml", runs_root=tmp_path / "runs", threads=2)
+    assert "plan" not in _manifest(again)["dbt"]
+    assert "dbt_invoked" in _events(again)
+
+
+def test_no_plan_of_a_build_that_did_not_succeed(sealed_run: Path, tmp_path: Path) -> None:
+    target = tmp_path / "target"
+    target.mkdir()
+    for name in ("manifest.json", "run_results.json"):
+        (target / name).write_bytes((sealed_run / "dbt/target" / name).read_bytes())
+    results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
+    test = next(r for r in results["results"] if r["unique_id"].startswith("test."))
+    test["status"] = "fail"
+    (target / "run_results.json").write_text(json.dumps(results), encoding="utf-8")
+    warehouse = sealed_run / "warehouse" / "warehouse.duckdb"
+    assert not plan.save(target, warehouse, tmp_path / "plans" / "k", "r", ["dbt"])
+    assert not (tmp_path / "plans" / "k").exists()
+    assert plan.load(tmp_path / "plans" / "k") is None
