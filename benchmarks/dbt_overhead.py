@@ -25,6 +25,9 @@ from typing import Any
 
 import duckdb
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from profile_models import duckdb_run  # benchmarks/profile_models.py, beside this file
+
 
 def _load(path: Path) -> Any:
     return json.loads(path.read_text(encoding="utf-8"))
@@ -61,13 +64,7 @@ def replay(run_dir: Path, work: Path) -> dict[str, Any]:
     """Replay the run's compiled SQL (see the module's docstring) in ``work``; the seconds of
     the models and of the data tests, and the copy of the inputs and seeds it started from.
     Raises RuntimeError when a replayed table or test disagrees with the run."""
-    manifest = _load(run_dir / "run_manifest.json")
-    engine = manifest.get("engine") or {}
-    if engine.get("target") != "duckdb":
-        raise SystemExit(f"{run_dir}: not a DuckDB run (engine {engine.get('target')!r})")
-    source = run_dir / "warehouse" / "warehouse.duckdb"
-    if not source.is_file():
-        raise SystemExit(f"{run_dir}: the run kept no warehouse (warehouse/warehouse.duckdb)")
+    _, engine, source = duckdb_run(run_dir)
     dbt_manifest = _load(run_dir / "dbt" / "target" / "manifest.json")
     nodes = dbt_manifest["nodes"]
     results = _load(run_dir / "dbt" / "target" / "run_results.json")["results"]

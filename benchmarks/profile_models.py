@@ -58,9 +58,9 @@ def _slowest_models(run_dir: Path) -> list[tuple[str, float]]:
     return sorted(models, key=lambda m: (-m[1], m[0]))
 
 
-def profile(
-    run_dir: Path, out: Path, top: int, operators: int, models: list[str] | None = None
-) -> dict[str, Any]:
+def duckdb_run(run_dir: Path) -> tuple[dict[str, Any], dict[str, Any], Path]:
+    """A sealed DuckDB run that kept its warehouse: its manifest, its engine record and the
+    warehouse file; SystemExit naming what is missing otherwise."""
     manifest = json.loads((run_dir / "run_manifest.json").read_text("utf-8"))
     engine = manifest.get("engine") or {}
     if engine.get("target") != "duckdb":
@@ -68,6 +68,13 @@ def profile(
     warehouse = run_dir / "warehouse" / "warehouse.duckdb"
     if not warehouse.is_file():
         raise SystemExit(f"{run_dir}: the run kept no warehouse (warehouse/warehouse.duckdb)")
+    return manifest, engine, warehouse
+
+
+def profile(
+    run_dir: Path, out: Path, top: int, operators: int, models: list[str] | None = None
+) -> dict[str, Any]:
+    manifest, engine, warehouse = duckdb_run(run_dir)
     nodes = json.loads((run_dir / "dbt" / "target" / "manifest.json").read_text("utf-8"))["nodes"]
     chosen = _slowest_models(run_dir)
     chosen = [m for m in chosen if m[0].split(".")[-1] in models] if models else chosen[:top]

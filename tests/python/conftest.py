@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import ModuleType
 
 import pytest
 
@@ -103,3 +104,32 @@ def reported_run(sealed_run: Path, tmp_path_factory: pytest.TempPathFactory) -> 
 def reported_run_twin(sealed_run_twin: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The same for `sealed_run_twin`."""
     return unsealed_copy_with_report(sealed_run_twin, tmp_path_factory.mktemp("reported") / "run")
+
+
+# --- the benchmark tools (benchmarks/*.py, scripts rather than package modules) ---------------
+
+
+def benchmark_module(name: str) -> ModuleType:
+    """benchmarks/<name>.py loaded as a module."""
+    import importlib.util
+
+    from omphalos.pipeline.paths import project_root
+
+    spec = importlib.util.spec_from_file_location(
+        name, project_root() / "benchmarks" / f"{name}.py"
+    )
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def file_digests(folder: Path) -> dict[str, str]:
+    """sha256 of every file under ``folder``, by relative path: to show a folder unchanged."""
+    import hashlib
+
+    return {
+        str(p.relative_to(folder)): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }

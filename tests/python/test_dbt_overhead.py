@@ -2,40 +2,23 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
 import shutil
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-from omphalos.pipeline.paths import project_root
+from conftest import benchmark_module, file_digests
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "dbt_overhead", project_root() / "benchmarks" / "dbt_overhead.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _digests(run: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(run)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(run.rglob("*"))
-        if p.is_file()
-    }
+    return benchmark_module("dbt_overhead")
 
 
 def test_replays_every_model_and_data_test_of_the_run_without_changing_it(
     sealed_run: Path,
 ) -> None:
-    before = _digests(sealed_run)
+    before = file_digests(sealed_run)
     result = _tool().measure(sealed_run)
     results = json.loads((sealed_run / "dbt/target/run_results.json").read_text("utf-8"))
     kinds = [r["unique_id"].split(".")[0] for r in results["results"]]
@@ -47,7 +30,7 @@ def test_replays_every_model_and_data_test_of_the_run_without_changing_it(
         result["dbt_phase_s"] - result["build_elapsed_s"], abs=0.011
     )
     assert result["replay"]["sql_s"] > 0
-    assert _digests(sealed_run) == before  # opened read only: the sealed run is untouched
+    assert file_digests(sealed_run) == before  # opened read only: the sealed run is untouched
 
 
 def _copy_with_changed_node(run: Path, dest: Path, name: str, compiled: str) -> Path:

@@ -2,39 +2,22 @@
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import json
 from pathlib import Path
 from types import ModuleType
 
 import pytest
-
-from omphalos.pipeline.paths import project_root
+from conftest import benchmark_module, file_digests
 
 
 def _tool() -> ModuleType:
-    spec = importlib.util.spec_from_file_location(
-        "profile_models", project_root() / "benchmarks" / "profile_models.py"
-    )
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-def _digests(run: Path) -> dict[str, str]:
-    return {
-        str(p.relative_to(run)): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(run.rglob("*"))
-        if p.is_file()
-    }
+    return benchmark_module("profile_models")
 
 
 def test_profiles_the_slowest_models_without_changing_the_run(
     sealed_run: Path, tmp_path: Path
 ) -> None:
-    before = _digests(sealed_run)
+    before = file_digests(sealed_run)
     out = tmp_path / "profiles"
     assert _tool().main([str(sealed_run), "--top", "3", "--out", str(out)]) == 0
     summary = json.loads((out / "summary.json").read_text(encoding="utf-8"))
@@ -47,7 +30,7 @@ def test_profiles_the_slowest_models_without_changing_the_run(
         assert "operator" in profile or "children" in profile  # DuckDB's own JSON profile
         assert m["top_operators"], m["model"]
         assert all(o["seconds"] >= 0 and o["operator"] for o in m["top_operators"])
-    assert _digests(sealed_run) == before  # read only: the sealed run is untouched
+    assert file_digests(sealed_run) == before  # read only: the sealed run is untouched
 
     chosen = _tool().main(
         [str(sealed_run), "--models", "entity_matches", "--out", str(tmp_path / "one")]
