@@ -20,7 +20,8 @@ A later run with the same key replays the plan on its warehouse (``replay``): th
 the same statements executed in the same order on one connection, every data test's status
 decided as dbt decides it (severity, ``warn_if``/``error_if`` as compiled into its query), a
 failing error-severity test failing the run; it writes dbt's artifacts of the plan and its own
-``run_results.json`` into the run. The run's manifest names the plan (``dbt.plan``). The same SQL
+``run_results.json`` into the run, and each model's and test's ``target/run/`` file from the SQL
+it executed (a seed's is the build's: the replay copies the tables that build loaded). The run's manifest names the plan (``dbt.plan``). The same SQL
 on the same inputs builds the same tables: the payload root is the one ``dbt build`` gives (a
 test). Any change of a project file, var, setting or version is another key and a full
 ``dbt build``, which saves a new plan. OMPHALOS_DBT_PLAN=0 turns replays off (every run runs
