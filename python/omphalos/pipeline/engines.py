@@ -92,6 +92,7 @@ class DuckDBEngine:
         self.spill_dir = self.scratch / "spill"
         self.spill_dir.mkdir()
         self._ro: duckdb.DuckDBPyConnection | None = None
+        self._relations: set[tuple[str, str]] | None = None  # (schema, name), listed by count
 
     def _connect(self, read_only: bool = False) -> duckdb.DuckDBPyConnection:
         return duckdb.connect(
@@ -190,11 +191,13 @@ class DuckDBEngine:
 
     def count(self, layer: str, name: str) -> int | None:
         con = self._reader()
-        rows = con.execute(
-            "select count(*) from information_schema.tables where table_schema = ? and table_name = ?",
-            [f"main_{layer}", name],
-        ).fetchall()
-        if not rows or rows[0][0] == 0:
+        if self._relations is None:  # the reader opens after dbt: the relations are final
+            listed = con.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "union all select schema_name, view_name from duckdb_views() where not internal"
+            ).fetchall()
+            self._relations = {(str(s), str(t)) for s, t in listed}
+        if (f"main_{layer}", name) not in self._relations:
             return None
         n = con.execute(f"select count(*) from {self._relation(layer, name)}").fetchall()
         return int(n[0][0])

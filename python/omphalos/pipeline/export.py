@@ -359,10 +359,16 @@ class RowDigest:
     the mart is neither held nor sorted again. ``hexdigest()`` when every batch has been given;
     a context manager (its DuckDB connection closed on exit)."""
 
-    def __init__(self, columns: Sequence[str], threads: int = 2) -> None:
-        # insertion order kept (DuckDB's guarantee for a query without ORDER BY): the digests
-        # come back in the batch's row order, on any number of threads
-        self._con = duckdb.connect(config={"threads": threads, "preserve_insertion_order": True})
+    def __init__(
+        self,
+        columns: Sequence[str],
+        threads: int = 2,
+        con: duckdb.DuckDBPyConnection | None = None,
+    ) -> None:
+        # ``con``: a connection of ``digest_connection`` shared by the marts of one export (one
+        # digest at a time; the caller closes it), else one of its own
+        self._owned = con is None
+        self._con = con if con is not None else digest_connection(threads)
         self._query = f"select {_row_digest(columns)} || chr(10) as d from batch"
         self._hash = hashlib.sha256()
 
@@ -386,13 +392,21 @@ class RowDigest:
         return self._hash.hexdigest()
 
     def close(self) -> None:
-        self._con.close()
+        if self._owned:
+            self._con.close()
 
     def __enter__(self) -> RowDigest:
         return self
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def digest_connection(threads: int = 2) -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB connection for ``RowDigest``: insertion order kept (DuckDB's guarantee
+    for a query without ORDER BY), so the digests come back in the batch's row order on any
+    number of threads."""
+    return duckdb.connect(config={"threads": threads, "preserve_insertion_order": True})
 
 
 def _row_digest(columns: Sequence[str]) -> str:

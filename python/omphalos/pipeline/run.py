@@ -10,6 +10,7 @@ directory"). A run starts by marking `.tmp-` directories that no live run holds 
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import datetime as dt
 import fcntl
@@ -70,6 +71,7 @@ from omphalos.pipeline.export import (
     conform,
     conformed_batches,
     contracts_from_manifest,
+    digest_connection,
     logical_fingerprint,
     write_batches,
     write_table,
@@ -368,13 +370,19 @@ def stop_child(proc: subprocess.Popen[str], grace: float = 5.0) -> None:
         proc.stdout.close()
 
 
-def _export_mart(engine: Engine, contract: TableContract, out_dir: Path) -> tuple[Path, int, str]:
+def _export_mart(
+    engine: Engine,
+    contract: TableContract,
+    out_dir: Path,
+    digests: duckdb.DuckDBPyConnection | None = None,
+) -> tuple[Path, int, str]:
     """Write one mart's files (``write_batches``) in ``out_dir``; returns its Parquet file, its
-    rows and its logical fingerprint. Streamed in key order where the engine can (DuckDB), else
-    fetched whole and sorted."""
+    rows and its logical fingerprint (``RowDigest``, on ``digests`` when given: one connection for
+    every mart of the run). Streamed in key order where the engine can (DuckDB), else fetched
+    whole and sorted."""
 
     def write(batches: Iterable[pa.RecordBatch]) -> tuple[Path, int, str]:
-        with RowDigest(contract.schema.names) as digest:
+        with RowDigest(contract.schema.names, con=digests) as digest:
             paths, n = write_batches(batches, contract.schema, out_dir, contract.name, digest)
             return paths[0], n, digest.hexdigest()
 
@@ -628,12 +636,15 @@ def execute_run(
                 rows: dict[str, int] = {}
                 logical: dict[str, str] = {}
                 tables = []
-                for name, contract in built.items():
-                    exported = name in cfg.exports or contract.export_dir != "exports"
-                    if exported:
-                        say(f"exporting {name}")
-                    out_dir = (tmp if exported else scratch) / contract.export_dir
-                    marts[name], rows[name], logical[name] = _export_mart(engine, contract, out_dir)
+                with contextlib.closing(digest_connection()) as digest_con:
+                    for name, contract in built.items():
+                        exported = name in cfg.exports or contract.export_dir != "exports"
+                        if exported:
+                            say(f"exporting {name}")
+                        out_dir = (tmp if exported else scratch) / contract.export_dir
+                        marts[name], rows[name], logical[name] = _export_mart(
+                            engine, contract, out_dir, digest_con
+                        )
                 for name in cfg.exports:
                     contract = built[name]
                     tables.append(

@@ -1076,6 +1076,8 @@ def _safe_label(spec: Mapping[str, Any]) -> str:
 def validate_catalog_queries(queries: Sequence[Mapping[str, Any]]) -> None:
     """Check a run config's ``catalog_queries`` before the run does any work: known names, known
     parameters of the right type, unique output names, no relation a run cannot provide."""
+    if not queries:
+        return  # nothing to check: the catalog is read (and parsed) only for queries named
     catalog = load_catalog()
     seen: set[str] = set()
     for i, spec in enumerate(queries):
