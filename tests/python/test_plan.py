@@ -117,3 +117,17 @@ def test_no_plan_of_a_build_that_did_not_succeed(sealed_run: Path, tmp_path: Pat
     assert not plan.save(target, warehouse, tmp_path / "plans" / "k", "r", ["dbt"])
     assert not (tmp_path / "plans" / "k").exists()
     assert plan.load(tmp_path / "plans" / "k") is None
+
+
+def test_artifacts_not_as_expected_are_no_plan_and_no_error(
+    sealed_run: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "target"
+    target.mkdir()
+    (target / "run_results.json").write_bytes(
+        (sealed_run / "dbt/target/run_results.json").read_bytes()
+    )
+    (target / "manifest.json").write_text("{}", encoding="utf-8")  # no nodes at all
+    warehouse = sealed_run / "warehouse" / "warehouse.duckdb"
+    assert not plan.save(target, warehouse, tmp_path / "plans" / "k", "r", ["dbt"])
+    assert not (tmp_path / "plans" / "k").exists()

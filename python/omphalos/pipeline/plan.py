@@ -113,8 +113,16 @@ def _relation(node: dict[str, Any]) -> str:
 def save(target: Path, warehouse: Path, folder: Path, run_id: str, command: list[str]) -> bool:
     """Save the plan of the dbt build whose artifacts are in ``target`` (the run's dbt target
     folder) and whose warehouse is ``warehouse``, as ``folder`` (atomically: a plan is whole or
-    absent). False, and nothing saved, when the build holds a node the replay cannot reproduce
-    or the cache cannot be written: the next run then runs ``dbt build`` again."""
+    absent). False, and nothing saved, when the build holds a node the replay cannot reproduce,
+    dbt's artifacts are not as expected or the cache cannot be written: the next run then runs
+    ``dbt build`` again. A plan that cannot be saved never fails the run that built it."""
+    try:
+        return _save(target, warehouse, folder, run_id, command)
+    except (KeyError, TypeError, AttributeError, ValueError, OSError, duckdb.Error):
+        return False
+
+
+def _save(target: Path, warehouse: Path, folder: Path, run_id: str, command: list[str]) -> bool:
     try:
         manifest = json.loads((target / "manifest.json").read_text(encoding="utf-8"))
         results = json.loads((target / "run_results.json").read_text(encoding="utf-8"))
