@@ -131,3 +131,26 @@ def test_artifacts_not_as_expected_are_no_plan_and_no_error(
     warehouse = sealed_run / "warehouse" / "warehouse.duckdb"
     assert not plan.save(target, warehouse, tmp_path / "plans" / "k", "r", ["dbt"])
     assert not (tmp_path / "plans" / "k").exists()
+
+
+def test_data_tests_are_decided_as_dbt_decides_them() -> None:
+    warn_only = {"severity": "WARN", "warn_if": "!= 0", "error_if": "!= 0"}
+    assert plan._test_result(warn_only, (1, True, True)) == (
+        "warn",
+        1,
+        "Got 1 result, configured to warn if != 0",
+    )
+    strict = {"severity": "ERROR", "warn_if": "!= 0", "error_if": "> 10"}
+    assert plan._test_result(strict, (12, True, True)) == (
+        "fail",
+        12,
+        "Got 12 results, configured to fail if > 10",
+    )
+    assert plan._test_result(strict, (3, True, False))[0] == "warn"
+    assert plan._test_result(strict, (3, False, False)) == ("pass", 0, None)
+
+
+def test_dbt_flags_are_part_of_the_plan_key(tmp_path: Path) -> None:
+    parse = tmp_path / "abc.msgpack"
+    assert plan.plan_dir(parse, {}) == plan.plan_dir(parse, {"OMPHALOS_X": "1"})
+    assert plan.plan_dir(parse, {}) != plan.plan_dir(parse, {"DBT_EXCLUDE_RESOURCE_TYPES": "test"})

@@ -67,13 +67,42 @@ def enabled() -> bool:
     return os.environ.get("OMPHALOS_DBT_PLAN", "1") != "0" and parse_cache.enabled()
 
 
-def plan_dir(parse_file: Path) -> Path:
+def plan_dir(parse_file: Path, env: dict[str, str] | None = None) -> Path:
     """The plan for the saved parse ``parse_file`` (``parse_cache.cache_file``: the same key of
-    project files, vars, target, settings and dbt versions) and this DuckDB version."""
+    project files, vars, target, settings and dbt versions), dbt's own flags in ``env`` (the
+    ``DBT_*`` variables of dbt's environment: a build with other flags, such as one excluding
+    the tests, is another plan), and the DuckDB and dbt-adapters versions."""
+    flags = sorted((k, v) for k, v in (env or {}).items() if k.startswith("DBT_"))
     key = hashlib.sha256(
-        f"{PLAN_FORMAT}\0{parse_file.stem}\0{metadata.version('duckdb')}".encode()
+        json.dumps(
+            [
+                PLAN_FORMAT,
+                parse_file.stem,
+                metadata.version("duckdb"),
+                _version("dbt-adapters"),
+                flags,
+            ]
+        ).encode()
     ).hexdigest()
     return parse_cache.cache_root().parent / "dbt-plan" / key
+
+
+def _version(dist: str) -> str:
+    try:
+        return metadata.version(dist)
+    except metadata.PackageNotFoundError:
+        return "not installed"
+
+
+# dbt flags of a build whose SQL or tests differ from a full build's: no plan is saved from it
+_NON_DEFAULT_ARGS = (
+    "empty",
+    "sample",
+    "store_failures",
+    "warn_error",
+    "exclude_resource_types",
+    "resource_types",
+)
 
 
 @dataclass(frozen=True)
@@ -130,6 +159,11 @@ def _save(target: Path, warehouse: Path, folder: Path, run_id: str, command: lis
         return False
     nodes: list[dict[str, Any]] = []
     database = warehouse.stem
+    args = results.get("args") or {}
+    if any(args.get(name) for name in _NON_DEFAULT_ARGS) or (
+        args.get("warn_error_options") or {}
+    ).get("error"):
+        return False  # an empty, sampled, test-less or stricter build is not every run's build
     for result in results.get("results") or []:
         uid = str(result.get("unique_id") or "")
         kind = uid.split(".")[0]
@@ -152,6 +186,15 @@ def _save(target: Path, warehouse: Path, folder: Path, run_id: str, command: lis
             if any(text and "omphalos.analyze_table(this)" not in text for text in sql):
                 return False
         entry: dict[str, Any] = {"unique_id": uid, "kind": kind, "name": node["name"]}
+        if kind == "test":
+            config = node.get("config") or {}
+            if config.get("store_failures"):
+                return False  # its SQL reads the audit tables dbt writes, which a replay does not
+            entry.update(
+                severity=str(config.get("severity") or "error").upper(),
+                warn_if=str(config.get("warn_if") or "!= 0"),
+                error_if=str(config.get("error_if") or "!= 0"),
+            )
         if kind == "seed":
             entry["relation"] = _relation(node)
             entry["schema"] = node["schema"]
@@ -297,13 +340,8 @@ def replay(
                         _build_model(con, node)
                     message = "OK"
                 else:
-                    row = con.execute(node["sql"]).fetchall()[0]
-                    failures = int(row[0])
-                    status = "fail" if row[2] else "warn" if row[1] else "pass"
-                    message = (
-                        None
-                        if status == "pass"
-                        else f"Got {failures} results, configured to {status} if != 0"
+                    status, failures, message = _test_result(
+                        node, con.execute(node["sql"]).fetchall()[0]
                     )
             except duckdb.Error as exc:
                 status, message = "error", str(exc)
@@ -333,6 +371,19 @@ def replay(
     noop = sum(1 for r in results if r["status"] == "no-op")
     log(f"Done. PASS={passed} WARN={warned} ERROR=0 SKIP=0 NO-OP={noop} TOTAL={len(results)}")
     return {"results": results}
+
+
+def _test_result(node: dict[str, Any], row: tuple[Any, ...]) -> tuple[str, int, str | None]:
+    """dbt's decision for a data test (dbt/task/test.py, build_test_run_result) from its query's
+    (failures, should_warn, should_error): fail when its severity is ERROR and should_error, else
+    warn when should_warn, else pass (with 0 failures)."""
+    found = int(row[0])
+    counted = f"{found} result" + ("" if found == 1 else "s")
+    if node.get("severity", "ERROR") == "ERROR" and row[2]:
+        return "fail", found, f"Got {counted}, configured to fail if {node.get('error_if', '!= 0')}"
+    if row[1]:
+        return "warn", found, f"Got {counted}, configured to warn if {node.get('warn_if', '!= 0')}"
+    return "pass", 0, None
 
 
 def _build_model(con: duckdb.DuckDBPyConnection, node: dict[str, Any]) -> None:

@@ -591,7 +591,7 @@ def execute_run(
             command = _portable_argv(argv, tmp)
             plan_folder = None
             if isinstance(engine, DuckDBEngine) and cached_parse is not None and plan.enabled():
-                plan_folder = plan.plan_dir(cached_parse)
+                plan_folder = plan.plan_dir(cached_parse, env)
             saved_plan = plan.load(plan_folder) if plan_folder is not None else None
             if saved_plan is not None:
                 assert isinstance(engine, DuckDBEngine)
@@ -613,8 +613,14 @@ def execute_run(
                 lineage.append("dbt_invoked", {"argv": command, "vars": _str_vars(cfg, engine)})
                 say("dbt build")
                 with timer.phase("dbt_build"):
+                    digest_before = parse_cache.project_digest() if plan_folder else None
                     results = _run_dbt(argv, env, tmp, progress, dbt_cwd, cached_parse)
-                    if plan_folder is not None and isinstance(engine, DuckDBEngine):
+                    # a project file changed while dbt ran: its SQL is not the key's, no plan
+                    if (
+                        plan_folder is not None
+                        and isinstance(engine, DuckDBEngine)
+                        and parse_cache.project_digest() == digest_before
+                    ):
                         plan.save(  # for the next run of the same build
                             tmp / "dbt" / "target", engine.warehouse, plan_folder, run_id, command
                         )
