@@ -70,7 +70,8 @@ def project_digest(root: Path | None = None) -> str:
     return h.hexdigest()
 
 
-def _version(dist: str) -> str:
+def dist_version(dist: str) -> str:
+    """The installed version of ``dist``, or ``not installed``."""
     try:
         return metadata.version(dist)
     except metadata.PackageNotFoundError:
@@ -88,7 +89,7 @@ def cache_file(target: str, dbt_vars: dict[str, Any], env: dict[str, str]) -> Pa
                 # dbt's saved parse holds absolute paths (seed files, macro paths): a copy of the
                 # project elsewhere (another clone) must not reuse it, even with the same files.
                 "root": str(project_root().resolve()),
-                "dbt": [_version("dbt-core"), _version(f"dbt-{target}")],
+                "dbt": [dist_version("dbt-core"), dist_version(f"dbt-{target}")],
                 "target": target,
                 "vars": dbt_vars,
                 "env": settings,

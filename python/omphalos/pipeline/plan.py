@@ -79,19 +79,12 @@ def plan_dir(parse_file: Path, env: dict[str, str] | None = None) -> Path:
                 PLAN_FORMAT,
                 parse_file.stem,
                 metadata.version("duckdb"),
-                _version("dbt-adapters"),
+                parse_cache.dist_version("dbt-adapters"),
                 flags,
             ]
         ).encode()
     ).hexdigest()
     return parse_cache.cache_root().parent / "dbt-plan" / key
-
-
-def _version(dist: str) -> str:
-    try:
-        return metadata.version(dist)
-    except metadata.PackageNotFoundError:
-        return "not installed"
 
 
 # dbt flags of a build whose SQL or tests differ from a full build's: no plan is saved from it
@@ -133,10 +126,6 @@ def load(folder: Path) -> Plan | None:
 
 def _q(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
-
-
-def _relation(node: dict[str, Any]) -> str:
-    return f"{_q(node['database'])}.{_q(node['schema'])}.{_q(node['alias'])}"
 
 
 def save(target: Path, warehouse: Path, folder: Path, run_id: str, command: list[str]) -> bool:
@@ -196,7 +185,6 @@ def _save(target: Path, warehouse: Path, folder: Path, run_id: str, command: lis
                 error_if=str(config.get("error_if") or "!= 0"),
             )
         if kind == "seed":
-            entry["relation"] = _relation(node)
             entry["schema"] = node["schema"]
             entry["alias"] = node["alias"]
         elif kind in ("model", "test"):
