@@ -91,16 +91,23 @@
                 ) as derived_form,
                 {{ omphalos.token_distance(a, b, classes[0], classes[1], groups[0], groups[1]) }} as distance
             from (
-                -- streamed once through an aggregate, never held per candidate pair
+                -- streamed once through an aggregate, never held per candidate pair: first
+                -- each party-side token once per registry name it is a candidate of (many party
+                -- names share a token and a registry name), then that name's tokens
                 select distinct
-                    a_tokens.token_id as a_token_id,
+                    a_sides.a_token_id,
                     b_tokens.token_id as b_token_id
-                from {{ pairs }} as pairs
-                inner join {{ tokens }} as a_tokens
-                    on a_tokens.side = 'a' and pairs.a_id = a_tokens.name_id
+                from (
+                    select distinct
+                        a_tokens.token_id as a_token_id,
+                        pairs.b_id
+                    from {{ pairs }} as pairs
+                    inner join {{ tokens }} as a_tokens
+                        on a_tokens.side = 'a' and pairs.a_id = a_tokens.name_id
+                ) as a_sides
                 inner join {{ tokens }} as b_tokens
-                    on b_tokens.side = 'b' and pairs.b_id = b_tokens.name_id
-                where a_tokens.token_id <> b_tokens.token_id
+                    on b_tokens.side = 'b' and a_sides.b_id = b_tokens.name_id
+                where a_sides.a_token_id <> b_tokens.token_id
             ) as distinct_token_pairs
             inner join {{ vocabulary }} as a_vocabulary
                 on distinct_token_pairs.a_token_id = a_vocabulary.token_id

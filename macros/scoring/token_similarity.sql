@@ -24,7 +24,8 @@
           r >= token_min_similarity (0.65)          1 - token_edit_cost x (1 - r), rounded half
                                                     up to a unit, else 0 (unrelated words count
                                                     for nothing)
-    The edit distance is only computed when Jaro-Winkler finds the tokens close (>= 0.75).
+    The edit distance is only computed when Jaro-Winkler finds the tokens close (>= 0.75) and
+    their lengths allow r >= token_min_similarity.
     r >= token_min_similarity is compared exactly, as integers: (L - d) x unit >= min x L.
 -#}
 {% macro _token_needs_distance(a, b, ca, cb, ga, gb) %}
@@ -32,6 +33,10 @@
     and {{ ca }} = 'word' and {{ cb }} = 'word'
     and coalesce({{ ga }} <> {{ gb }}, true)
     and length({{ a }}) > 1 and length({{ b }}) > 1
+    -- the lengths alone can rule r >= token_min_similarity out (the distance is at least their
+    -- difference), and cost far less than Jaro-Winkler
+    and abs(length({{ a }}) - length({{ b }})) * {{ omphalos.score_unit() }}
+    <= {{ omphalos.score_unit() - omphalos.to_units(var('token_min_similarity')) }} * greatest(length({{ a }}), length({{ b }}))
     and {{ omphalos.quantize(omphalos.jaro_winkler(a, b), 'floor') }} >= {{ omphalos.to_units(0.75) }}
 {% endmacro %}
 
