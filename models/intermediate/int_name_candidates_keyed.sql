@@ -40,19 +40,31 @@ usable_registry_keys as (
 
 ),
 
-listed as (
+scored_keys as {{ omphalos.materialized_cte_always() }} (
 
+    -- each kept pair with its party name's keys first (70k pairs at 1M shipments); left to
+    -- itself the engine matched every party key to every registry key before the pairs
     select
         scored.party_name,
         scored.name_id,
-        {{ omphalos.string_agg_sorted('party_keys.block_key', ' ') }} as block_keys
+        party_keys.block_key
     from scored
     inner join party_keys
         on scored.party_name = party_keys.name_key
+
+),
+
+listed as (
+
+    select
+        scored_keys.party_name,
+        scored_keys.name_id,
+        {{ omphalos.string_agg_sorted('scored_keys.block_key', ' ') }} as block_keys
+    from scored_keys
     inner join usable_registry_keys
         on
-            scored.name_id = usable_registry_keys.name_key
-            and party_keys.block_key = usable_registry_keys.block_key
+            scored_keys.name_id = usable_registry_keys.name_key
+            and scored_keys.block_key = usable_registry_keys.block_key
     group by 1, 2
 
 )
