@@ -27,8 +27,9 @@
 
 with
 
-parties as (
+parties as {{ omphalos.inlined_cte() }} (
 
+    -- read where it is used (profiles, final), never copied whole
     select * from {{ ref('int_shipment_parties_unpivoted') }}
 
 ),
@@ -96,13 +97,17 @@ profiles as (
 
     -- the distinct party profiles: a candidate's score depends on the party's name, country,
     -- IMO number and declared kind only, so candidates are scored once per profile and joined
-    -- back to every shipment party of that profile at the end (final)
+    -- back to every shipment party of that profile at the end (final); only the profiles that
+    -- have a candidate (a scored name, a listed vessel's IMO number: the two joins below)
     select distinct
         party_name,
         party_country,
         party_imo,
         party_kind_declared
     from parties
+    where
+        party_name in (select scored.party_name from scored)
+        or party_imo in (select vessel_imos.imo from vessel_imos)
 
 ),
 
