@@ -5,8 +5,9 @@
 
 with
 
-shipments as (
+shipments as {{ omphalos.inlined_cte() }} (
 
+    -- read by each role's branch, not copied whole first (10M shipments: 31.7 -> 16.7 s)
     select * from {{ ref('stg_trade__shipments') }}
 
 ),
