@@ -35,8 +35,10 @@ import json
 import os
 import shutil
 import tempfile
+import threading
 import time
 from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from contextlib import suppress
 from dataclasses import dataclass
 from importlib import metadata
@@ -47,7 +49,7 @@ import duckdb
 
 from omphalos.pipeline import parse_cache
 
-PLAN_FORMAT = "omphalos.dbt_plan/1"
+PLAN_FORMAT = "omphalos.dbt_plan/2"  # 2: each node lists the plan nodes it depends on
 PLAN_FILE = "plan.json"
 SEEDS_FILE = "seeds.duckdb"
 TARGET_DIR = "target"
@@ -174,7 +176,12 @@ def _save(target: Path, warehouse: Path, folder: Path, run_id: str, command: lis
             sql = [str(h.get("sql") or "").strip() for h in hooks]
             if any(text and "omphalos.analyze_table(this)" not in text for text in sql):
                 return False
-        entry: dict[str, Any] = {"unique_id": uid, "kind": kind, "name": node["name"]}
+        entry: dict[str, Any] = {
+            "unique_id": uid,
+            "kind": kind,
+            "name": node["name"],
+            "depends_on": sorted((node.get("depends_on") or {}).get("nodes") or []),
+        }
         if kind == "test":
             config = node.get("config") or {}
             if config.get("store_failures"):
@@ -283,11 +290,17 @@ def replay(
     con: duckdb.DuckDBPyConnection,
     run_target: Path,
     log: Callable[[str], None],
+    threads: int = 1,
 ) -> dict[str, Any]:
     """Execute ``plan`` on the warehouse of ``con`` (its inputs loaded), write the plan's dbt
     artifacts and a ``run_results.json`` into ``run_target``; return the results (dbt's shape).
     ``log`` takes one line per node, in dbt's words (``N of M OK created sql table model ...``).
-    Raises PlanError when a node fails; the results written so far are in ``run_target``."""
+    Raises PlanError when a node fails; the results written so far are in ``run_target``.
+
+    Like ``dbt build --threads N``, up to ``threads`` nodes run at once (each on its own cursor of
+    ``con``), a node once every node it depends on has finished, in the plan's order otherwise; a
+    project hook (operation) runs alone where dbt ran it. After a failure no node starts; those
+    running finish."""
     shutil.copytree(plan.folder / TARGET_DIR, run_target, dirs_exist_ok=True)
     nodes = plan.doc["nodes"]
     for node in nodes:  # the run keeps the SQL it executes, as dbt keeps what it ran
@@ -297,43 +310,64 @@ def replay(
                 raise PlanError(f"{node['unique_id']}: run file outside the target folder")
             written.parent.mkdir(parents=True, exist_ok=True)
             written.write_text(node["sql"], encoding="utf-8")
-    counted = [n for n in nodes if n["kind"] not in ("operation", "exposure")]
-    total = len(counted)
+    total = sum(1 for n in nodes if n["kind"] not in ("operation", "exposure"))
+    numbers: dict[str, int] = {}
+    for node in nodes:
+        if node["kind"] not in ("operation", "exposure"):
+            numbers[node["unique_id"]] = len(numbers) + 1
     results: list[dict[str, Any]] = []
+    failed: list[str] = []
+    lock = threading.Lock()
     started = time.perf_counter()
     log(f"replaying the saved dbt plan {plan.key[:16]} (built by run {plan.doc['built_by_run']})")
     con.execute(
         f"attach {_literal(str(plan.folder / SEEDS_FILE))} as omphalos_plan_seeds (read_only)"
     )
-    try:
-        number = 0
-        for node in nodes:
-            kind = node["kind"]
-            if kind not in ("operation", "exposure"):
-                number += 1
-            t0 = time.perf_counter()
-            status, failures, message = "success", None, None
-            try:
-                if kind == "exposure":
-                    status = "no-op"
-                elif kind == "operation":
-                    con.execute(node["sql"])
-                elif kind == "seed":
-                    con.execute(f"create schema if not exists {_q(node['schema'])}")
-                    rel = f"{_q(node['schema'])}.{_q(node['alias'])}"
-                    con.execute(f"create table {rel} as select * from omphalos_plan_seeds.{rel}")
-                    message = "INSERT"
-                elif kind == "model":
-                    if node["materialized"] != "ephemeral":
-                        _build_model(con, node)
-                    message = "OK"
-                else:
-                    status, failures, message = _test_result(
-                        node, con.execute(node["sql"]).fetchall()[0]
-                    )
-            except duckdb.Error as exc:
-                status, message = "error", str(exc)
-            seconds = time.perf_counter() - t0
+    schemas = sorted(
+        {(n["database"], n["schema"]) for n in nodes if n["kind"] == "model"}
+        | {(None, n["schema"]) for n in nodes if n["kind"] == "seed"},
+        key=lambda pair: (pair[0] or "", pair[1]),
+    )
+    for database, schema in schemas:  # before any node: two at once would conflict
+        name = f"{_q(database)}.{_q(schema)}" if database else _q(schema)
+        con.execute(f"create schema if not exists {name}")
+    local = threading.local()
+    cursors: list[duckdb.DuckDBPyConnection] = []
+
+    def cursor() -> duckdb.DuckDBPyConnection:
+        if getattr(local, "con", None) is None:
+            local.con = con.cursor()
+            with lock:
+                cursors.append(local.con)
+                local.name = f"Thread-{len(cursors)}"
+        return local.con  # type: ignore[no-any-return]
+
+    def run(node: dict[str, Any]) -> None:
+        own = cursor() if threads > 1 else con
+        kind = node["kind"]
+        t0 = time.perf_counter()
+        status, failures, message = "success", None, None
+        try:
+            if kind == "exposure":
+                status = "no-op"
+            elif kind == "operation":
+                own.execute(node["sql"])
+            elif kind == "seed":
+                rel = f"{_q(node['schema'])}.{_q(node['alias'])}"
+                own.execute(f"create table {rel} as select * from omphalos_plan_seeds.{rel}")
+                message = "INSERT"
+            elif kind == "model":
+                if node["materialized"] != "ephemeral":
+                    _build_model(own, node)
+                message = "OK"
+            else:
+                status, failures, message = _test_result(
+                    node, own.execute(node["sql"]).fetchall()[0]
+                )
+        except duckdb.Error as exc:
+            status, message = "error", str(exc)
+        seconds = time.perf_counter() - t0
+        with lock:
             results.append(
                 {
                     "unique_id": node["unique_id"],
@@ -341,24 +375,83 @@ def replay(
                     "execution_time": seconds,
                     "failures": failures,
                     "message": message,
-                    "thread_id": "Thread-1",
+                    "thread_id": getattr(local, "name", "Thread-1"),
                     "timing": [],
                     "adapter_response": {},
                 }
             )
             if kind not in ("operation", "exposure"):
-                log(_line(number, total, node, status, seconds, failures))
+                log(_line(numbers[node["unique_id"]], total, node, status, seconds, failures))
             if status in ("error", "fail"):
-                _write_results(run_target, results, time.perf_counter() - started, plan)
-                raise PlanError(f"{node['unique_id']}: {status}: {(message or '').strip()[:300]}")
+                failed.append(f"{node['unique_id']}: {status}: {(message or '').strip()[:300]}")
+
+    try:
+        segment: list[dict[str, Any]] = []
+        for node in [*nodes, None]:
+            if node is None or node["kind"] == "operation":
+                _run_parallel(segment, run, threads, failed)
+                segment = []
+                if failed:
+                    break
+                if node is not None:
+                    run(node)  # a hook runs alone, where dbt ran it
+                    if failed:
+                        break
+            else:
+                segment.append(node)
     finally:
+        for own in cursors:
+            own.close()
         con.execute("detach omphalos_plan_seeds")
     _write_results(run_target, results, time.perf_counter() - started, plan)
+    if failed:
+        raise PlanError(failed[0])
     passed = sum(1 for r in results if r["status"] in ("success", "pass"))
     warned = sum(1 for r in results if r["status"] == "warn")
     noop = sum(1 for r in results if r["status"] == "no-op")
     log(f"Done. PASS={passed} WARN={warned} ERROR=0 SKIP=0 NO-OP={noop} TOTAL={len(results)}")
     return {"results": results}
+
+
+def _run_parallel(
+    segment: list[dict[str, Any]],
+    run: Callable[[dict[str, Any]], None],
+    threads: int,
+    failed: list[str],
+) -> None:
+    """Run the nodes of ``segment``, up to ``threads`` at once, each once the nodes of the segment
+    it depends on have finished (in the segment's order among those ready); none starts after a
+    failure. One thread: in the segment's order, on the caller's thread."""
+    if threads <= 1:
+        for node in segment:
+            run(node)
+            if failed:
+                return
+        return
+    waiting = {n["unique_id"]: n for n in segment}
+    order = {n["unique_id"]: i for i, n in enumerate(segment)}
+    pending = {
+        uid: {d for d in n.get("depends_on") or [] if d in waiting} for uid, n in waiting.items()
+    }
+    with ThreadPoolExecutor(threads, thread_name_prefix="omphalos-plan") as pool:
+        running: dict[Future[None], str] = {}
+        while waiting or running:
+            if not failed:
+                ready = sorted((u for u in waiting if not pending[u]), key=order.__getitem__)
+                for uid in ready[: threads - len(running)]:
+                    running[pool.submit(run, waiting.pop(uid))] = uid
+            elif not running:
+                return
+            if not running:
+                if waiting:  # a dependency cycle cannot be: dbt finished every node
+                    raise PlanError(f"{sorted(waiting)[0]}: its dependencies never finished")
+                return
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                uid = running.pop(future)
+                future.result()
+                for deps in pending.values():
+                    deps.discard(uid)
 
 
 def _test_result(node: dict[str, Any], row: tuple[Any, ...]) -> tuple[str, int, str | None]:
@@ -376,8 +469,8 @@ def _test_result(node: dict[str, Any], row: tuple[Any, ...]) -> tuple[str, int, 
 
 def _build_model(con: duckdb.DuckDBPyConnection, node: dict[str, Any]) -> None:
     """dbt-duckdb's table and view materializations on a warehouse without the relation: the
-    statements it ran (creating ``<alias>__dbt_tmp``), then the rename into place."""
-    con.execute(f"create schema if not exists {_q(node['database'])}.{_q(node['schema'])}")
+    statements it ran (creating ``<alias>__dbt_tmp``), then the rename into place (its schema
+    created before, by replay)."""
     con.execute("begin")
     try:
         con.execute(node["sql"])

@@ -307,7 +307,7 @@ def _replay_plan(
 
         con = engine.connect()
         try:
-            return plan.replay(saved, con, tmp / "dbt" / "target", line)
+            return plan.replay(saved, con, tmp / "dbt" / "target", line, engine.threads)
         except plan.PlanError as exc:
             raise RunError(
                 f"dbt build failed (replaying the saved plan {saved.key[:16]}):\n  {exc}"
