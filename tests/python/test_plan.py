@@ -154,3 +154,62 @@ def test_dbt_flags_are_part_of_the_plan_key(tmp_path: Path) -> None:
     parse = tmp_path / "abc.msgpack"
     assert plan.plan_dir(parse, {}) == plan.plan_dir(parse, {"OMPHALOS_X": "1"})
     assert plan.plan_dir(parse, {}) != plan.plan_dir(parse, {"DBT_EXCLUDE_RESOURCE_TYPES": "test"})
+
+
+def _graph_nodes() -> list[dict]:  # type: ignore[type-arg]
+    # a diamond (a -> b, c -> d) and an independent e, in a finishing order dbt could give
+    return [
+        {"unique_id": "a", "depends_on": []},
+        {"unique_id": "e", "depends_on": []},
+        {"unique_id": "b", "depends_on": ["a", "source.x"]},
+        {"unique_id": "c", "depends_on": ["a"]},
+        {"unique_id": "d", "depends_on": ["b", "c"]},
+    ]
+
+
+@pytest.mark.parametrize("threads", [1, 2, 3])
+def test_parallel_replay_runs_a_node_after_everything_it_depends_on(threads: int) -> None:
+    import threading
+    import time
+
+    lock = threading.Lock()
+    events: list[tuple[str, str]] = []
+    at_once: list[int] = []
+    running: set[str] = set()
+
+    def run(node: dict) -> None:  # type: ignore[type-arg]
+        uid = node["unique_id"]
+        with lock:
+            events.append(("start", uid))
+            running.add(uid)
+            at_once.append(len(running))
+        time.sleep(0.02)
+        with lock:
+            running.discard(uid)
+            events.append(("end", uid))
+
+    plan._run_parallel(_graph_nodes(), run, threads, [])
+    ends = {uid: i for i, (what, uid) in enumerate(events) if what == "end"}
+    starts = {uid: i for i, (what, uid) in enumerate(events) if what == "start"}
+    assert set(starts) == set(ends) == {"a", "b", "c", "d", "e"}
+    for node in _graph_nodes():
+        for dep in node["depends_on"]:
+            if dep in ends:  # a dependency outside the plan (a source) is never waited for
+                assert ends[dep] < starts[node["unique_id"]]
+    assert max(at_once) <= threads
+    if threads > 1:
+        assert max(at_once) > 1  # independent nodes did run side by side
+
+
+def test_parallel_replay_starts_nothing_after_a_failure() -> None:
+    failed: list[str] = []
+    ran: list[str] = []
+
+    def run(node: dict) -> None:  # type: ignore[type-arg]
+        ran.append(node["unique_id"])
+        if node["unique_id"] == "a":
+            failed.append("a: error")
+
+    plan._run_parallel(_graph_nodes(), run, 2, failed)
+    # a and e start together; after a fails, nothing that is not already running starts
+    assert "a" in ran and not {"b", "c", "d"} & set(ran)

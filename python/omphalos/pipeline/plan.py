@@ -17,7 +17,8 @@ outside any run (beside the saved parse, keyed the same way plus the DuckDB vers
 - ``target/``: dbt's artifacts of that build (manifest.json, compiled/, run/ SQL).
 
 A later run with the same key replays the plan on its warehouse (``replay``): the seeds copied,
-the same statements executed in the same order on one connection, every data test's status
+the same statements executed, up to the profile's threads at once as dbt runs them (each node
+after the nodes it depends on, on its own cursor), every data test's status
 decided as dbt decides it (severity, ``warn_if``/``error_if`` as compiled into its query), a
 failing error-severity test failing the run; it writes dbt's artifacts of the plan and its own
 ``run_results.json`` into the run, and each model's and test's ``target/run/`` file from the SQL
