@@ -311,11 +311,9 @@ def replay(
                 raise PlanError(f"{node['unique_id']}: run file outside the target folder")
             written.parent.mkdir(parents=True, exist_ok=True)
             written.write_text(node["sql"], encoding="utf-8")
-    total = sum(1 for n in nodes if n["kind"] not in ("operation", "exposure"))
-    numbers: dict[str, int] = {}
-    for node in nodes:
-        if node["kind"] not in ("operation", "exposure"):
-            numbers[node["unique_id"]] = len(numbers) + 1
+    counted = [n["unique_id"] for n in nodes if n["kind"] not in ("operation", "exposure")]
+    numbers = {uid: i for i, uid in enumerate(counted, start=1)}  # dbt's "N of M"
+    total = len(counted)
     results: list[dict[str, Any]] = []
     failed: list[str] = []
     lock = threading.Lock()
@@ -387,19 +385,20 @@ def replay(
                 failed.append(f"{node['unique_id']}: {status}: {(message or '').strip()[:300]}")
 
     try:
-        segment: list[dict[str, Any]] = []
-        for node in [*nodes, None]:
-            if node is None or node["kind"] == "operation":
-                _run_parallel(segment, run, threads, failed)
-                segment = []
-                if failed:
-                    break
-                if node is not None:
-                    run(node)  # a hook runs alone, where dbt ran it
-                    if failed:
-                        break
-            else:
+        segment: list[dict[str, Any]] = []  # the nodes between two project hooks
+        for node in nodes:
+            if node["kind"] != "operation":
                 segment.append(node)
+                continue
+            _run_parallel(segment, run, threads, failed)
+            segment = []
+            if failed:
+                break
+            run(node)  # a hook runs alone, where dbt ran it
+            if failed:
+                break
+        else:
+            _run_parallel(segment, run, threads, failed)
     finally:
         for own in cursors:
             own.close()
@@ -436,15 +435,13 @@ def _run_parallel(
     }
     with ThreadPoolExecutor(threads, thread_name_prefix="omphalos-plan") as pool:
         running: dict[Future[None], str] = {}
-        while waiting or running:
+        while True:
             if not failed:
                 ready = sorted((u for u in waiting if not pending[u]), key=order.__getitem__)
                 for uid in ready[: threads - len(running)]:
                     running[pool.submit(run, waiting.pop(uid))] = uid
-            elif not running:
-                return
             if not running:
-                if waiting:  # a dependency cycle cannot be: dbt finished every node
+                if waiting and not failed:  # cannot be: dbt finished every node of the plan
                     raise PlanError(f"{sorted(waiting)[0]}: its dependencies never finished")
                 return
             done, _ = wait(running, return_when=FIRST_COMPLETED)
